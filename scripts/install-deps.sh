@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages induct needs that are missing (run as root). Usage:
+#   scripts/install-deps.sh build   # compiler, CMake, Eigen, Boost.Math, nlohmann-json
+#   scripts/install-deps.sh test    # build + doctest, Google Benchmark, python3-torch (PyTorch load test)
+set -euo pipefail
+want=(build-essential cmake libeigen3-dev libboost-math-dev nlohmann-json3-dev)
+if [[ "${1:-build}" == "test" ]]; then
+  want+=(doctest-dev libbenchmark-dev python3-torch librsvg2-bin)
+fi
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "installing: ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
