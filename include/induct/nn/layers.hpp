@@ -1,0 +1,350 @@
+#pragma once
+// The layers of the GPT, each a forward and a hand-written backward over raw row-major buffers with
+// explicit shapes (N = batch * time rows). Backward functions say whether they set or accumulate (+=).
+// Parallel loops use static OpenMP schedules and no float atomics, so results are identical for a
+// fixed thread count; reductions over rows (bias and LayerNorm gradients) run in a fixed order.
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+
+#include <Eigen/Core>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace induct::nn {
+
+template <class S>
+using row_matrix = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+template <class S>
+using matrix_view = Eigen::Map<row_matrix<S>>;
+template <class S>
+using const_matrix_view = Eigen::Map<const row_matrix<S>>;
+template <class S>
+using strided_view = Eigen::Map<row_matrix<S>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <class S>
+using const_strided_view = Eigen::Map<const row_matrix<S>, Eigen::Unaligned, Eigen::OuterStride<>>;
+template <class S>
+using const_row_vector_view = Eigen::Map<const Eigen::Matrix<S, 1, Eigen::Dynamic>>;
+template <class S>
+using row_vector_view = Eigen::Map<Eigen::Matrix<S, 1, Eigen::Dynamic>>;
+
+namespace layers {
+
+/// Rows below this many scalars run single-threaded (a parallel region costs more than it saves).
+inline constexpr std::size_t parallel_threshold = 1 << 14;
+
+inline int thread_index() noexcept {
+#ifdef _OPENMP
+  return omp_get_thread_num();
+#else
+  return 0;
+#endif
+}
+
+inline int max_threads() noexcept {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+/// out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]    out [B*T, C]; tokens must be in [0, V).
+template <class S>
+void embedding_forward(S* out, const std::int32_t* tokens, const S* wte, const S* wpe, int B, int T, int C) {
+  for (int b = 0; b < B; ++b)
+    for (int t = 0; t < T; ++t) {
+      S* o = out + (static_cast<std::size_t>(b) * T + t) * C;
+      const S* e = wte + static_cast<std::size_t>(tokens[b * T + t]) * C;
+      const S* p = wpe + static_cast<std::size_t>(t) * C;
+      for (int c = 0; c < C; ++c) o[c] = e[c] + p[c];
+    }
+}
+
+/// dwte[tokens[b,t],:] += dout[b,t,:]; dwpe[t,:] += dout[b,t,:]  (accumulates, in (b, t) order).
+template <class S>
+void embedding_backward(S* dwte, S* dwpe, const S* dout, const std::int32_t* tokens, int B, int T, int C) {
+  for (int b = 0; b < B; ++b)
+    for (int t = 0; t < T; ++t) {
+      const S* d = dout + (static_cast<std::size_t>(b) * T + t) * C;
+      S* e = dwte + static_cast<std::size_t>(tokens[b * T + t]) * C;
+      S* p = dwpe + static_cast<std::size_t>(t) * C;
+      for (int c = 0; c < C; ++c) {
+        e[c] += d[c];
+        p[c] += d[c];
+      }
+    }
+}
+
+/// LayerNorm over the last axis: y = (x - mean) * rstd * weight + bias, rstd = 1/sqrt(var + 1e-5) with
+/// the biased variance (torch.nn.LayerNorm). inp, out [N, C]; mean, rstd [N] are saved for backward.
+template <class S>
+void layernorm_forward(S* out, S* mean, S* rstd, const S* inp, const S* weight, const S* bias, int N, int C) {
+  const S eps = S(1e-5);
+#pragma omp parallel for schedule(static) if (static_cast<std::size_t>(N) * C >= parallel_threshold)
+  for (int i = 0; i < N; ++i) {
+    const S* x = inp + static_cast<std::size_t>(i) * C;
+    S* y = out + static_cast<std::size_t>(i) * C;
+    S m = 0;
+    for (int c = 0; c < C; ++c) m += x[c];
+    m /= S(C);
+    S v = 0;
+    for (int c = 0; c < C; ++c) v += (x[c] - m) * (x[c] - m);
+    v /= S(C);
+    const S s = S(1) / std::sqrt(v + eps);
+    for (int c = 0; c < C; ++c) y[c] = (x[c] - m) * s * weight[c] + bias[c];
+    mean[i] = m;
+    rstd[i] = s;
+  }
+}
+
+/// Recomputes a LayerNorm output from its saved statistics (backward keeps only mean and rstd).
+template <class S>
+void layernorm_apply(S* out, const S* inp, const S* mean, const S* rstd, const S* weight, const S* bias, int N,
+                     int C) {
+#pragma omp parallel for schedule(static) if (static_cast<std::size_t>(N) * C >= parallel_threshold)
+  for (int i = 0; i < N; ++i) {
+    const S* x = inp + static_cast<std::size_t>(i) * C;
+    S* y = out + static_cast<std::size_t>(i) * C;
+    for (int c = 0; c < C; ++c) y[c] = (x[c] - mean[i]) * rstd[i] * weight[c] + bias[c];
+  }
+}
+
+/// LayerNorm backward with xhat = (x - mean) * rstd, g = dout * weight:
+///   dinp += rstd * (g - mean(g) - xhat * mean(g * xhat))      (accumulates)
+///   dweight += sum_rows dout * xhat;  dbias += sum_rows dout  (accumulates, rows in order)
+template <class S>
+void layernorm_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp, const S* mean, const S* rstd,
+                        const S* weight, int N, int C) {
+  constexpr int column_block = 16;
+  const int column_blocks = (C + column_block - 1) / column_block;
+#pragma omp parallel if (static_cast<std::size_t>(N) * C >= parallel_threshold)
+  {
+#pragma omp for schedule(static)
+    for (int i = 0; i < N; ++i) {
+      const S* x = inp + static_cast<std::size_t>(i) * C;
+      const S* dy = dout + static_cast<std::size_t>(i) * C;
+      S* dx = dinp + static_cast<std::size_t>(i) * C;
+      S g_mean = 0, gx_mean = 0;
+      for (int c = 0; c < C; ++c) {
+        const S g = dy[c] * weight[c];
+        g_mean += g;
+        gx_mean += g * (x[c] - mean[i]) * rstd[i];
+      }
+      g_mean /= S(C);
+      gx_mean /= S(C);
+      for (int c = 0; c < C; ++c) {
+        const S xhat = (x[c] - mean[i]) * rstd[i];
+        dx[c] += rstd[i] * (dy[c] * weight[c] - g_mean - xhat * gx_mean);
+      }
+    }
+    // Each column block is summed over all rows by one thread: the order does not depend on threads.
+#pragma omp for schedule(static)
+    for (int block = 0; block < column_blocks; ++block) {
+      const int c0 = block * column_block, c1 = std::min(C, c0 + column_block);
+      S dw[column_block] = {}, db[column_block] = {};
+      for (int i = 0; i < N; ++i) {
+        const S* x = inp + static_cast<std::size_t>(i) * C;
+        const S* dy = dout + static_cast<std::size_t>(i) * C;
+        for (int c = c0; c < c1; ++c) {
+          dw[c - c0] += dy[c] * (x[c] - mean[i]) * rstd[i];
+          db[c - c0] += dy[c];
+        }
+      }
+      for (int c = c0; c < c1; ++c) {
+        dweight[c] += dw[c - c0];
+        dbias[c] += db[c - c0];
+      }
+    }
+  }
+}
+
+/// nn.Linear: out = inp weight^T + bias (or out += ... when accumulate, used for residual adds).
+/// inp [N, IC], weight [OC, IC], bias [OC] or null, out [N, OC].
+template <class S>
+void linear_forward(S* out, const S* inp, const S* weight, const S* bias, int N, int IC, int OC,
+                    bool accumulate = false) {
+  matrix_view<S> y(out, N, OC);
+  const_matrix_view<S> x(inp, N, IC), w(weight, OC, IC);
+  if (accumulate)
+    y.noalias() += x * w.transpose();
+  else
+    y.noalias() = x * w.transpose();
+  if (bias != nullptr) y.rowwise() += const_row_vector_view<S>(bias, OC);
+}
+
+/// Linear backward: dinp (= or +=) dout weight; dweight += dout^T inp; dbias += sum_rows dout.
+/// dinp may be null (not needed); dbias may be null (no bias).
+template <class S>
+void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp, const S* weight, int N, int IC,
+                     int OC, bool accumulate_dinp = false) {
+  const_matrix_view<S> dy(dout, N, OC), x(inp, N, IC), w(weight, OC, IC);
+  if (dinp != nullptr) {
+    matrix_view<S> dx(dinp, N, IC);
+    if (accumulate_dinp)
+      dx.noalias() += dy * w;
+    else
+      dx.noalias() = dy * w;
+  }
+  matrix_view<S> dw(dweight, OC, IC);
+  dw.noalias() += dy.transpose() * x;
+  if (dbias != nullptr) {
+    // Column sums in row order, split by column blocks (fixed order whatever the thread count).
+    constexpr int column_block = 64;
+    const int column_blocks = (OC + column_block - 1) / column_block;
+#pragma omp parallel for schedule(static) if (static_cast<std::size_t>(N) * OC >= parallel_threshold)
+    for (int block = 0; block < column_blocks; ++block) {
+      const int c0 = block * column_block, c1 = std::min(OC, c0 + column_block);
+      S sum[column_block] = {};
+      for (int i = 0; i < N; ++i) {
+        const S* d = dout + static_cast<std::size_t>(i) * OC;
+        for (int c = c0; c < c1; ++c) sum[c - c0] += d[c];
+      }
+      for (int c = c0; c < c1; ++c) dbias[c] += sum[c - c0];
+    }
+  }
+}
+
+/// GELU, tanh approximation (torch nn.GELU(approximate='tanh')):
+///   gelu(x) = 0.5 x (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3).
+template <class S>
+void gelu_forward(S* out, const S* inp, std::size_t n) {
+  constexpr std::size_t block = 4096;
+  const auto blocks = static_cast<std::ptrdiff_t>((n + block - 1) / block);
+  const S k = S(0.7978845608028654), a = S(0.044715);
+#pragma omp parallel for schedule(static) if (n >= parallel_threshold)
+  for (std::ptrdiff_t i = 0; i < blocks; ++i) {
+    const std::size_t start = static_cast<std::size_t>(i) * block, len = std::min(block, n - start);
+    Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> x(inp + start, static_cast<Eigen::Index>(len));
+    Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> y(out + start, static_cast<Eigen::Index>(len));
+    y = S(0.5) * x * (S(1) + (k * (x + a * x.cube())).tanh());
+  }
+}
+
+/// dinp = dout * gelu'(x),  gelu'(x) = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2).
+/// dinp may alias dout.
+template <class S>
+void gelu_backward(S* dinp, const S* inp, const S* dout, std::size_t n) {
+  constexpr std::size_t block = 4096;
+  const auto blocks = static_cast<std::ptrdiff_t>((n + block - 1) / block);
+  const S k = S(0.7978845608028654), a = S(0.044715);
+#pragma omp parallel for schedule(static) if (n >= parallel_threshold)
+  for (std::ptrdiff_t i = 0; i < blocks; ++i) {
+    const std::size_t start = static_cast<std::size_t>(i) * block, len = std::min(block, n - start);
+    const auto m = static_cast<Eigen::Index>(len);
+    Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> x(inp + start, m), dy(dout + start, m);
+    Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> dx(dinp + start, m);
+    const auto th = (k * (x + a * x.cube())).tanh();
+    dx = dy * (S(0.5) * (S(1) + th) + S(0.5) * x * (S(1) - th.square()) * k * (S(1) + S(3) * a * x.square()));
+  }
+}
+
+/// Causal multi-head self-attention. qkv [B*T, 3C] (q, k, v blocks of C columns; head h uses columns
+/// [h*hs, (h+1)*hs) of each, hs = C/H); att [B, H, T, T] receives the softmax probabilities
+/// softmax_j<=t(q_t . k_j / sqrt(hs)) (zeros above the diagonal); out [B*T, C] = att v, heads concatenated.
+template <class S>
+void attention_forward(S* out, S* att, const S* qkv, int B, int T, int C, int H) {
+  const int hs = C / H;
+  const S scale = S(1) / std::sqrt(S(hs));
+  const Eigen::Index row_stride = 3 * static_cast<Eigen::Index>(C);
+#pragma omp parallel for schedule(static) if (static_cast<std::size_t>(B) * H * T * T >= parallel_threshold)
+  for (int bh = 0; bh < B * H; ++bh) {
+    const int b = bh / H, h = bh % H;
+    const S* base = qkv + static_cast<std::size_t>(b) * T * 3 * C + static_cast<std::size_t>(h) * hs;
+    const_strided_view<S> q(base, T, hs, Eigen::OuterStride<>(row_stride));
+    const_strided_view<S> k(base + C, T, hs, Eigen::OuterStride<>(row_stride));
+    const_strided_view<S> v(base + 2 * C, T, hs, Eigen::OuterStride<>(row_stride));
+    matrix_view<S> p(att + static_cast<std::size_t>(bh) * T * T, T, T);
+    p.noalias() = q * k.transpose();
+    for (int t = 0; t < T; ++t) {
+      S* row = p.data() + static_cast<std::size_t>(t) * T;
+      S max = row[0];
+      for (int j = 1; j <= t; ++j) max = std::max(max, row[j]);
+      Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> r(row, t + 1);
+      r = ((r - max) * scale).exp();
+      r /= r.sum();
+      std::fill(row + t + 1, row + T, S(0));
+    }
+    strided_view<S> y(out + static_cast<std::size_t>(b) * T * C + static_cast<std::size_t>(h) * hs, T, hs,
+                      Eigen::OuterStride<>(C));
+    y.noalias() = p.template triangularView<Eigen::Lower>() * v;
+  }
+}
+
+/// Attention backward (sets dqkv [B*T, 3C]); per head with P = att, dY = dout:
+///   dV = P^T dY;  dP = dY V^T;  dS = P * (dP - rowsum(dP * P)) / sqrt(hs);  dQ = dS K;  dK = dS^T Q.
+/// scratch holds max_threads() * T * T scalars.
+template <class S>
+void attention_backward(S* dqkv, S* scratch, const S* dout, const S* qkv, const S* att, int B, int T, int C, int H) {
+  const int hs = C / H;
+  const S scale = S(1) / std::sqrt(S(hs));
+  const Eigen::Index row_stride = 3 * static_cast<Eigen::Index>(C);
+#pragma omp parallel for schedule(static) if (static_cast<std::size_t>(B) * H * T * T >= parallel_threshold)
+  for (int bh = 0; bh < B * H; ++bh) {
+    const int b = bh / H, h = bh % H;
+    const std::size_t offset = static_cast<std::size_t>(b) * T * 3 * C + static_cast<std::size_t>(h) * hs;
+    const_strided_view<S> q(qkv + offset, T, hs, Eigen::OuterStride<>(row_stride));
+    const_strided_view<S> k(qkv + offset + C, T, hs, Eigen::OuterStride<>(row_stride));
+    const_strided_view<S> v(qkv + offset + 2 * C, T, hs, Eigen::OuterStride<>(row_stride));
+    strided_view<S> dq(dqkv + offset, T, hs, Eigen::OuterStride<>(row_stride));
+    strided_view<S> dk(dqkv + offset + C, T, hs, Eigen::OuterStride<>(row_stride));
+    strided_view<S> dv(dqkv + offset + 2 * C, T, hs, Eigen::OuterStride<>(row_stride));
+    const_strided_view<S> dy(dout + static_cast<std::size_t>(b) * T * C + static_cast<std::size_t>(h) * hs, T, hs,
+                             Eigen::OuterStride<>(C));
+    const_matrix_view<S> p(att + static_cast<std::size_t>(bh) * T * T, T, T);
+    matrix_view<S> ds(scratch + static_cast<std::size_t>(thread_index()) * T * T, T, T);
+    dv.noalias() = p.transpose().template triangularView<Eigen::Upper>() * dy;
+    ds.noalias() = dy * v.transpose();
+    for (int t = 0; t < T; ++t) {
+      S* d = ds.data() + static_cast<std::size_t>(t) * T;
+      const S* pr = p.data() + static_cast<std::size_t>(t) * T;
+      S dot = 0;
+      for (int j = 0; j <= t; ++j) dot += d[j] * pr[j];
+      for (int j = 0; j <= t; ++j) d[j] = pr[j] * (d[j] - dot) * scale;
+      std::fill(d + t + 1, d + T, S(0));
+    }
+    dq.noalias() = ds.template triangularView<Eigen::Lower>() * k;
+    dk.noalias() = ds.transpose().template triangularView<Eigen::Upper>() * q;
+  }
+}
+
+/// Per-row cross-entropy with log-softmax: lse[i] = log sum_v exp(logits[i,v]);
+/// losses[i] = lse[i] - logits[i, targets[i]] (0 where targets[i] < 0).  logits [N, V].
+template <class S>
+void cross_entropy_forward(S* lse, S* losses, const S* logits, const std::int32_t* targets, int N, int V) {
+#pragma omp parallel for schedule(static) if (static_cast<std::size_t>(N) * V >= parallel_threshold)
+  for (int i = 0; i < N; ++i) {
+    const S* z = logits + static_cast<std::size_t>(i) * V;
+    S max = z[0];
+    for (int v = 1; v < V; ++v) max = std::max(max, z[v]);
+    S sum = 0;
+    for (int v = 0; v < V; ++v) sum += std::exp(z[v] - max);
+    lse[i] = max + std::log(sum);
+    losses[i] = targets[i] >= 0 ? lse[i] - z[targets[i]] : S(0);
+  }
+}
+
+/// dlogits[i,:] = coefficient[i] * (softmax(logits[i,:]) - onehot(targets[i]))  (sets; zero rows where
+/// coefficient is 0 or targets[i] < 0).
+template <class S>
+void cross_entropy_backward(S* dlogits, const S* logits, const S* lse, const std::int32_t* targets,
+                            const S* coefficient, int N, int V) {
+#pragma omp parallel for schedule(static) if (static_cast<std::size_t>(N) * V >= parallel_threshold)
+  for (int i = 0; i < N; ++i) {
+    const S* z = logits + static_cast<std::size_t>(i) * V;
+    S* d = dlogits + static_cast<std::size_t>(i) * V;
+    const S w = coefficient[i];
+    if (targets[i] < 0 || w == S(0)) {
+      std::fill(d, d + V, S(0));
+      continue;
+    }
+    for (int v = 0; v < V; ++v) d[v] = w * std::exp(z[v] - lse[i]);
+    d[targets[i]] -= w;
+  }
+}
+
+}  // namespace layers
+}  // namespace induct::nn
