@@ -1,0 +1,71 @@
+// Clopper-Pearson intervals against published tables; entropy and KL with zeros and infinities.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "induct/theory/statistics.hpp"
+
+using induct::theory::clopper_pearson;
+
+TEST_CASE("clopper-pearson: published 95% intervals") {
+  // Exact binomial intervals as tabulated (e.g. Clopper and Pearson 1934; any exact-binomial table).
+  auto i0 = clopper_pearson(0, 10);
+  CHECK(i0.low == 0.0);
+  CHECK(i0.high == doctest::Approx(0.3085).epsilon(1e-4));
+  auto i5 = clopper_pearson(5, 10);
+  CHECK(i5.low == doctest::Approx(0.1871).epsilon(2e-4));
+  CHECK(i5.high == doctest::Approx(0.8129).epsilon(1e-4));
+  auto i10 = clopper_pearson(10, 10);
+  CHECK(i10.low == doctest::Approx(0.6915).epsilon(1e-4));
+  CHECK(i10.high == 1.0);
+  auto i1 = clopper_pearson(1, 10);
+  CHECK(i1.low == doctest::Approx(0.00253).epsilon(2e-3));
+  CHECK(i1.high == doctest::Approx(0.4450).epsilon(1e-4));
+  // k = 0 has the closed form 1 - (alpha/2)^(1/n); k = n its mirror.
+  auto z = clopper_pearson(0, 1000);
+  CHECK(z.high == doctest::Approx(1.0 - std::pow(0.025, 1.0 / 1000.0)).epsilon(1e-12));
+  auto full = clopper_pearson(1000, 1000);
+  CHECK(full.low == doctest::Approx(std::pow(0.025, 1.0 / 1000.0)).epsilon(1e-12));
+  // A 99% interval is wider than the 95% one.
+  auto wide = clopper_pearson(5, 10, 0.01);
+  CHECK(wide.low < i5.low);
+  CHECK(wide.high > i5.high);
+}
+
+TEST_CASE("clopper-pearson: invalid input is an error") {
+  CHECK_THROWS_AS(clopper_pearson(0, 0), induct::error);
+  CHECK_THROWS_AS(clopper_pearson(11, 10), induct::error);
+  CHECK_THROWS_AS(clopper_pearson(1, 10, 0.0), induct::error);
+  CHECK_THROWS_AS(clopper_pearson(1, 10, 1.5), induct::error);
+}
+
+TEST_CASE("entropy and KL divergence in bits with explicit zeros and infinities") {
+  using induct::theory::cross_entropy_bits;
+  using induct::theory::entropy_bits;
+  using induct::theory::kl_divergence_bits;
+  const std::vector<double> uniform4{0.25, 0.25, 0.25, 0.25};
+  const std::vector<double> point{0.0, 1.0, 0.0, 0.0};
+  const std::vector<double> half{0.5, 0.5, 0.0, 0.0};
+  CHECK(entropy_bits(uniform4) == doctest::Approx(2.0).epsilon(1e-15));
+  CHECK(entropy_bits(point) == 0.0);  // 0 log 0 = 0
+  CHECK(entropy_bits(half) == doctest::Approx(1.0).epsilon(1e-15));
+  CHECK(kl_divergence_bits(point, uniform4) == doctest::Approx(2.0).epsilon(1e-15));
+  CHECK(kl_divergence_bits(half, uniform4) == doctest::Approx(1.0).epsilon(1e-15));
+  CHECK(kl_divergence_bits(uniform4, uniform4) == 0.0);
+  CHECK(std::isinf(kl_divergence_bits(uniform4, half)));  // p > 0 where q = 0
+  CHECK(kl_divergence_bits(point, half) == doctest::Approx(1.0).epsilon(1e-15));
+  CHECK(std::isinf(cross_entropy_bits(uniform4, point)));
+  CHECK(cross_entropy_bits(half, uniform4) == doctest::Approx(2.0).epsilon(1e-15));
+  // KL(p||q) for Bernoulli(0.9) vs Bernoulli(0.5): 1 - H(0.9).
+  const std::vector<double> p{0.9, 0.1}, q{0.5, 0.5};
+  const double h09 = -(0.9 * std::log2(0.9) + 0.1 * std::log2(0.1));
+  CHECK(kl_divergence_bits(p, q) == doctest::Approx(1.0 - h09).epsilon(1e-14));
+  const std::vector<double> short_q{1.0};
+  CHECK_THROWS_AS(kl_divergence_bits(p, short_q), induct::error);
+  const std::vector<double> negative{-0.1, 1.1};
+  CHECK_THROWS_AS(entropy_bits(negative), induct::error);
+  const std::vector<double> not_a_number{std::numeric_limits<double>::quiet_NaN(), 1.0};
+  CHECK_THROWS_AS(kl_divergence_bits(not_a_number, q), induct::error);
+}
