@@ -1,0 +1,192 @@
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "induct/core/atomic_file.hpp"
+#include "induct/nn/checkpoint.hpp"
+
+using namespace induct::nn;
+using induct::file_error;
+
+namespace {
+
+gpt_config tiny_config() {
+  gpt_config c;
+  c.vocab_size = 11;
+  c.context_length = 6;
+  c.layers = 2;
+  c.width = 8;
+  c.heads = 2;
+  return c;
+}
+
+std::filesystem::path scratch(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("induct_test_checkpoint_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return dir / name;
+}
+
+std::string error_of(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const induct::error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+training_state<float> some_state(std::size_t count) {
+  training_state<float> s;
+  for (std::size_t i = 0; i < count; ++i) {
+    s.adam_m.push_back(0.001f * static_cast<float>(i));
+    s.adam_v.push_back(1e-7f * static_cast<float>(i * i));
+  }
+  s.adam_step = 7;
+  s.data.rng_state = {1, 2, 0xffffffffffffffffULL, 4};
+  s.data.batches_drawn = 7;
+  s.loss_history = {2.5, 2.25, 2.0};
+  s.trainer_config = {{"batch", 3}};
+  s.data_source = {{"fingerprint", 1234}};
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("checkpoint: the model file is plain safetensors with nanoGPT names and PyTorch layouts") {
+  gpt<float> model(tiny_config());
+  model.initialize(5);
+  const auto path = scratch("layout.safetensors");
+  write_model_checkpoint(path, model, {"00000000000000aa", 12, {{"vocabulary", "[\"a\"]"}}});
+  const auto file = safetensors_file::read(path);
+  CHECK(file.metadata_value("format") == "induct-gpt-1");
+  CHECK(nlohmann::json::parse(file.metadata_value("config")) == tiny_config().to_json());
+  CHECK(file.metadata_value("step") == "12");
+  CHECK(file.entries().size() == model.layout().size());
+  // nn.Linear weight [out, in]: c_fc is [4C, C]; row r, column c at r * C + c in both.
+  const auto& e = file.entry("transformer.h.1.mlp.c_fc.weight");
+  CHECK(e.dtype == tensor_dtype::f32);
+  CHECK(e.shape == std::vector<std::int64_t>{32, 8});
+  const auto values = file.values<float>("transformer.h.1.mlp.c_fc.weight");
+  const auto view = model.parameter("transformer.h.1.mlp.c_fc.weight");
+  CHECK(values[3 * 8 + 5] == view(3, 5));
+  CHECK(file.entry("lm_head.weight").shape == std::vector<std::int64_t>{11, 8});
+  CHECK(!file.contains("lm_head.bias"));
+}
+
+TEST_CASE("checkpoint: model round trip is bit-exact and keeps metadata") {
+  gpt<float> model(tiny_config());
+  model.initialize(9);
+  const auto path = scratch("model.safetensors");
+  write_model_checkpoint(path, model, {"0123456789abcdef", 40, {{"vocabulary", "[\"x\",\"y\"]"}}});
+  checkpoint_info info;
+  const auto loaded = read_model_checkpoint<float>(path, &info);
+  CHECK(loaded.config() == tiny_config());
+  CHECK(std::memcmp(loaded.parameters().data(), model.parameters().data(), model.parameters().size() * sizeof(float)) == 0);
+  CHECK(info.run_id == "0123456789abcdef");
+  CHECK(info.step == 40);
+  CHECK(info.extra.at("vocabulary") == "[\"x\",\"y\"]");
+  CHECK(read_checkpoint_config(path) == tiny_config());
+  // A double model loads a float file exactly (widening).
+  const auto wide = read_model_checkpoint<double>(path);
+  CHECK(wide.parameters()[17] == static_cast<double>(model.parameters()[17]));
+  CHECK_THROWS_AS(write_model_checkpoint(path, model, {"r", 1, {{"step", "9"}}}), induct::config_error);
+}
+
+TEST_CASE("checkpoint: corrupted, truncated, foreign and mismatched model files are refused saying which") {
+  gpt<float> model(tiny_config());
+  model.initialize(2);
+  const auto path = scratch("bad.safetensors");
+  write_model_checkpoint(path, model, {"feedfeedfeedfeed", 3, {}});
+  const std::string good = induct::read_text_file(path);
+
+  SUBCASE("one flipped bit in the tensor data") {
+    std::string bytes = good;
+    bytes[bytes.size() - 5] = static_cast<char>(bytes[bytes.size() - 5] ^ 0x10);
+    induct::write_text_atomically(path, bytes);
+    const auto message = error_of([&] { (void)read_model_checkpoint<float>(path); });
+    CHECK(message.find("corrupted checkpoint: CRC-32 of the tensor data") != std::string::npos);
+    CHECK(message.find(path.string()) != std::string::npos);
+  }
+  SUBCASE("truncated") {
+    induct::write_text_atomically(path, good.substr(0, good.size() - 100));
+    const auto message = error_of([&] { (void)read_model_checkpoint<float>(path); });
+    CHECK(message.find("truncated safetensors file: tensor 'lm_head.weight'") != std::string::npos);
+  }
+  SUBCASE("config differs from the requested model") {
+    gpt_config wanted = tiny_config();
+    wanted.width = 16;
+    wanted.heads = 4;
+    const auto message = error_of([&] { (void)read_model_checkpoint<float>(path, nullptr, &wanted); });
+    CHECK(message.find("mismatched checkpoint") != std::string::npos);
+    CHECK(message.find("width 8 (requested 16)") != std::string::npos);
+    CHECK(message.find("heads 2 (requested 4)") != std::string::npos);
+  }
+  SUBCASE("a safetensors file that is not an induct checkpoint") {
+    safetensors_writer w;
+    w.add<float>("x", {1}, std::vector<float>{1.0f});
+    w.write(path);
+    CHECK(error_of([&] { (void)read_model_checkpoint<float>(path); }).find("not an induct checkpoint") != std::string::npos);
+  }
+  SUBCASE("a missing file") {
+    std::filesystem::remove(path);
+    CHECK(error_of([&] { (void)read_model_checkpoint<float>(path); }).find("cannot open") != std::string::npos);
+  }
+}
+
+TEST_CASE("checkpoint: model + state pair round trip and mismatched pairs") {
+  gpt<float> model(tiny_config());
+  model.initialize(4);
+  const auto path = scratch("pair.safetensors");
+  const auto state = some_state(model.parameters().size());
+  save_checkpoint(path, model, {"00000000000000bb", 3, {}}, state);
+  CHECK(std::filesystem::exists(state_path_for(path)));
+
+  const auto loaded = load_checkpoint<float>(path);
+  CHECK(loaded.info.step == 3);
+  CHECK(loaded.state.adam_m == state.adam_m);
+  CHECK(loaded.state.adam_v == state.adam_v);
+  CHECK(loaded.state.adam_step == 7);
+  CHECK(loaded.state.data.rng_state == state.data.rng_state);
+  CHECK(loaded.state.data.batches_drawn == 7);
+  CHECK(loaded.state.loss_history == state.loss_history);
+  CHECK(loaded.state.trainer_config == state.trainer_config);
+  CHECK(loaded.state.data_source == state.data_source);
+  CHECK(std::memcmp(loaded.model.parameters().data(), model.parameters().data(), model.parameters().size() * sizeof(float)) == 0);
+
+  SUBCASE("state of another step (a crash between the two writes)") {
+    const std::string old_state = induct::read_text_file(state_path_for(path));
+    model.parameters()[0] += 1.0f;
+    save_checkpoint(path, model, {"00000000000000bb", 4, {}}, state);
+    induct::write_text_atomically(state_path_for(path), old_state);
+    const auto message = error_of([&] { (void)load_checkpoint<float>(path); });
+    CHECK(message.find("mismatched checkpoint pair: the state file is step 3") != std::string::npos);
+    CHECK(message.find("is step 4") != std::string::npos);
+  }
+  SUBCASE("same step, other weights (model file replaced)") {
+    model.parameters()[5] *= 2.0f;
+    write_model_checkpoint(path, model, {"00000000000000bb", 3, {}});
+    CHECK(error_of([&] { (void)load_checkpoint<float>(path); }).find("mismatched checkpoint pair") != std::string::npos);
+  }
+  SUBCASE("missing state file") {
+    std::filesystem::remove(state_path_for(path));
+    CHECK(error_of([&] { (void)load_checkpoint<float>(path); }).find("missing training-state file") != std::string::npos);
+  }
+  SUBCASE("corrupted state file") {
+    std::string bytes = induct::read_text_file(state_path_for(path));
+    bytes[bytes.size() - 30] = static_cast<char>(bytes[bytes.size() - 30] ^ 1);
+    induct::write_text_atomically(state_path_for(path), bytes);
+    const auto message = error_of([&] { (void)load_checkpoint<float>(path); });
+    CHECK(message.find("corrupted checkpoint") != std::string::npos);
+    CHECK(message.find(".state") != std::string::npos);
+  }
+  SUBCASE("moments of the wrong size are refused before anything is written") {
+    auto bad = state;
+    bad.adam_m.pop_back();
+    CHECK_THROWS_AS(save_checkpoint(path, model, {"00000000000000bb", 5, {}}, bad), induct::config_error);
+    CHECK(load_checkpoint<float>(path).info.step == 3);
+  }
+}
