@@ -1,0 +1,97 @@
+#pragma once
+// Bound calculators for Theorems 1 and 2 (docs/theory.md) and the trained-model extension.
+//
+// Theorem 1. For a list sequence s that iterates tau = (format, chain) over the n examples of a
+// prompt and its query (n + 1 answered items), the idealized predictor's cumulative log-loss on
+// tau's answer tokens, and the number of its argmax mistakes on them, are at most
+//   B_n(tau) = D(tau) + R(s; tau) <= D(tau) + Rbar_n(tau),
+// so the mistake rate over the prompt's answers is at most B_n / (n + 1) <= B_n / n (the form
+// SPEC section 1 states; it is what the `bound_error_rate` columns report, +inf at n = 0).
+// Theorem 2. For a composite chain the stepwise bound is tighter than the direct one exactly when
+//   D_cot + Rbar_n(stepwise) < D_direct + Rbar_n(direct),
+// and the final value of greedy stepwise generation is wrong only if some step's argmax is, so
+// final-answer errors <= step mistakes <= D_cot + R.
+// Extension. A trained model q with excess loss K = sum over answer tokens of
+// [-log2 q(t | prefix) + log2 p_ideal(t | prefix)] (in expectation: the summed KL from the
+// idealized predictor) has cumulative answer log-loss <= D + R + K.
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "induct/core/error.hpp"
+#include "induct/setup/document_model.hpp"
+#include "induct/theory/description_length.hpp"
+#include "induct/theory/iteration_complexity.hpp"
+
+namespace induct::theory {
+
+/// D of any chain of `depth` functions in `format` (the prior depends on the chain only through k).
+inline double description_length_bits(const setup::document_model& model, list_format format, int depth) {
+  if (depth < 1 || depth > model.config().max_depth)
+    throw error("description length: depth " + std::to_string(depth) + " is outside 1.." +
+                std::to_string(model.config().max_depth));
+  return model.description_length_bits(list_task{format, setup::function_chain(static_cast<std::size_t>(depth), 0)});
+}
+
+/// One row of the Theorem 1 bound for a task format and a number of examples.
+struct bound_row {
+  list_format format = list_format::direct;
+  int depth = 1;
+  int examples = 0;
+  bool possible = true;                     // false: n + 1 items exceed the length law's support
+  double description_length_bits = 0.0;     // D(tau)
+  double iteration_complexity_bits = 0.0;   // Rbar_n(tau), the closed-form bound on R
+  double bound_cumulative_bits = 0.0;       // D + Rbar_n: cumulative answer log-loss and mistakes
+  double bound_mistakes = 0.0;              // floor(D + Rbar_n): mistakes are integers
+  double bound_error_rate = 0.0;            // (D + Rbar_n) / n, +inf at n = 0
+};
+
+inline bound_row theorem1_bound(const setup::document_model& model, list_format format, int depth, int examples) {
+  if (examples < 0) throw error("bound: examples must be >= 0, got " + std::to_string(examples));
+  bound_row row;
+  row.format = format;
+  row.depth = depth;
+  row.examples = examples;
+  row.description_length_bits = description_length_bits(model, format, depth);
+  row.possible = prompt_possible(model, format, examples) && std::isfinite(row.description_length_bits);
+  const double infinity = std::numeric_limits<double>::infinity();
+  if (!row.possible) {
+    row.iteration_complexity_bits = row.bound_cumulative_bits = row.bound_mistakes = row.bound_error_rate = infinity;
+    return row;
+  }
+  row.iteration_complexity_bits = iteration_complexity_bound_bits(model, format, examples);
+  row.bound_cumulative_bits = row.description_length_bits + row.iteration_complexity_bits;
+  row.bound_mistakes = std::floor(row.bound_cumulative_bits);
+  row.bound_error_rate = examples == 0 ? infinity : row.bound_cumulative_bits / examples;
+  return row;
+}
+
+/// Theorem 2 at one n: the direct and stepwise bounds of a chain depth and which is tighter.
+struct stepwise_comparison {
+  int depth = 2;
+  int examples = 0;
+  bound_row direct;
+  bound_row stepwise;
+  /// D_cot + Rbar_n(stepwise) < D_direct + Rbar_n(direct).
+  [[nodiscard]] bool stepwise_tighter() const noexcept {
+    return stepwise.bound_cumulative_bits < direct.bound_cumulative_bits;
+  }
+  /// D_direct - D_cot: how many bits the stepwise prior saves.
+  [[nodiscard]] double description_length_gap_bits() const noexcept {
+    return direct.description_length_bits - stepwise.description_length_bits;
+  }
+};
+
+inline stepwise_comparison theorem2_comparison(const setup::document_model& model, int depth, int examples) {
+  return {depth, examples, theorem1_bound(model, list_format::direct, depth, examples),
+          theorem1_bound(model, list_format::stepwise, depth, examples)};
+}
+
+/// The trained-model extension: D + R + K, with K the model's excess answer loss over the idealized predictor.
+inline double trained_model_bound_bits(double description_length_bits, double iteration_complexity_bits,
+                                       double excess_loss_bits) {
+  return description_length_bits + iteration_complexity_bits + excess_loss_bits;
+}
+
+}  // namespace induct::theory

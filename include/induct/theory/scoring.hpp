@@ -1,0 +1,197 @@
+#pragma once
+// Exact scoring of the idealized predictor on the ICL task suite (SPEC sections 3 and 4).
+//
+// A prompt `<d> [ x1 : a1 ; ... ; xn : an ; q :` with its task tau = (format, chain) is scored on
+// the sequence s = prompt + the query's answer tokens (direct: phi(q); stepwise: the k steps):
+//   query answer   direct: argmax of p_ideal(. | prompt) == phi(q);
+//                  stepwise: greedy generation (argmax, fed back) until `;` or `]`, scored on its
+//                  final value (and separately on every step);
+//   log-loss       -log2 p_ideal(query answer tokens | prompt) (teacher forced), and the
+//                  cumulative loss over the answer tokens of all n + 1 items of s;
+//   mistakes       teacher-forced argmax mistakes over those answer tokens (Theorem 1 counts them);
+//   R              the exact iteration complexity R(s; tau) of s (iteration_complexity.hpp).
+// Per (task, format, n): error rate with its Clopper-Pearson 95% interval, mean losses, the
+// bound columns of Theorem 1, and the number of prompts whose loss or mistakes exceed D + R(s)
+// (zero unless the theorem, or the code, is wrong).
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "induct/core/error.hpp"
+#include "induct/setup/prompt.hpp"
+#include "induct/setup/tasks.hpp"
+#include "induct/theory/bounds.hpp"
+#include "induct/theory/idealized_predictor.hpp"
+#include "induct/theory/iteration_complexity.hpp"
+#include "induct/theory/statistics.hpp"
+
+namespace induct::theory {
+
+/// The idealized predictor's exact performance on one prompt.
+struct prompt_score {
+  int examples = 0;
+  bool query_correct = false;          // direct argmax / stepwise greedy final value
+  bool query_steps_correct = false;    // stepwise: every greedily generated step (direct: = query_correct)
+  std::vector<int> generated;          // the greedy answer values (direct: the argmax value)
+  double query_loss_bits = 0.0;        // -log2 p(query answer tokens | prompt), teacher forced
+  int query_step_mistakes = 0;         // teacher-forced argmax mistakes on the query's answer tokens
+  double cumulative_loss_bits = 0.0;   // over the answer tokens of all n + 1 items
+  int answer_token_mistakes = 0;       // teacher-forced argmax mistakes on them
+  int answer_tokens = 0;
+  double description_length_bits = 0.0;     // D(tau)
+  double iteration_complexity_bits = 0.0;   // exact R(s; tau)
+};
+
+/// Scores prompts with reusable buffers (one per thread).
+class prompt_scorer {
+ public:
+  explicit prompt_scorer(const idealized_list_model& model) : model_(&model), state_(model), greedy_(model) {}
+
+  [[nodiscard]] prompt_score score(const setup::prompt& p) {
+    const auto& vocab = model_->world().vocab();
+    const list_task task{p.format, p.chain};
+    if (p.tokens.size() < 4 || p.tokens[0] != setup::vocabulary::document || p.tokens[1] != setup::vocabulary::open_list ||
+        p.tokens.back() != setup::vocabulary::colon)
+      throw error("score: a prompt must be `<d> [ ... q :`, got '" + vocab.decode(p.tokens) + "'");
+    sequence_.assign(p.tokens.begin(), p.tokens.end());
+    if (p.format == list_format::direct) {
+      sequence_.push_back(vocab.entity(p.answer));
+    } else {
+      for (int z : p.steps) sequence_.push_back(vocab.entity(z));
+    }
+    prompt_score score;
+    score.examples = p.examples;
+    score.description_length_bits = model_->document().description_length_bits(task);
+    state_.reset();
+    long double iteration_bits = 0.0L, cumulative = 0.0L, query_loss = 0.0L;
+    for (std::size_t i = 2; i < sequence_.size(); ++i) {
+      const token_id t = sequence_[i];
+      if (i == p.tokens.size() && p.format == list_format::stepwise) generate(p, score);
+      if (is_task_answer_position(task, state_)) {
+        const token_id best = state_.argmax(distribution_).first;
+        const long double probability = distribution_[t];
+        if (!(probability > 0.0L))
+          throw error("score: answer token " + std::to_string(i) + " '" + vocab.name(t) + "' has probability 0");
+        const long double loss = -std::log2(probability);
+        const bool mistake = best != t;
+        cumulative += loss;
+        score.answer_token_mistakes += mistake;
+        ++score.answer_tokens;
+        if (i >= p.tokens.size()) {
+          query_loss += loss;
+          score.query_step_mistakes += mistake;
+          if (p.format == list_format::direct) {
+            score.query_correct = score.query_steps_correct = !mistake;
+            score.generated.assign(1, vocab.entity_index(best).value_or(-1));
+          }
+        }
+      } else {
+        const long double own = task_token_probability(*model_, task, state_, t);
+        if (!(own > 0.0L))
+          throw error("score: token " + std::to_string(i) + " '" + vocab.name(t) + "' is not what the prompt's task emits");
+        iteration_bits += std::log2(state_.probability(t)) - std::log2(own);
+      }
+      state_.advance(t);
+    }
+    score.cumulative_loss_bits = static_cast<double>(cumulative);
+    score.query_loss_bits = static_cast<double>(query_loss);
+    score.iteration_complexity_bits = static_cast<double>(iteration_bits);
+    return score;
+  }
+
+ private:
+  // Greedy generation from the state right after `q :` until the item ends.
+  void generate(const setup::prompt& p, prompt_score& score) {
+    greedy_ = state_;
+    score.generated.clear();
+    const int limit = model_->max_depth() + 1;
+    for (int step = 0; step < limit; ++step) {
+      const token_id best = greedy_.argmax(distribution_).first;
+      const auto value = model_->world().vocab().entity_index(best);
+      if (!value) break;
+      score.generated.push_back(*value);
+      greedy_.advance(best);
+    }
+    score.query_correct = !score.generated.empty() && score.generated.back() == p.answer;
+    score.query_steps_correct = score.generated == p.steps;
+  }
+
+  const idealized_list_model* model_;
+  idealized_predictor state_;
+  idealized_predictor greedy_;
+  std::vector<long double> distribution_;
+  std::vector<token_id> sequence_;
+};
+
+/// Per (task, format, n) row of the idealized predictor's scores and the bounds.
+struct score_row {
+  std::string task;
+  list_format format = list_format::direct;
+  int examples = 0;
+  int prompts = 0;
+  bool possible = true;
+  int errors = 0;                         // wrong query answers (stepwise: final value)
+  double error_rate = 0.0;
+  double ci_low = 0.0, ci_high = 1.0;     // Clopper-Pearson 95%
+  double step_error_rate = 0.0;           // stepwise: any generated step wrong
+  double mean_log_loss_bits = 0.0;        // query answer tokens
+  double mean_cum_loss_bits = 0.0;        // all answer tokens of the n + 1 items
+  double mean_mistakes = 0.0;             // teacher-forced mistakes on those tokens
+  double mean_iteration_complexity_bits = 0.0;  // exact R(s; tau), averaged
+  double max_iteration_complexity_bits = -std::numeric_limits<double>::infinity();
+  double description_length_bits = 0.0;   // D(tau) (equal for all chains of the task's depth)
+  double iteration_complexity_bound_bits = 0.0;  // Rbar_n
+  double bound_cum_bits = 0.0;            // D + Rbar_n
+  double bound_error_rate = 0.0;          // (D + Rbar_n) / n
+  int bound_violations = 0;               // prompts with loss or mistakes > D + R(s) + 1e-9
+};
+
+/// Scores `count` prompts of `task` with `examples` examples (setup::generate_prompt, seed `seed`).
+/// An n whose prompts are impossible (n + 1 items beyond the length law) gives a row with
+/// possible = false and no prompts.
+inline score_row score_task(const idealized_list_model& model, const setup::task& task, int examples, int count,
+                            std::uint64_t seed) {
+  if (count < 1) throw error("score: count must be >= 1, got " + std::to_string(count));
+  score_row row;
+  row.task = task.name();
+  row.format = task.format();
+  row.examples = examples;
+  const auto bound = theorem1_bound(model.document(), task.format(), task.depth(), examples);
+  row.description_length_bits = bound.description_length_bits;
+  row.iteration_complexity_bound_bits = bound.iteration_complexity_bits;
+  row.bound_cum_bits = bound.bound_cumulative_bits;
+  row.bound_error_rate = bound.bound_error_rate;
+  row.possible = bound.possible;
+  if (!row.possible) return row;
+  prompt_scorer scorer(model);
+  long double log_loss = 0, cum_loss = 0, mistakes = 0, iteration = 0;
+  int step_errors = 0;
+  for (int i = 0; i < count; ++i) {
+    const setup::prompt p = setup::generate_prompt(model.world(), task, examples, seed, static_cast<std::uint64_t>(i));
+    const prompt_score s = scorer.score(p);
+    row.errors += !s.query_correct;
+    step_errors += !s.query_steps_correct;
+    log_loss += s.query_loss_bits;
+    cum_loss += s.cumulative_loss_bits;
+    mistakes += s.answer_token_mistakes;
+    iteration += s.iteration_complexity_bits;
+    row.max_iteration_complexity_bits = std::max(row.max_iteration_complexity_bits, s.iteration_complexity_bits);
+    const double budget = s.description_length_bits + s.iteration_complexity_bits + 1e-9;
+    if (s.cumulative_loss_bits > budget || s.answer_token_mistakes > budget) ++row.bound_violations;
+  }
+  row.prompts = count;
+  row.error_rate = static_cast<double>(row.errors) / count;
+  const auto interval = clopper_pearson(static_cast<std::uint64_t>(row.errors), static_cast<std::uint64_t>(count));
+  row.ci_low = interval.low;
+  row.ci_high = interval.high;
+  row.step_error_rate = static_cast<double>(step_errors) / count;
+  row.mean_log_loss_bits = static_cast<double>(log_loss / count);
+  row.mean_cum_loss_bits = static_cast<double>(cum_loss / count);
+  row.mean_mistakes = static_cast<double>(mistakes / count);
+  row.mean_iteration_complexity_bits = static_cast<double>(iteration / count);
+  return row;
+}
+
+}  // namespace induct::theory
