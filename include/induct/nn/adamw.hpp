@@ -1,0 +1,150 @@
+#pragma once
+// AdamW with torch.optim.AdamW semantics (decoupled weight decay, bias correction), one loop over the flat
+// parameter buffer, and global-norm gradient clipping (torch.nn.utils.clip_grad_norm_).
+// Step t (1-based), for every parameter p with gradient g:
+//   p <- p * (1 - lr * wd)             only for tensors of rank >= 2 (embeddings, Linear weights, lm_head)
+//   m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2
+//   p <- p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "induct/core/error.hpp"
+#include "induct/nn/parameters.hpp"
+
+namespace induct::nn {
+
+struct adamw_config {
+  double beta1 = 0.9;
+  double beta2 = 0.95;
+  double eps = 1e-8;
+  double weight_decay = 0.1;
+
+  void validate() const {
+    if (!(beta1 >= 0.0 && beta1 < 1.0)) throw config_error("beta1", "must be in [0, 1), got " + std::to_string(beta1));
+    if (!(beta2 >= 0.0 && beta2 < 1.0)) throw config_error("beta2", "must be in [0, 1), got " + std::to_string(beta2));
+    if (!(eps > 0.0 && std::isfinite(eps))) throw config_error("eps", "must be > 0, got " + std::to_string(eps));
+    if (!(weight_decay >= 0.0 && std::isfinite(weight_decay)))
+      throw config_error("weight_decay", "must be >= 0, got " + std::to_string(weight_decay));
+  }
+
+  [[nodiscard]] nlohmann::json to_json() const {
+    return {{"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"weight_decay", weight_decay}};
+  }
+
+  static adamw_config from_json(const nlohmann::json& j) {
+    adamw_config c;
+    if (!j.is_object()) throw config_error("<root>", "adamw config must be a JSON object");
+    for (const auto& [key, value] : j.items()) {
+      try {
+        if (key == "beta1") c.beta1 = value.get<double>();
+        else if (key == "beta2") c.beta2 = value.get<double>();
+        else if (key == "eps") c.eps = value.get<double>();
+        else if (key == "weight_decay") c.weight_decay = value.get<double>();
+        else throw config_error(key, "unknown field");
+      } catch (const nlohmann::json::exception& e) {
+        throw config_error(key, std::string("wrong type: ") + e.what());
+      }
+    }
+    c.validate();
+    return c;
+  }
+};
+
+template <class Scalar>
+class adamw {
+ public:
+  /// Moments for the tensors of `layout` (one flat buffer each, same layout as the parameters).
+  explicit adamw(const std::vector<tensor_info>& layout, adamw_config config = {}) : config_(config) {
+    config_.validate();
+    for (const auto& t : layout) {
+      segments_.push_back({t.offset, t.size, t.decays()});
+      size_ = std::max(size_, t.offset + t.size);
+    }
+    first_moment_.assign(size_, Scalar(0));
+    second_moment_.assign(size_, Scalar(0));
+  }
+
+  /// One update with learning rate lr; the step counter t advances first (bias corrections use t >= 1).
+  void step(std::span<Scalar> parameters, std::span<const Scalar> gradients, double lr) {
+    if (parameters.size() != size_ || gradients.size() != size_)
+      throw error("adamw step: buffers hold " + std::to_string(parameters.size()) + " parameters and " +
+                  std::to_string(gradients.size()) + " gradients, expected " + std::to_string(size_));
+    ++step_;
+    const auto t = static_cast<double>(step_);
+    const auto b1 = static_cast<Scalar>(config_.beta1), b2 = static_cast<Scalar>(config_.beta2);
+    const auto one_minus_b1 = static_cast<Scalar>(1.0 - config_.beta1);
+    const auto one_minus_b2 = static_cast<Scalar>(1.0 - config_.beta2);
+    const auto step_size = static_cast<Scalar>(lr / (1.0 - std::pow(config_.beta1, t)));
+    const auto correction2_sqrt = static_cast<Scalar>(std::sqrt(1.0 - std::pow(config_.beta2, t)));
+    const auto eps = static_cast<Scalar>(config_.eps);
+    const auto decay = static_cast<Scalar>(1.0 - lr * config_.weight_decay);
+    Scalar* p = parameters.data();
+    const Scalar* g = gradients.data();
+    Scalar* m = first_moment_.data();
+    Scalar* v = second_moment_.data();
+    for (const auto& s : segments_) {
+      const auto begin = static_cast<std::ptrdiff_t>(s.offset), end = static_cast<std::ptrdiff_t>(s.offset + s.size);
+      const Scalar factor = s.decays ? decay : Scalar(1);
+#pragma omp parallel for schedule(static) if (s.size >= (1u << 15))
+      for (std::ptrdiff_t i = begin; i < end; ++i) {
+        p[i] *= factor;
+        m[i] = m[i] * b1 + one_minus_b1 * g[i];
+        v[i] = v[i] * b2 + one_minus_b2 * g[i] * g[i];
+        p[i] -= step_size * (m[i] / (std::sqrt(v[i]) / correction2_sqrt + eps));
+      }
+    }
+  }
+
+  [[nodiscard]] const adamw_config& config() const noexcept { return config_; }
+  /// Moments m and v (flat, parameter layout) and the step counter t: the optimizer state of a checkpoint.
+  [[nodiscard]] std::span<Scalar> first_moment() noexcept { return first_moment_; }
+  [[nodiscard]] std::span<Scalar> second_moment() noexcept { return second_moment_; }
+  [[nodiscard]] std::span<const Scalar> first_moment() const noexcept { return first_moment_; }
+  [[nodiscard]] std::span<const Scalar> second_moment() const noexcept { return second_moment_; }
+  [[nodiscard]] std::int64_t step_count() const noexcept { return step_; }
+  void set_step_count(std::int64_t step) {
+    if (step < 0) throw error("adamw: step count must be >= 0, got " + std::to_string(step));
+    step_ = step;
+  }
+
+ private:
+  struct segment {
+    std::size_t offset, size;
+    bool decays;
+  };
+  adamw_config config_;
+  std::vector<segment> segments_;
+  std::size_t size_ = 0;
+  std::vector<Scalar> first_moment_, second_moment_;
+  std::int64_t step_ = 0;
+};
+
+/// Global L2 norm sqrt(sum g^2) over all gradients, accumulated in double in buffer order.
+template <class Scalar>
+double gradient_norm(std::span<const Scalar> gradients) {
+  double sum = 0;
+  for (const Scalar g : gradients) sum += static_cast<double>(g) * static_cast<double>(g);
+  return std::sqrt(sum);
+}
+
+/// clip_grad_norm_: with n = gradient_norm, scales every gradient by min(1, max_norm / (n + 1e-6)).
+/// Returns n (before clipping). max_norm must be > 0.
+template <class Scalar>
+double clip_gradient_norm(std::span<Scalar> gradients, double max_norm) {
+  if (!(max_norm > 0.0)) throw error("clip_gradient_norm: max_norm must be > 0, got " + std::to_string(max_norm));
+  const double norm = gradient_norm(std::span<const Scalar>(gradients));
+  const double coefficient = max_norm / (norm + 1e-6);
+  if (coefficient < 1.0) {
+    const auto c = static_cast<Scalar>(coefficient);
+    for (Scalar& g : gradients) g *= c;
+  }
+  return norm;
+}
+
+}  // namespace induct::nn
