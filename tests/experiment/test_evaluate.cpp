@@ -1,0 +1,73 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "induct/experiment/evaluate.hpp"
+
+namespace ex = induct::experiment;
+namespace setup = induct::setup;
+namespace theory = induct::theory;
+
+namespace {
+
+setup::setup_config tiny_world_config() {
+  setup::setup_config c;
+  c.entities = 8;
+  c.functions = 3;
+  c.filler_words = 4;
+  c.max_depth = 2;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("an evaluation table has every column, and its theory columns are the theory module's") {
+  const setup::world world(tiny_world_config());
+  const theory::idealized_list_model ideal(world);
+  induct::nn::gpt_config gc;
+  gc.vocab_size = static_cast<int>(world.vocab().size());
+  gc.context_length = 40;
+  gc.layers = 1;
+  gc.width = 16;
+  gc.heads = 2;
+  induct::nn::gpt<float> model(gc);
+  model.initialize(3);
+  const std::vector<setup::task> tasks = {setup::task::lookup(setup::list_format::direct, 3),
+                                          setup::task::compose2(setup::list_format::stepwise, 3)};
+  ex::evaluation_options options;
+  options.examples = {0, 1, 4, 8};
+  options.prompts = 40;
+  options.batch = 16;
+  std::vector<std::string> skipped;
+  const auto table = ex::evaluate_model(model, ideal, tasks, options, &skipped);
+  CHECK(table.columns() == ex::evaluation_columns());
+  // compose2 stepwise with n = 8: 2 + 8 * 5 + 2 + 2 = 46 tokens > 40: skipped (lookup n = 8 needs 37).
+  REQUIRE(skipped.size() == 1);
+  CHECK(skipped[0].find("compose2 stepwise n=8") == 0);
+  REQUIRE(table.row_count() == 7);
+  const setup::document_model document(world.config());
+  for (std::size_t r = 0; r < table.row_count(); ++r) {
+    const auto format = setup::parse_list_format(table.text(r, "format"));
+    const int depth = static_cast<int>(table.number(r, "depth"));
+    const int n = static_cast<int>(table.number(r, "examples"));
+    const auto bound = theory::theorem1_bound(document, format, depth, n);
+    CHECK(table.number(r, "D_bits") == bound.description_length_bits);
+    CHECK(table.number(r, "R_n_bits") == bound.iteration_complexity_bits);
+    CHECK(table.number(r, "bound_cum_bits") == bound.bound_cumulative_bits);
+    CHECK(table.number(r, "bound_mistakes") == bound.bound_mistakes);
+    if (n == 0) CHECK(std::isnan(table.number(r, "bound_error_rate")));
+    else CHECK(table.number(r, "bound_error_rate") == bound.bound_error_rate);
+    CHECK(table.number(r, "prompts") == 40);
+    // Theorem 1 on the evaluated prompts: the idealized predictor stays within its bound.
+    CHECK(table.number(r, "ideal_mean_cum_loss_bits") <= table.number(r, "D_bits") + table.number(r, "R_exact_mean_bits") + 1e-9);
+    CHECK(table.number(r, "ideal_mean_cum_mistakes") <= table.number(r, "bound_cum_bits") + 1e-9);
+    // K and the model bound are consistent.
+    CHECK(table.number(r, "model_mean_cum_loss_bits") ==
+          doctest::Approx(table.number(r, "ideal_mean_cum_loss_bits") + table.number(r, "K_bits")));
+    CHECK(table.number(r, "model_bound_cum_bits") ==
+          doctest::Approx(table.number(r, "D_bits") + table.number(r, "R_n_bits") + table.number(r, "K_bits")));
+    CHECK(table.number(r, "model_ci_low") <= table.number(r, "model_error_rate"));
+    CHECK(table.number(r, "model_ci_high") >= table.number(r, "model_error_rate"));
+    CHECK(table.number(r, "kl_bits_per_token") >= 0.0);
+  }
+}
