@@ -1,0 +1,95 @@
+#pragma once
+// The idealized predictor, generic: the next-token distribution of ANY document prefix from exact
+// prefix probabilities of the grounded document grammar (a PCFG over the vocabulary's tokens),
+//   p(t | w_1..w_i) = P(S =>* w_1..w_i t ...) / P(S =>* w_1..w_i ...),
+// computed by the incremental probabilistic Earley parser (grammar/earley.hpp; Stolcke 1995).
+// It needs no knowledge of lists or tasks, so it checks the fast list predictor
+// (idealized_predictor.hpp) on small worlds, where grounding the CAG is affordable.
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "induct/core/error.hpp"
+#include "induct/grammar/earley.hpp"
+#include "induct/grammar/pcfg.hpp"
+#include "induct/setup/vocabulary.hpp"
+
+namespace induct::theory {
+
+class generic_predictor {
+ public:
+  /// `document_grammar` (copied) has terminals named like the vocabulary's tokens.
+  generic_predictor(const grammar::pcfg& document_grammar, const setup::vocabulary& vocab)
+      : compiled_(document_grammar), vocab_(&vocab) {
+    terminal_of_token_.assign(vocab.size(), no_terminal);
+    for (std::size_t t = 0; t < vocab.size(); ++t)
+      if (auto id = document_grammar.find_terminal(vocab.names()[t])) terminal_of_token_[t] = *id;
+    // Every terminal must be a token, or the distribution would leak mass outside the vocabulary.
+    for (std::size_t s = 0; s < document_grammar.symbol_count(); ++s)
+      if (document_grammar.is_terminal(static_cast<grammar::symbol_id>(s)) &&
+          !vocab.find(document_grammar.name(static_cast<grammar::symbol_id>(s))))
+        throw error("generic predictor: grammar terminal '" + document_grammar.name(static_cast<grammar::symbol_id>(s)) +
+                    "' is not a token of the vocabulary");
+  }
+
+  /// A parse state after a prefix; copyable, advance token by token.
+  class state {
+   public:
+    explicit state(const generic_predictor& owner) : owner_(&owner), earley_(owner.compiled_) {}
+
+    /// Consumes one token; error naming its position if the prefix becomes impossible.
+    void advance(setup::token_id token) {
+      const auto terminal = owner_->terminal(token);
+      if (terminal == no_terminal) {
+        throw error("generic predictor: token " + std::to_string(earley_.length()) + " '" + owner_->vocab_->name(token) +
+                    "' never occurs in the grammar (probability 0)");
+      }
+      earley_.advance(terminal);
+      if (!earley_.possible())
+        throw error("generic predictor: the prefix has probability 0 at token " + std::to_string(earley_.length() - 1) +
+                    " '" + owner_->vocab_->name(token) + "': " + earley_.why_impossible());
+    }
+
+    /// p(t | prefix) for every vocabulary token (the document's end is not a token: its
+    /// probability is 1 minus the sum, returned by end_probability()).
+    void next_token_distribution(std::vector<long double>& out) const {
+      out.assign(owner_->vocab_->size(), 0.0L);
+      const grammar::next_token_distribution d = earley_.next_tokens();
+      for (const auto& [terminal, p] : d.tokens) {
+        const auto token = owner_->vocab_->find(owner_->compiled_.source().name(terminal));
+        out[*token] += p;
+      }
+    }
+    [[nodiscard]] long double end_probability() const { return earley_.end_probability(); }
+    /// log2 P(S =>* prefix ...).
+    [[nodiscard]] long double prefix_log2() const noexcept { return earley_.prefix_log2(); }
+
+   private:
+    const generic_predictor* owner_;
+    grammar::earley_state earley_;
+  };
+
+  /// The state after a whole prefix.
+  [[nodiscard]] state after(std::span<const setup::token_id> prefix) const {
+    state s(*this);
+    for (setup::token_id t : prefix) s.advance(t);
+    return s;
+  }
+
+  [[nodiscard]] const grammar::earley_grammar& compiled() const noexcept { return compiled_; }
+
+ private:
+  static constexpr grammar::symbol_id no_terminal = static_cast<grammar::symbol_id>(-1);
+  [[nodiscard]] grammar::symbol_id terminal(setup::token_id token) const {
+    if (token >= terminal_of_token_.size())
+      throw error("generic predictor: token id " + std::to_string(token) + " is outside the vocabulary");
+    return terminal_of_token_[token];
+  }
+
+  grammar::earley_grammar compiled_;
+  const setup::vocabulary* vocab_;
+  std::vector<grammar::symbol_id> terminal_of_token_;
+};
+
+}  // namespace induct::theory
