@@ -1,0 +1,456 @@
+#pragma once
+// Exact string, prefix and next-token probabilities: Stolcke's (1995) probabilistic Earley parser.
+//
+// Preparation (earley_grammar): exact epsilon elimination (grammar/epsilon_free.hpp) gives G' with
+// P(w) = (1 - e_S) P'(w) for w != eps and P(eps) = e_S. The unit rules A -> B of G' are folded into the
+// unit closure R_U = (I - P_U)^-1 (P_U[A][B] = p'(A -> B)); prediction uses the left-corner closure
+// R_L = (I - P_L)^-1 (P_L[A][B] = sum of p'(A -> B beta)); both exact (grammar/closure.hpp), so unary cycles
+// and left recursion are summed in closed form. Items carry forward alpha and inner gamma probabilities:
+//   predict   i: kX -> l.Zm [a]            => i: iY -> .v       alpha = sum a R_L(Z,Y) p(Y -> v), gamma = p
+//   scan      i: kX -> l.tm [a,g], w_i = t => i+1: kX -> lt.m  [a, g]
+//   complete  i: jY -> v. [g''] , j: kX -> l.Zm [a,g] => i: kX -> lZ.m [a R_U(Z,Y) g'', g R_U(Z,Y) g'']
+// Then (Stolcke 1995, lemma 3; Jelinek and Lafferty 1991):
+//   P(S =>* w_1..w_i ...) = (1 - e_S) * sum of alpha over the items scanned into column i
+//   P(w_1..w_i)           = (1 - e_S) * alpha(0: -> S.) at column i
+//   P(next = t | prefix)  = sum of alpha over column-i items (incl. predicted) with t after the dot / P(prefix...)
+//   P(end | prefix)       = P(w_1..w_i) / P(prefix ...)
+// Numerics: long double, and each column is rescaled by s_i = P(w_1..w_i ...)/P(w_1..w_{i-1} ...), so alphas
+// and gammas never underflow; log2 of the prefix probability is sum_i log2 s_i (exact to rounding).
+//
+// Incremental use (one Earley column per token; the state is a copyable value, so it can be branched):
+//   earley_grammar compiled(g);             // g validated (grammar/validate.hpp); keep `compiled` alive
+//   earley_state s(compiled);
+//   for (symbol_id t : prompt) { auto d = s.next_tokens(); ...; s.advance(t); }
+//   s.prefix_log2();  s.string_log2();  s.end_probability();  s.next_token_probability(t);
+// One-shot: inside_log2(compiled, tokens), prefix_log2(compiled, tokens), next_tokens(compiled, tokens).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <queue>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "induct/core/error.hpp"
+#include "induct/grammar/closure.hpp"
+#include "induct/grammar/epsilon_free.hpp"
+#include "induct/grammar/pcfg.hpp"
+
+namespace induct::grammar {
+
+/// The conditional distribution of what follows a prefix: next tokens (sparse, by terminal id) and the end.
+/// Sums to 1 up to rounding: sum of probabilities + end == 1.
+struct next_token_distribution {
+  std::vector<std::pair<symbol_id, long double>> tokens;  // sorted by terminal id, positive entries only
+  long double end = 0.0L;                                 // P(the string is exactly the prefix | prefix ...)
+  /// P(next = t | prefix); 0 for tokens not listed.
+  [[nodiscard]] long double probability(symbol_id t) const {
+    auto it = std::lower_bound(tokens.begin(), tokens.end(), t, [](const auto& e, symbol_id v) { return e.first < v; });
+    return it != tokens.end() && it->first == t ? it->second : 0.0L;
+  }
+};
+
+/// A PCFG compiled for Earley parsing (epsilon-free, unit rules folded into R_U, closures precomputed).
+class earley_grammar {
+ public:
+  explicit earley_grammar(const pcfg& g) : source_(g) {
+    const std::size_t n = g.symbol_count();
+    is_terminal_.resize(n);
+    for (symbol_id s = 0; s < n; ++s) is_terminal_[s] = g.is_terminal(s) ? 1 : 0;
+    start_ = g.start();
+    epsilon_free_grammar free = eliminate_epsilon(g);
+    start_null_ = free.start_null_probability;
+    start_nonnull_ = 1.0L - start_null_;
+
+    std::vector<sparse_row> unit_edges(n), left_corner_edges(n);
+    rhs_offset_.push_back(0);
+    for (const auto& r : free.rules) {
+      const symbol_id first = r.rhs.front();
+      if (!is_terminal_[first]) left_corner_edges[r.lhs].emplace_back(first, r.probability);
+      if (r.rhs.size() == 1 && !is_terminal_[first]) {
+        unit_edges[r.lhs].emplace_back(first, r.probability);
+        continue;
+      }
+      lhs_.push_back(r.lhs);
+      probability_.push_back(r.probability);
+      rhs_symbols_.insert(rhs_symbols_.end(), r.rhs.begin(), r.rhs.end());
+      rhs_offset_.push_back(static_cast<std::uint32_t>(rhs_symbols_.size()));
+    }
+    dummy_rule_ = static_cast<std::uint32_t>(lhs_.size());
+    lhs_.push_back(static_cast<symbol_id>(n));  // sentinel left side of the dummy rule "-> S"
+    probability_.push_back(1.0L);
+    rhs_symbols_.push_back(start_);
+    rhs_offset_.push_back(static_cast<std::uint32_t>(rhs_symbols_.size()));
+
+    left_corner_closure_ = closure_of(left_corner_edges);
+    const std::vector<sparse_row> unit_closure = closure_of(unit_edges);
+    unit_closure_by_completed_.resize(n);
+    for (symbol_id z = 0; z < n; ++z)
+      for (const auto& [y, value] : unit_closure[z])
+        if (!is_terminal_[z]) unit_closure_by_completed_[y].emplace_back(z, value);
+
+    rules_by_first_terminal_.resize(n);
+    rules_by_first_nonterminal_.resize(n);
+    first_terminal_mass_.resize(n);
+    for (std::uint32_t r = 0; r < dummy_rule_; ++r) {
+      const symbol_id first = rhs_symbols_[rhs_offset_[r]];
+      if (is_terminal_[first]) {
+        rules_by_first_terminal_[first].push_back(r);
+        auto& masses = first_terminal_mass_[lhs_[r]];
+        auto it = std::find_if(masses.begin(), masses.end(), [&](const auto& e) { return e.first == first; });
+        if (it == masses.end()) masses.emplace_back(first, probability_[r]);
+        else it->second += probability_[r];
+      } else {
+        rules_by_first_nonterminal_[first].push_back(r);
+      }
+    }
+  }
+
+  [[nodiscard]] const pcfg& source() const noexcept { return source_; }
+  [[nodiscard]] bool is_terminal(symbol_id s) const noexcept { return s < is_terminal_.size() && is_terminal_[s]; }
+  /// P(S =>* eps).
+  [[nodiscard]] long double empty_string_probability() const noexcept { return start_null_; }
+  /// Rules of G' without unit rules (for diagnostics and benchmarks).
+  [[nodiscard]] std::size_t compiled_rule_count() const noexcept { return dummy_rule_; }
+
+ private:
+  friend class earley_state;
+  [[nodiscard]] std::uint32_t length(std::uint32_t r) const noexcept { return rhs_offset_[r + 1] - rhs_offset_[r]; }
+  [[nodiscard]] symbol_id symbol_at(std::uint32_t r, std::uint32_t dot) const noexcept {
+    return rhs_symbols_[rhs_offset_[r] + dot];
+  }
+
+  pcfg source_;
+  std::vector<char> is_terminal_;
+  symbol_id start_ = 0;
+  long double start_null_ = 0.0L, start_nonnull_ = 1.0L;
+  std::vector<symbol_id> lhs_;
+  std::vector<long double> probability_;
+  std::vector<std::uint32_t> rhs_offset_;
+  std::vector<symbol_id> rhs_symbols_;
+  std::uint32_t dummy_rule_ = 0;
+  std::vector<sparse_row> left_corner_closure_;       // Z -> (Y, R_L(Z, Y))
+  std::vector<sparse_row> unit_closure_by_completed_;  // Y -> (Z, R_U(Z, Y))
+  std::vector<std::vector<std::uint32_t>> rules_by_first_terminal_;
+  std::vector<std::vector<std::uint32_t>> rules_by_first_nonterminal_;  // non-unit rules Y -> Z beta, by Z
+  std::vector<sparse_row> first_terminal_mass_;                         // Y -> (t, sum p'(Y -> t beta))
+};
+
+/// The Earley chart after a prefix; advance() adds one column. See the header comment.
+class earley_state {
+ public:
+  explicit earley_state(const earley_grammar& g) : g_(&g) {
+    const std::size_t n = g.is_terminal_.size() + 1;
+    scratch_a_.assign(n, 0.0L);
+    scratch_b_.assign(n, 0.0L);
+    column first;
+    first.items.push_back(item{0, g.dummy_rule_, 0, 1.0L, 1.0L});
+    finish_column(first);
+    columns_.push_back(std::move(first));
+  }
+
+  /// Number of tokens consumed.
+  [[nodiscard]] std::size_t length() const noexcept { return length_; }
+  /// False once the prefix has probability 0 (then prefix_log2() = -inf and why_impossible() says why).
+  [[nodiscard]] bool possible() const noexcept { return !dead_; }
+  [[nodiscard]] const std::string& why_impossible() const noexcept { return dead_reason_; }
+
+  /// Consumes terminal `t` (one Earley column). induct::error if `t` is not a terminal id of the grammar.
+  void advance(symbol_id t) {
+    if (!g_->is_terminal(t)) throw error("earley_state::advance: symbol id " + std::to_string(t) + " is not a terminal");
+    ++length_;
+    if (dead_) return;
+    scan_and_complete(t);
+  }
+  /// Consumes the terminal named `name`; an unknown name makes the prefix impossible (probability 0).
+  void advance(std::string_view name) {
+    if (auto t = g_->source_.find_terminal(name)) return advance(*t);
+    ++length_;
+    if (!dead_) {
+      dead_ = true;
+      dead_reason_ = "token " + std::to_string(length_) + " '" + std::string(name) + "' is not a terminal of the grammar";
+    }
+  }
+
+  /// log2 P(S =>* prefix ...) (0 for the empty prefix, -inf if impossible).
+  [[nodiscard]] long double prefix_log2() const noexcept {
+    if (dead_) return -std::numeric_limits<long double>::infinity();
+    if (length_ == 0) return 0.0L;
+    return std::log2(g_->start_nonnull_) + log2_scale_;
+  }
+  /// log2 P(string == prefix), the inside probability of the prefix as a whole string.
+  [[nodiscard]] long double string_log2() const noexcept {
+    if (dead_) return -std::numeric_limits<long double>::infinity();
+    if (length_ == 0) return std::log2(g_->start_null_);
+    return std::log2(g_->start_nonnull_) + log2_scale_ + std::log2(columns_.back().end_alpha);
+  }
+  /// P(string == prefix | prefix ...). induct::error if the prefix is impossible.
+  [[nodiscard]] long double end_probability() const {
+    require_possible();
+    return length_ == 0 ? g_->start_null_ : columns_.back().end_alpha;
+  }
+  /// P(next = t | prefix ...).
+  [[nodiscard]] long double next_token_probability(symbol_id t) const {
+    require_possible();
+    const column& c = columns_.back();
+    long double mass = 0.0L;
+    auto [begin, end] = std::equal_range(c.scannable.begin(), c.scannable.end(), std::make_pair(t, 0U),
+                                         [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto it = begin; it != end; ++it) mass += c.items[it->second].alpha;
+    for (std::uint32_t r : g_->rules_by_first_terminal_[t]) mass += predicted(c, g_->lhs_[r]) * g_->probability_[r];
+    return length_ == 0 ? mass * g_->start_nonnull_ : mass;
+  }
+  /// The full conditional distribution of the next token and of the end.
+  [[nodiscard]] next_token_distribution next_tokens() const {
+    require_possible();
+    const column& c = columns_.back();
+    std::vector<long double>& weight = scratch_a_;
+    std::vector<symbol_id> touched;
+    auto add = [&](symbol_id t, long double w) {
+      if (weight[t] == 0.0L) touched.push_back(t);
+      weight[t] += w;
+    };
+    for (const auto& [t, index] : c.scannable) add(t, c.items[index].alpha);
+    for (const auto& [y, mass] : c.predicted)
+      for (const auto& [t, m] : g_->first_terminal_mass_[y]) add(static_cast<symbol_id>(t), mass * m);
+    std::sort(touched.begin(), touched.end());
+    next_token_distribution out;
+    const long double factor = length_ == 0 ? g_->start_nonnull_ : 1.0L;
+    for (symbol_id t : touched) {
+      if (weight[t] > 0.0L) out.tokens.emplace_back(t, weight[t] * factor);
+      weight[t] = 0.0L;
+    }
+    out.end = length_ == 0 ? g_->start_null_ : c.end_alpha;
+    return out;
+  }
+
+ private:
+  struct item {
+    std::uint32_t start;
+    std::uint32_t rule;
+    std::uint32_t dot;
+    long double alpha;  // forward probability / prod of column scales up to this column
+    long double gamma;  // inner probability / prod of column scales over its span
+  };
+  struct column {
+    std::vector<item> items;                                   // non-predicted items, incomplete ones only once finished
+    std::vector<std::pair<symbol_id, std::uint32_t>> waiting;    // (nonterminal after the dot, item), sorted
+    std::vector<std::pair<symbol_id, std::uint32_t>> scannable;  // (terminal after the dot, item), sorted
+    sparse_row predicted;                                      // (Y, sum alpha R_L(Z, Y)), sorted by Y
+    long double end_alpha = 0.0L;                              // alpha of the completed dummy item 0: -> S.
+  };
+
+  void require_possible() const {
+    if (dead_) throw error("the prefix has probability 0: " + dead_reason_);
+  }
+
+  static long double predicted(const column& c, symbol_id y) {
+    auto it = std::lower_bound(c.predicted.begin(), c.predicted.end(), y,
+                               [](const auto& e, symbol_id v) { return e.first < v; });
+    return it != c.predicted.end() && it->first == y ? it->second : 0.0L;
+  }
+
+  static std::uint64_t key(std::uint32_t start, std::uint32_t rule, std::uint32_t dot, std::uint32_t dotted_stride) {
+    return (static_cast<std::uint64_t>(start) << 32) | (static_cast<std::uint64_t>(rule) * dotted_stride + dot);
+  }
+
+  void scan_and_complete(symbol_id t) {
+    const earley_grammar& g = *g_;
+    const auto i = static_cast<std::uint32_t>(columns_.size() - 1);
+    const column& previous = columns_.back();
+    column next;
+    index_.clear();
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> complete;  // (start, item) heap
+    auto note_new = [&](std::uint32_t index) {
+      const item& it = next.items[index];
+      if (it.dot == g.length(it.rule)) {
+        complete.emplace_back(it.start, index);
+        std::push_heap(complete.begin(), complete.end());
+      }
+    };
+    // Scan the non-predicted items and the predicted rules Y -> t beta.
+    auto [begin, end] = std::equal_range(previous.scannable.begin(), previous.scannable.end(), std::make_pair(t, 0U),
+                                         [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto it = begin; it != end; ++it) {
+      const item& source = previous.items[it->second];
+      next.items.push_back(item{source.start, source.rule, source.dot + 1, source.alpha, source.gamma});
+    }
+    for (std::uint32_t r : g.rules_by_first_terminal_[t]) {
+      const long double mass = predicted(previous, g.lhs_[r]);
+      if (mass > 0.0L) next.items.push_back(item{i, r, 1, mass * g.probability_[r], g.probability_[r]});
+    }
+    long double scale = 0.0L;
+    for (const item& it : next.items) scale += it.alpha;
+    if (!(scale > 0.0L)) {
+      dead_ = true;
+      dead_reason_ = "token " + std::to_string(length_) + " '" + g.source_.name(t) + "' cannot follow the prefix";
+      columns_.push_back(column{});
+      return;
+    }
+    log2_scale_ += std::log2(scale);
+    const std::uint32_t stride = max_rule_length() + 1;
+    for (std::uint32_t k = 0; k < next.items.size(); ++k) {
+      item& it = next.items[k];
+      it.alpha /= scale;
+      it.gamma /= scale;
+      index_.emplace(key(it.start, it.rule, it.dot, stride), k);
+      note_new(k);
+    }
+    auto accumulate = [&](std::uint32_t start, std::uint32_t rule, std::uint32_t dot, long double alpha, long double gamma) {
+      auto [found, inserted] = index_.emplace(key(start, rule, dot, stride), static_cast<std::uint32_t>(next.items.size()));
+      if (inserted) {
+        next.items.push_back(item{start, rule, dot, alpha, gamma});
+        note_new(found->second);
+      } else {
+        next.items[found->second].alpha += alpha;
+        next.items[found->second].gamma += gamma;
+      }
+    };
+    // Complete, latest start first: a completion from start j only creates complete items starting before j.
+    std::vector<long double>& inside = scratch_a_;  // by completed Y: sum of gamma
+    std::vector<long double>& total = scratch_b_;   // by waited-for Z: sum_Y R_U(Z, Y) inside[Y]
+    std::vector<symbol_id> completed, wanted;
+    while (!complete.empty()) {
+      const std::uint32_t j = complete.front().first;
+      completed.clear();
+      wanted.clear();
+      while (!complete.empty() && complete.front().first == j) {
+        const item& it = next.items[complete.front().second];
+        std::pop_heap(complete.begin(), complete.end());
+        complete.pop_back();
+        if (it.rule == g.dummy_rule_) {
+          next.end_alpha += it.alpha;
+          continue;
+        }
+        const symbol_id y = g.lhs_[it.rule];
+        if (inside[y] == 0.0L) completed.push_back(y);
+        inside[y] += it.gamma;
+      }
+      for (symbol_id y : completed) {
+        for (const auto& [z, value] : g.unit_closure_by_completed_[y]) {
+          if (total[z] == 0.0L) wanted.push_back(z);
+          total[z] += value * inside[y];
+        }
+        inside[y] = 0.0L;
+      }
+      const column& source = columns_[j];
+      for (symbol_id z : wanted) {
+        const long double tz = total[z];
+        total[z] = 0.0L;
+        auto [wbegin, wend] = std::equal_range(source.waiting.begin(), source.waiting.end(), std::make_pair(z, 0U),
+                                               [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto w = wbegin; w != wend; ++w) {
+          const item& waiting = source.items[w->second];
+          accumulate(waiting.start, waiting.rule, waiting.dot + 1, waiting.alpha * tz, waiting.gamma * tz);
+        }
+        for (std::uint32_t r : g.rules_by_first_nonterminal_[z]) {
+          const long double mass = predicted(source, g.lhs_[r]);
+          if (mass > 0.0L) accumulate(j, r, 1, mass * g.probability_[r] * tz, g.probability_[r] * tz);
+        }
+      }
+    }
+    finish_column(next);
+    columns_.push_back(std::move(next));
+  }
+
+  /// Drops complete items, indexes the rest by the symbol after the dot, and computes the predictions.
+  void finish_column(column& c) {
+    const earley_grammar& g = *g_;
+    std::vector<item> kept;
+    kept.reserve(c.items.size());
+    for (const item& it : c.items)
+      if (it.dot < g.length(it.rule)) kept.push_back(it);
+    c.items = std::move(kept);
+    std::vector<long double>& wait_mass = scratch_a_;
+    std::vector<long double>& prediction = scratch_b_;
+    std::vector<symbol_id> waited, predicted_symbols;
+    for (std::uint32_t k = 0; k < c.items.size(); ++k) {
+      const item& it = c.items[k];
+      const symbol_id s = g.symbol_at(it.rule, it.dot);
+      if (g.is_terminal_[s]) {
+        c.scannable.emplace_back(s, k);
+      } else {
+        c.waiting.emplace_back(s, k);
+        if (wait_mass[s] == 0.0L) waited.push_back(s);
+        wait_mass[s] += it.alpha;
+      }
+    }
+    std::sort(c.scannable.begin(), c.scannable.end());
+    std::sort(c.waiting.begin(), c.waiting.end());
+    for (symbol_id z : waited) {
+      for (const auto& [y, value] : g.left_corner_closure_[z]) {
+        if (prediction[y] == 0.0L) predicted_symbols.push_back(y);
+        prediction[y] += wait_mass[z] * value;
+      }
+      wait_mass[z] = 0.0L;
+    }
+    std::sort(predicted_symbols.begin(), predicted_symbols.end());
+    for (symbol_id y : predicted_symbols) {
+      if (prediction[y] > 0.0L) c.predicted.emplace_back(y, prediction[y]);
+      prediction[y] = 0.0L;
+    }
+  }
+
+  std::uint32_t max_rule_length() {
+    if (max_rule_length_ == 0)
+      for (std::uint32_t r = 0; r <= g_->dummy_rule_; ++r) max_rule_length_ = std::max(max_rule_length_, g_->length(r));
+    return max_rule_length_;
+  }
+
+  const earley_grammar* g_;
+  std::vector<column> columns_;
+  std::size_t length_ = 0;
+  long double log2_scale_ = 0.0L;
+  bool dead_ = false;
+  std::string dead_reason_;
+  std::uint32_t max_rule_length_ = 0;
+  std::unordered_map<std::uint64_t, std::uint32_t> index_;
+  mutable std::vector<long double> scratch_a_, scratch_b_;  // dense by symbol id, all zero between calls
+};
+
+/// log2 P(w) (inside probability, all derivations); -inf if impossible.
+inline long double inside_log2(const earley_grammar& g, std::span<const symbol_id> tokens) {
+  earley_state s(g);
+  for (symbol_id t : tokens) {
+    s.advance(t);
+    if (!s.possible()) break;
+  }
+  return s.string_log2();
+}
+
+/// log2 P(S =>* w ...) (prefix probability); -inf if impossible.
+inline long double prefix_log2(const earley_grammar& g, std::span<const symbol_id> tokens) {
+  earley_state s(g);
+  for (symbol_id t : tokens) {
+    s.advance(t);
+    if (!s.possible()) break;
+  }
+  return s.prefix_log2();
+}
+
+/// The next-token distribution after `prefix` (induct::error if the prefix is impossible).
+inline next_token_distribution next_tokens(const earley_grammar& g, std::span<const symbol_id> prefix) {
+  earley_state s(g);
+  for (symbol_id t : prefix) s.advance(t);
+  return s.next_tokens();
+}
+
+/// Splits `text` on whitespace into terminal names (a terminal containing spaces cannot be written this way).
+inline std::vector<std::string> split_tokens(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r')) ++i;
+    std::size_t end = i;
+    while (end < text.size() && !(text[end] == ' ' || text[end] == '\t' || text[end] == '\n' || text[end] == '\r')) ++end;
+    if (end > i) out.emplace_back(text.substr(i, end - i));
+    i = end;
+  }
+  return out;
+}
+
+}  // namespace induct::grammar
