@@ -1,0 +1,110 @@
+// `induct bound` and `induct ideal`: JSON output against the library, exit codes on bad input.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <sys/wait.h>
+
+#include <nlohmann/json.hpp>
+
+#include "induct/setup/document_model.hpp"
+#include "induct/theory/bounds.hpp"
+
+namespace {
+
+struct run_result {
+  int status;
+  std::string out;
+};
+
+run_result run_theory_tool(const std::string& arguments) {
+  const std::string command = std::string(INDUCT_TOOL_PATH) + " " + arguments + " 2>/dev/null";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) out += buffer.data();
+  const int raw = ::pclose(pipe);
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+}  // namespace
+
+TEST_CASE("induct bound --json: rows match the bound calculator") {
+  const auto r = run_theory_tool("bound --task compose2 --format both --examples 0..32 --json");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["rows"].size() == 66);
+  const induct::setup::document_model model(induct::setup::setup_config{});
+  for (const auto& row : j["rows"]) {
+    const auto format = induct::setup::parse_list_format(row["format"].get<std::string>());
+    const int n = row["examples"].get<int>();
+    const auto expected = induct::theory::theorem1_bound(model, format, 2, n);
+    CHECK(row["possible"].get<bool>() == (n <= 31));
+    CHECK(row["D_bits"].get<double>() == doctest::Approx(expected.description_length_bits).epsilon(1e-12));
+    if (n <= 31) {
+      CHECK(row["R_n_bits"].get<double>() == 0.0);
+      CHECK(row["bound_cum_bits"].get<double>() == doctest::Approx(expected.bound_cumulative_bits).epsilon(1e-12));
+      if (n > 0) CHECK(row["bound_error_rate"].get<double>() == doctest::Approx(expected.bound_cumulative_bits / n));
+      else CHECK(row["bound_error_rate"].is_null());
+    } else {
+      CHECK(row["bound_cum_bits"].is_null());
+    }
+  }
+  // The stepwise bound is the smaller one for compose2.
+  CHECK(j["rows"][33 + 4]["bound_cum_bits"].get<double>() < j["rows"][4]["bound_cum_bits"].get<double>());
+  // Power-law variant: R_n > 0 for direct lists.
+  const auto p = nlohmann::json::parse(run_theory_tool("bound --task lookup --format direct --examples 8 --length-law power_law --json").out);
+  CHECK(p["rows"][0]["R_n_bits"].get<double>() > 0.0);
+}
+
+TEST_CASE("induct ideal --prompt --json: a normalised distribution and a posterior") {
+  const auto r = run_theory_tool("ideal --prompt \"<d> [ e1 : e5 ; e2 :\" --json");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  double total = 0;
+  for (const auto& [name, p] : j["distribution"].items()) {
+    CHECK(name.rfind('e', 0) == 0);  // after `q :` only entities can follow
+    total += p.get<double>();
+  }
+  CHECK(total == doctest::Approx(1.0).epsilon(1e-12));
+  REQUIRE(j["posterior"].size() == 10);
+  double previous = 1.0;
+  for (const auto& h : j["posterior"]) {
+    CHECK(h["probability"].get<double>() <= previous);
+    previous = h["probability"].get<double>();
+  }
+  // After an answer the item ends: only `;` and `]`.
+  const auto end = nlohmann::json::parse(run_theory_tool("ideal --prompt \"<d> [ e1 : e5 ; e2 : e6\" --json").out);
+  CHECK(end["distribution"].size() == 2);
+  CHECK(end["distribution"].contains(";"));
+}
+
+TEST_CASE("induct ideal --task --json: scored rows with intervals and bounds") {
+  const auto r = run_theory_tool("ideal --task compose2 --format stepwise --examples 0,4,32 --count 50 --seed 3 --json");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j["rows"].size() == 3);
+  const auto& n4 = j["rows"][1];
+  CHECK(n4["prompts"].get<int>() == 50);
+  CHECK(n4["ci_low"].get<double>() <= n4["error_rate"].get<double>());
+  CHECK(n4["error_rate"].get<double>() <= n4["ci_high"].get<double>());
+  CHECK(n4["mean_cum_loss_bits"].get<double>() <= n4["bound_cum_bits"].get<double>());
+  CHECK(n4["bound_violations"].get<int>() == 0);
+  CHECK_FALSE(j["rows"][2]["possible"].get<bool>());
+}
+
+TEST_CASE("induct bound/ideal: bad input exits 1 (error) or 2 (usage)") {
+  CHECK(run_theory_tool("bound --task compose9").status == 2);
+  CHECK(run_theory_tool("bound --task compose2 --format sideways").status == 2);
+  CHECK(run_theory_tool("bound --task compose2 --bogus 1").status == 2);
+  CHECK(run_theory_tool("ideal --prompt \"<d> [ e1 :\" --task lookup").status == 2);
+  CHECK(run_theory_tool("ideal --prompt \"<d> [ e1 : e5 ; e2 : e6 e7 e8 e9 e10\"").status == 1);  // impossible
+  CHECK(run_theory_tool("ideal --prompt \"<d> [ e1 : zz\"").status == 1);                        // unknown token
+  CHECK(run_theory_tool("ideal --prompt \"<d> e1\"").status == 1);                               // not a list
+  CHECK(run_theory_tool("bound --task novel").status == 2);                                      // needs --corpus
+  CHECK(run_theory_tool("bound --task lookup --setup /nonexistent/setup.json").status == 1);
+  CHECK(run_theory_tool("bound --help").status == 0);
+}
