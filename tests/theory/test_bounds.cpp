@@ -135,8 +135,10 @@ TEST_CASE("theorem 1 on >= 10,000 sampled prompts: cumulative answer loss and mi
             }
             // With the shared geometric law R(s) <= 0: a `;` is at most as likely under the mixture.
             if (sc.config.list_length_law == setup::length_law_kind::geometric) REQUIRE(s.iteration_complexity_bits <= 1e-12);
-            // Greedy stepwise generation is wrong only if some teacher-forced step argmax is.
-            if (!s.query_correct) REQUIRE(s.query_step_mistakes >= 1);
+            // Greedy stepwise generation is wrong only if some teacher-forced step argmax is, or
+            // (n = 0 only) the argmax after the true k values is not the end of the item.
+            if (!s.query_correct) REQUIRE(s.query_step_mistakes + (s.query_stop_mistake ? 1 : 0) >= 1);
+            if (n >= 1) REQUIRE_FALSE(s.query_stop_mistake);
             largest_slack_use = std::max(largest_slack_use, s.cumulative_loss_bits - budget);
             ++checked;
           }

@@ -37,6 +37,7 @@ struct prompt_score {
   std::vector<int> generated;          // the greedy answer values (direct: the argmax value)
   double query_loss_bits = 0.0;        // -log2 p(query answer tokens | prompt), teacher forced
   int query_step_mistakes = 0;         // teacher-forced argmax mistakes on the query's answer tokens
+  bool query_stop_mistake = false;     // stepwise: after the true k values the argmax is another value
   double cumulative_loss_bits = 0.0;   // over the answer tokens of all n + 1 items
   int answer_token_mistakes = 0;       // teacher-forced argmax mistakes on them
   int answer_tokens = 0;
@@ -95,6 +96,10 @@ class prompt_scorer {
       }
       state_.advance(t);
     }
+    // Greedy generation can also go wrong by not stopping after the k-th value; with n >= 1
+    // examples no surviving task has another depth, so this happens only at n = 0.
+    if (p.format == list_format::stepwise)
+      score.query_stop_mistake = vocab.entity_index(state_.argmax(distribution_).first).has_value();
     score.cumulative_loss_bits = static_cast<double>(cumulative);
     score.query_loss_bits = static_cast<double>(query_loss);
     score.iteration_complexity_bits = static_cast<double>(iteration_bits);

@@ -1,0 +1,77 @@
+// Throughput of the idealized predictors: the fast list predictor on n = 31 prompts of the default
+// world (the longest prompt the default length law allows: 32 items), and the generic Earley
+// predictor against world size.
+#include <benchmark/benchmark.h>
+
+#include <vector>
+
+#include "induct/setup/prompt.hpp"
+#include "induct/setup/tasks.hpp"
+#include "induct/theory/idealized_predictor.hpp"
+#include "induct/theory/scoring.hpp"
+
+using namespace induct;
+
+namespace {
+
+std::vector<setup::prompt> prompts_for(const setup::world& w, const char* task_name, setup::list_format format, int n,
+                                       int count) {
+  const setup::document_model model(w.config());
+  return setup::generate_prompts(w, setup::task::by_name(task_name, format, model), n, count, 42);
+}
+
+// The next-token distribution after the whole prompt (`... q :`): the query's answer law.
+void fast_query_distribution(benchmark::State& state, const char* task_name, setup::list_format format, int n) {
+  setup::setup_config config;
+  config.list_length_max = std::max(config.list_length_max, n + 1);
+  const setup::world w(config);
+  const theory::idealized_list_model model(w);
+  const auto prompts = prompts_for(w, task_name, format, n, 1000);
+  theory::idealized_predictor predictor(model);
+  std::vector<long double> distribution;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    predictor.start(prompts[i++ % prompts.size()].tokens);
+    predictor.next_token_distribution(distribution);
+    benchmark::DoNotOptimize(distribution.data());
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.counters["prompts_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// Full exact scoring of a prompt: every answer token's distribution, R(s), greedy generation.
+void fast_full_score(benchmark::State& state, const char* task_name, setup::list_format format, int n) {
+  setup::setup_config config;
+  config.list_length_max = std::max(config.list_length_max, n + 1);
+  const setup::world w(config);
+  const theory::idealized_list_model model(w);
+  const auto prompts = prompts_for(w, task_name, format, n, 1000);
+  theory::prompt_scorer scorer(model);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    auto score = scorer.score(prompts[i++ % prompts.size()]);
+    benchmark::DoNotOptimize(score.cumulative_loss_bits);
+  }
+  state.counters["prompts_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+void model_build(benchmark::State& state) {
+  const setup::world w{};
+  for (auto _ : state) {
+    theory::idealized_list_model model(w);
+    benchmark::DoNotOptimize(model.distinct_map_count());
+  }
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(fast_query_distribution, compose2_direct_n31, "compose2", setup::list_format::direct, 31);
+BENCHMARK_CAPTURE(fast_query_distribution, compose2_stepwise_n31, "compose2", setup::list_format::stepwise, 31);
+BENCHMARK_CAPTURE(fast_query_distribution, compose2_direct_n32_len33, "compose2", setup::list_format::direct, 32);
+BENCHMARK_CAPTURE(fast_query_distribution, compose3_stepwise_n32_len33, "compose3", setup::list_format::stepwise, 32);
+BENCHMARK_CAPTURE(fast_query_distribution, lookup_direct_n0, "lookup", setup::list_format::direct, 0);
+BENCHMARK_CAPTURE(fast_full_score, compose2_direct_n31, "compose2", setup::list_format::direct, 31);
+BENCHMARK_CAPTURE(fast_full_score, compose3_stepwise_n31, "compose3", setup::list_format::stepwise, 31);
+BENCHMARK(model_build)->Unit(benchmark::kMillisecond);
+
+BENCHMARK_MAIN();
