@@ -1,0 +1,181 @@
+// KV-cache decoding against full recomputation, greedy generation, next-token log-probabilities,
+// hidden states, and determinism of forward/backward for a fixed thread count.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+#include <omp.h>
+
+#include "induct/core/random.hpp"
+#include "induct/nn/generate.hpp"
+#include "induct/nn/gpt.hpp"
+
+namespace {
+
+using induct::nn::gpt;
+using induct::nn::gpt_config;
+
+gpt_config small_config() {
+  return gpt_config{.vocab_size = 13, .context_length = 12, .layers = 2, .width = 16, .heads = 4};
+}
+
+// Parameters of order one so logits are far from uniform and greedy choices are well separated.
+template <class Scalar>
+void randomize(gpt<Scalar>& model, std::uint64_t seed) {
+  induct::random_engine rng(seed);
+  for (auto& p : model.parameters()) p = static_cast<Scalar>(0.3 * rng.normal());
+}
+
+// Greedy decoding by full recomputation: forward the whole sequence, take the last row's argmax.
+template <class Scalar>
+std::vector<std::int32_t> greedy_by_recomputation(gpt<Scalar>& model, std::vector<std::int32_t> sequence, int count) {
+  std::vector<std::int32_t> out;
+  const int V = model.config().vocab_size;
+  for (int i = 0; i < count; ++i) {
+    const int T = static_cast<int>(sequence.size());
+    model.forward(sequence.data(), nullptr, 1, T);
+    const Scalar* last = model.logits() + static_cast<std::size_t>(T - 1) * V;
+    int best = 0;
+    for (int v = 1; v < V; ++v)
+      if (last[v] > last[best]) best = v;
+    out.push_back(best);
+    sequence.push_back(best);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("kv cache logits equal the full forward at every position") {
+  gpt<double> model(small_config());
+  randomize(model, 21);
+  const std::vector<std::int32_t> tokens = {3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8};
+  const int T = static_cast<int>(tokens.size()), V = 13;
+  model.forward(tokens.data(), nullptr, 1, T);
+  const std::vector<double> full(model.logits(), model.logits() + T * V);
+  induct::nn::kv_cache_decoder<double> decoder(model);
+  double max_error = 0;
+  for (int t = 0; t < T; ++t) {
+    const auto logits = decoder.append(tokens[static_cast<std::size_t>(t)]);
+    for (int v = 0; v < V; ++v) max_error = std::max(max_error, std::abs(logits[v] - full[t * V + v]));
+  }
+  CHECK(max_error < 1e-12);
+  CHECK_THROWS_AS(decoder.append(0), induct::error);  // context full
+  decoder.reset();
+  CHECK_THROWS_AS(decoder.append(13), induct::error);  // outside the vocabulary
+
+  gpt<float> float_model(small_config());
+  randomize(float_model, 21);
+  float_model.forward(tokens.data(), nullptr, 1, T);
+  const std::vector<float> float_full(float_model.logits(), float_model.logits() + T * V);
+  induct::nn::kv_cache_decoder<float> float_decoder(float_model);
+  float float_error = 0;
+  for (int t = 0; t < T; ++t) {
+    const auto logits = float_decoder.append(tokens[static_cast<std::size_t>(t)]);
+    for (int v = 0; v < V; ++v) float_error = std::max(float_error, std::abs(logits[v] - float_full[t * V + v]));
+  }
+  CHECK(float_error < 1e-5f);
+}
+
+TEST_CASE("greedy generation with the kv cache equals full recomputation; stop token and context end") {
+  gpt<double> model(small_config());
+  randomize(model, 33);
+  const std::vector<std::int32_t> prompt = {2, 7, 1};
+  // 3 prompt + 9 generated tokens fill the 12-token context; the 10th is predicted from the full context.
+  const auto expected = greedy_by_recomputation(model, prompt, 10);
+  const auto generated = induct::nn::generate_greedy<double>(model, prompt, 9);
+  CHECK(generated.tokens == std::vector<std::int32_t>(expected.begin(), expected.begin() + 9));
+  CHECK(generated.reason == induct::nn::stop_reason::max_tokens);
+
+  const auto full = induct::nn::generate_greedy<double>(model, prompt, 50);
+  CHECK(full.tokens == expected);
+  CHECK(full.reason == induct::nn::stop_reason::context_full);
+
+  const std::int32_t stop = expected[4];
+  std::size_t first_stop = 0;
+  while (expected[first_stop] != stop) ++first_stop;
+  const std::vector<std::int32_t> stops = {stop};
+  const auto stopped = induct::nn::generate_greedy<double>(model, prompt, 9, stops);
+  CHECK(stopped.reason == induct::nn::stop_reason::stop_token);
+  CHECK(stopped.tokens == std::vector<std::int32_t>(expected.begin(), expected.begin() + first_stop + 1));
+
+  const std::vector<std::int32_t> too_long(13, 1);
+  CHECK_THROWS_AS(induct::nn::generate_greedy<double>(model, too_long, 1), induct::error);
+  CHECK_THROWS_AS(induct::nn::generate_greedy<double>(model, {}, 1), induct::error);
+}
+
+TEST_CASE("next-token log-probabilities are the log-softmax of the last logits") {
+  gpt<double> model(small_config());
+  randomize(model, 5);
+  const std::vector<std::int32_t> prompt = {4, 4, 0, 12};
+  const auto lp = induct::nn::next_token_log_probs<double>(model, prompt);
+  REQUIRE(lp.size() == 13);
+  // Independent reference: the kv-cache logits, normalised in long double.
+  induct::nn::kv_cache_decoder<double> decoder(model);
+  std::span<const double> logits;
+  for (auto t : prompt) logits = decoder.append(t);
+  long double z = 0;
+  for (double l : logits) z += std::exp(static_cast<long double>(l));
+  long double total = 0;
+  for (int v = 0; v < 13; ++v) {
+    CHECK(lp[v] == doctest::Approx(static_cast<double>(logits[v] - std::log(z))).epsilon(1e-12));
+    total += std::exp(static_cast<long double>(lp[v]));
+  }
+  CHECK(static_cast<double>(total) == doctest::Approx(1.0).epsilon(1e-12));
+}
+
+TEST_CASE("hidden states: the last one, through ln_f and lm_head, gives the logits") {
+  gpt<double> model(small_config());
+  randomize(model, 9);
+  const std::vector<std::int32_t> tokens = {1, 2, 3, 4, 5, 6, 7, 8};
+  model.forward(tokens.data(), nullptr, 2, 4);
+  CHECK_THROWS_AS((void)model.hidden_state(0), induct::error);  // recording off
+  model.set_record_hidden(true);
+  model.forward(tokens.data(), nullptr, 2, 4);
+  CHECK_THROWS_AS((void)model.hidden_state(3), induct::error);
+  const auto x0 = model.hidden_state(0);
+  CHECK(x0.rows() == 8);
+  CHECK(x0.cols() == 16);
+  // Row 5 is batch 1, time 1: wte[6] + wpe[1].
+  CHECK(x0(5, 3) == doctest::Approx(model.parameter("transformer.wte.weight")(6, 3) +
+                                    model.parameter("transformer.wpe.weight")(1, 3)));
+  const auto last = model.hidden_state(2);
+  const auto w = model.parameter("transformer.ln_f.weight");
+  const auto b = model.parameter("transformer.ln_f.bias");
+  const auto head = model.parameter("lm_head.weight");
+  for (int i = 0; i < 8; ++i) {
+    const Eigen::RowVectorXd x = last.row(i);
+    const double mean = x.mean();
+    const double var = (x.array() - mean).square().mean();
+    const Eigen::RowVectorXd y = ((x.array() - mean) / std::sqrt(var + 1e-5)).matrix().cwiseProduct(w) + b;
+    const Eigen::RowVectorXd logits = y * head.transpose();
+    for (int v = 0; v < 13; ++v) CHECK(model.logits()[i * 13 + v] == doctest::Approx(logits(v)).epsilon(1e-12));
+  }
+}
+
+TEST_CASE("forward and backward are bitwise deterministic for a fixed thread count") {
+  const gpt_config config{.vocab_size = 64, .context_length = 64, .layers = 2, .width = 64, .heads = 2};
+  const int B = 8, T = 64;
+  induct::random_engine rng(1);
+  std::vector<std::int32_t> tokens(B * T), targets(B * T);
+  for (auto& t : tokens) t = static_cast<std::int32_t>(rng.below(64));
+  for (auto& t : targets) t = static_cast<std::int32_t>(rng.below(64));
+  auto run = [&] {
+    gpt<float> model(config);
+    model.initialize(42);
+    const float loss = model.forward(tokens.data(), targets.data(), B, T);
+    model.backward();
+    std::vector<float> out(model.gradients().begin(), model.gradients().end());
+    out.push_back(loss);
+    return out;
+  };
+  const int saved = omp_get_max_threads();
+  omp_set_num_threads(2);
+  const auto first = run();
+  const auto second = run();
+  omp_set_num_threads(saved);
+  CHECK(first == second);
+  CHECK(std::isfinite(first.back()));
+}
