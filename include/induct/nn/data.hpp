@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <filesystem>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "induct/core/error.hpp"
 #include "induct/core/hash.hpp"
 #include "induct/core/random.hpp"
+#include "induct/setup/corpus.hpp"
 
 namespace induct::nn {
 
@@ -146,5 +148,16 @@ class token_windows {
   random_engine rng_{1};
   std::uint64_t batches_drawn_ = 0;
 };
+
+/// Windows over a corpus token file of the setup module (INDUCTTK: read with setup::read_corpus_tokens,
+/// which checks the header and payload checksums). The file's vocabulary must fit the model's.
+inline token_windows corpus_windows(const std::filesystem::path& path, int vocab_size, double validation_fraction = 0.05) {
+  setup::corpus_header header;
+  auto tokens = setup::read_corpus_tokens(path, &header);
+  if (header.vocabulary_size > static_cast<std::uint32_t>(vocab_size))
+    throw file_error(path.string(), "corpus vocabulary of " + std::to_string(header.vocabulary_size) +
+                                        " tokens does not fit the model's vocab_size " + std::to_string(vocab_size));
+  return token_windows(std::move(tokens), vocab_size, validation_fraction, {}, path.string());
+}
 
 }  // namespace induct::nn
