@@ -19,6 +19,8 @@
 #include <vector>
 
 #include "induct/core/error.hpp"
+#include "induct/grammar/cag.hpp"
+#include "induct/grammar/derivation.hpp"
 #include "induct/grammar/pcfg.hpp"
 #include "induct/setup/document_model.hpp"
 #include "induct/setup/world.hpp"
@@ -40,6 +42,18 @@ inline double derivation_description_length_bits(const grammar::pcfg& g, std::sp
     bits -= std::log2(static_cast<long double>(p));
   }
   return static_cast<double>(bits);
+}
+
+inline double derivation_description_length_bits(const grammar::pcfg& g, const grammar::derivation& d) {
+  std::vector<std::size_t> rules(d.rules.begin(), d.rules.end());
+  return derivation_description_length_bits(g, rules);
+}
+
+/// D of any CAG derivation, given by the grounded steps its sampler recorded (grammar/cag.hpp):
+/// the derivation's rules in the grounded PCFG, whose probability equals the CAG derivation's.
+inline double derivation_description_length_bits(const grammar::grounded_cag& grounded,
+                                                 const std::vector<grammar::grounded_step>& steps) {
+  return derivation_description_length_bits(grounded.grammar, grounded.to_derivation(steps));
 }
 
 /// D(format, chain) = -log2 P(format, chain | list) bits; error for an invalid chain.
