@@ -1,0 +1,178 @@
+// `induct train|generate|logits`: training writes loadable checkpoints and JSON log lines, resume
+// continues, generate/logits decode with the stored vocabulary and agree with the library; errors exit 1/2.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "induct/core/atomic_file.hpp"
+#include "induct/nn/checkpoint.hpp"
+#include "induct/nn/generate.hpp"
+#include "induct/setup/corpus.hpp"
+
+namespace {
+
+struct tool_run {
+  int status;
+  std::string out;
+};
+
+tool_run run_tool(const std::string& arguments, bool with_stderr = false) {
+  const std::string command = std::string(INDUCT_TOOL_PATH) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) out += buffer.data();
+  const int raw = ::pclose(pipe);
+  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+std::vector<nlohmann::json> json_lines(const std::string& text) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  return lines;
+}
+
+struct workspace {
+  std::filesystem::path dir;
+  std::string corpus;
+  std::string model;
+  workspace() {
+    dir = std::filesystem::temp_directory_path() / ("induct_test_nn_cli_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    corpus = (dir / "corpus.tok").string();
+    model = (dir / "model.safetensors").string();
+    induct::setup::write_corpus(induct::setup::world{}, 3, 6000, corpus);
+  }
+  [[nodiscard]] std::string train_options() const {
+    return "train --corpus " + corpus + " --out " + model +
+           " --layers 1 --width 16 --heads 2 --context 16 --batch 4 --lr 3e-3 --progress false --threads 1";
+  }
+};
+
+const workspace& shared() {
+  static const workspace w;
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("induct train: JSON log lines, checkpoint pair, summary; resume continues the run") {
+  const auto& w = shared();
+  const auto r = run_tool(w.train_options() + " --steps 6 --log-every 2 --checkpoint-every 3 --json");
+  REQUIRE(r.status == 0);
+  const auto lines = json_lines(r.out);
+  REQUIRE(lines.size() == 4);  // steps 2, 4, 6, then the summary
+  CHECK(lines[0]["step"] == 2);
+  CHECK(lines[2]["step"] == 6);
+  CHECK(lines[1]["loss"].get<double>() > 0.0);
+  CHECK(lines[0].contains("tokens_per_s"));
+  const auto& summary = lines[3];
+  CHECK(summary["steps"] == 6);
+  CHECK(summary["validation_tokens"].get<int>() > 0);
+  CHECK(std::abs(summary["validation_loss"].get<double>() - std::log(110.0)) < 1.0);  // barely trained
+  CHECK(summary["config"]["vocab_size"] == 110);
+  CHECK(std::filesystem::exists(w.model));
+  CHECK(std::filesystem::exists(w.model + ".state"));
+
+  // The checkpoint carries the corpus's vocabulary and world config.
+  induct::nn::checkpoint_info info;
+  (void)induct::nn::read_model_checkpoint<float>(w.model, &info);
+  CHECK(info.step == 6);
+  const auto names = nlohmann::json::parse(info.extra.at("vocabulary"));
+  CHECK(names.size() == 110);
+  CHECK(names[0] == "<d>");
+  CHECK(names[6] == "e0");
+  CHECK(info.extra.count("setup_config") == 1);
+
+  const auto resumed = run_tool("train --corpus " + w.corpus + " --out " + w.model + " --resume --steps 8 --log-every 1 --progress false --json");
+  REQUIRE(resumed.status == 0);
+  const auto more = json_lines(resumed.out);
+  REQUIRE(more.size() == 3);  // steps 7, 8, summary
+  CHECK(more[0]["step"] == 7);
+  CHECK(more[2]["steps"] == 8);
+  CHECK(more[2]["run_id"] == summary["run_id"]);
+  CHECK(more[2]["config"] == summary["config"]);  // model options defaulted from the checkpoint
+}
+
+TEST_CASE("induct generate and logits agree with the library on the trained checkpoint") {
+  const auto& w = shared();
+  if (!std::filesystem::exists(w.model)) REQUIRE(run_tool(w.train_options() + " --steps 4 --log-every 0").status == 0);
+  auto model = induct::nn::read_model_checkpoint<float>(w.model);
+  const induct::setup::vocabulary vocab;
+  const auto prompt_ids = vocab.encode("<d> [ e1 :");
+  const std::vector<std::int32_t> prompt(prompt_ids.begin(), prompt_ids.end());
+
+  const auto g = run_tool("generate --model " + w.model + " --prompt '<d> [ e1 :' --max-tokens 5 --json");
+  REQUIRE(g.status == 0);
+  const auto gj = nlohmann::json::parse(g.out);
+  CHECK(gj["prompt"] == nlohmann::json::array({"<d>", "[", "e1", ":"}));
+  const auto expected = induct::nn::generate_greedy(model, prompt, 5);
+  CHECK(gj["ids"].get<std::vector<std::int32_t>>() == expected.tokens);
+  REQUIRE(gj["tokens"].size() == expected.tokens.size());
+  for (std::size_t i = 0; i < expected.tokens.size(); ++i) CHECK(gj["tokens"][i] == vocab.name(static_cast<std::uint16_t>(expected.tokens[i])));
+
+  const auto l = run_tool("logits --model " + w.model + " --prompt '<d> [ e1 :' --json");
+  REQUIRE(l.status == 0);
+  const auto lj = nlohmann::json::parse(l.out);
+  CHECK(lj["tokens"] == gj["prompt"]);
+  REQUIRE(lj["log_probs"].size() == 110);
+  const auto log_probs = induct::nn::next_token_log_probs(model, prompt);
+  double total = 0;
+  for (int v = 0; v < 110; ++v) {
+    const double lp = lj["log_probs"][vocab.name(static_cast<std::uint16_t>(v))].get<double>();
+    CHECK(lp == doctest::Approx(log_probs[static_cast<std::size_t>(v)]).epsilon(1e-12));
+    total += std::exp(lp);
+  }
+  CHECK(total == doctest::Approx(1.0).epsilon(1e-9));
+
+  const auto text = run_tool("logits --model " + w.model + " --prompt '<d> [ e1 :' --top 3");
+  REQUIRE(text.status == 0);
+  CHECK(text.out.find("log_prob") != std::string::npos);
+}
+
+TEST_CASE("induct train/generate/logits: bad input exits 1 or 2 with a message naming it") {
+  const auto& w = shared();
+  if (!std::filesystem::exists(w.model)) REQUIRE(run_tool(w.train_options() + " --steps 4 --log-every 0").status == 0);
+  CHECK(run_tool("train --out x.safetensors").status == 2);
+  CHECK(run_tool("train --corpus " + w.corpus + " --out x --bogus 1").status == 2);
+  const auto unknown = run_tool("logits --model " + w.model + " --prompt '<d> [ zz :' --json", true);
+  CHECK(unknown.status == 1);
+  CHECK(unknown.out.find("<prompt>:1:7: unknown token 'zz'") != std::string::npos);
+  const auto no_corpus = run_tool("train --corpus " + (w.dir / "absent.tok").string() + " --out x.safetensors", true);
+  CHECK(no_corpus.status == 1);
+  CHECK(no_corpus.out.find("absent.tok") != std::string::npos);
+  const auto mismatch = run_tool("train --corpus " + w.corpus + " --out " + w.model + " --width 32 --heads 2 --resume --steps 10", true);
+  CHECK(mismatch.status == 1);
+  CHECK(mismatch.out.find("mismatched checkpoint") != std::string::npos);
+  CHECK(mismatch.out.find("width 16 (requested 32)") != std::string::npos);
+
+  const auto corrupt = (w.dir / "corrupt.safetensors").string();
+  std::string bytes = induct::read_text_file(w.model);
+  bytes[bytes.size() - 7] = static_cast<char>(bytes[bytes.size() - 7] ^ 0x40);
+  induct::write_text_atomically(corrupt, bytes);
+  const auto c = run_tool("generate --model " + corrupt + " --prompt '<d>'", true);
+  CHECK(c.status == 1);
+  CHECK(c.out.find("corrupted checkpoint: CRC-32") != std::string::npos);
+  const auto truncated = (w.dir / "truncated.safetensors").string();
+  induct::write_text_atomically(truncated, bytes.substr(0, bytes.size() / 2));
+  const auto t = run_tool("logits --model " + truncated + " --prompt '<d>' --json", true);
+  CHECK(t.status == 1);
+  CHECK(t.out.find("truncated safetensors file") != std::string::npos);
+  const auto help = run_tool("train --help");
+  CHECK(help.status == 0);
+  CHECK(help.out.find("--checkpoint-every") != std::string::npos);
+}
