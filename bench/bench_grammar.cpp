@@ -1,0 +1,157 @@
+// Grammar benchmarks: sampler throughput, and Earley inside/prefix and Viterbi time against string
+// length and grammar size (results and fitted log-log exponents: bench/results/grammar.md).
+#include <benchmark/benchmark.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "induct/core/random.hpp"
+#include "induct/grammar/earley.hpp"
+#include "induct/grammar/parse.hpp"
+#include "induct/grammar/sample.hpp"
+#include "induct/grammar/validate.hpp"
+#include "induct/grammar/viterbi.hpp"
+
+using namespace induct::grammar;
+
+namespace {
+
+/// A mid-size layered grammar: a document is a list of sentences (S -> Sent S 0.95 | Sent 0.05);
+/// 60 nonterminals in 6 layers, each with 5 rules of 1..4 symbols over deeper layers and 300 terminals.
+pcfg mid_size_grammar() {
+  induct::random_engine rng(11);
+  const int layers = 6, per_layer = 10, rules = 5, terminals = 300;
+  std::ostringstream text;  // (ostringstream: GCC 12 warns falsely on chains of string operator+)
+  text << "S -> Sent S 0.95 | Sent 0.05\nSent -> L0_0 | L0_1 | L0_2 | L0_3 | L0_4 | L0_5 | L0_6 | L0_7 | L0_8 | L0_9\n";
+  for (int layer = 0; layer < layers; ++layer)
+    for (int k = 0; k < per_layer; ++k)
+      for (int r = 0; r < rules; ++r) {
+        text << 'L' << layer << '_' << k << " ->";
+        const int length = 1 + static_cast<int>(rng.below(4));
+        for (int s = 0; s < length; ++s) {
+          if (layer + 1 < layers && r == 0 && s == 0)  // every node of the next layer is reachable
+            text << " L" << layer + 1 << '_' << k;
+          else if (layer + 1 < layers && rng.bernoulli(0.4))
+            text << " L" << layer + 1 << '_' << rng.below(per_layer);
+          else
+            text << " \"t" << rng.below(terminals) << '"';
+        }
+        text << '\n';
+      }
+  pcfg g = parse_grammar(text.str());
+  validate(g);
+  return g;
+}
+
+/// A maximally ambiguous binary grammar with K nonterminals over 8 terminals: every string parses.
+/// N_i -> N_j N_k (4 random pairs, total 0.45) | "a_t" (each terminal, total 0.55).
+pcfg ambiguous_grammar(int nonterminals) {
+  induct::random_engine rng(static_cast<std::uint64_t>(nonterminals));
+  const auto k = static_cast<std::uint64_t>(nonterminals);
+  std::ostringstream text;
+  for (int i = 0; i < nonterminals; ++i) {
+    for (int r = 0; r < 4; ++r)  // the first pair starts with N_{i+1}: every nonterminal is reachable
+      text << 'N' << i << " -> N" << (r == 0 ? static_cast<std::uint64_t>(i + 1) % k : rng.below(k)) << " N" << rng.below(k)
+           << " 0.1125\n";
+    for (int t = 0; t < 8; ++t) text << 'N' << i << " -> \"a" << t << "\" 0.06875\n";
+  }
+  pcfg g = parse_grammar(text.str());
+  validate(g);
+  return g;
+}
+
+std::vector<symbol_id> random_string(const pcfg& g, std::size_t length, std::uint64_t seed) {
+  std::vector<symbol_id> terminals;
+  for (symbol_id s = 0; s < g.symbol_count(); ++s)
+    if (g.is_terminal(s)) terminals.push_back(s);
+  induct::random_engine rng(seed);
+  std::vector<symbol_id> w(length);
+  for (auto& t : w) t = terminals[rng.below(terminals.size())];
+  return w;
+}
+
+void bm_sampler_tokens(benchmark::State& state) {
+  const pcfg g = mid_size_grammar();
+  sampler s(g);
+  induct::random_engine rng(1);
+  std::vector<symbol_id> w;
+  std::int64_t tokens = 0;
+  for (auto _ : state) {
+    s.sample(rng, w);
+    tokens += static_cast<std::int64_t>(w.size());
+    benchmark::DoNotOptimize(w.data());
+  }
+  state.counters["tokens_per_second"] = benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
+  state.counters["rules"] = static_cast<double>(g.rule_count());
+}
+BENCHMARK(bm_sampler_tokens)->MinTime(2.0);
+
+void bm_sampler_tokens_with_tree(benchmark::State& state) {
+  const pcfg g = mid_size_grammar();
+  sampler s(g);
+  induct::random_engine rng(1);
+  std::vector<symbol_id> w;
+  derivation tree;
+  std::int64_t tokens = 0;
+  for (auto _ : state) {
+    s.sample(rng, w, tree);
+    tokens += static_cast<std::int64_t>(w.size());
+    benchmark::DoNotOptimize(tree.rules.data());
+  }
+  state.counters["tokens_per_second"] = benchmark::Counter(static_cast<double>(tokens), benchmark::Counter::kIsRate);
+}
+BENCHMARK(bm_sampler_tokens_with_tree)->MinTime(1.0);
+
+void bm_inside(benchmark::State& state) {
+  const pcfg g = ambiguous_grammar(static_cast<int>(state.range(1)));
+  const earley_grammar compiled(g);
+  const auto w = random_string(g, static_cast<std::size_t>(state.range(0)), 3);
+  for (auto _ : state) benchmark::DoNotOptimize(inside_log2(compiled, w));
+  state.counters["rules"] = static_cast<double>(g.rule_count());
+}
+BENCHMARK(bm_inside)->ArgsProduct({{10, 20, 50, 100, 200}, {4, 16}})->Unit(benchmark::kMillisecond);
+
+void bm_prefix_with_next(benchmark::State& state) {
+  // One Earley column per token plus the full next-token distribution at every position (the
+  // idealized-predictor use): prefix probabilities of all prefixes of w.
+  const pcfg g = ambiguous_grammar(static_cast<int>(state.range(1)));
+  const earley_grammar compiled(g);
+  const auto w = random_string(g, static_cast<std::size_t>(state.range(0)), 3);
+  for (auto _ : state) {
+    earley_state s(compiled);
+    long double sum = 0;
+    for (symbol_id t : w) {
+      sum += s.next_tokens().end;
+      s.advance(t);
+    }
+    benchmark::DoNotOptimize(sum + s.prefix_log2());
+  }
+}
+BENCHMARK(bm_prefix_with_next)->ArgsProduct({{10, 20, 50, 100, 200}, {4, 16}})->Unit(benchmark::kMillisecond);
+
+void bm_viterbi(benchmark::State& state) {
+  const pcfg g = ambiguous_grammar(static_cast<int>(state.range(1)));
+  const auto w = random_string(g, static_cast<std::size_t>(state.range(0)), 3);
+  for (auto _ : state) benchmark::DoNotOptimize(viterbi_parse(g, w).log2_probability);
+}
+BENCHMARK(bm_viterbi)->ArgsProduct({{10, 20, 50, 100}, {4}})->Unit(benchmark::kMillisecond);
+
+void bm_prefix_mid_size_sampled(benchmark::State& state) {
+  // A realistic unambiguous-ish workload: prefixes of a sampled document of the mid-size grammar.
+  const pcfg g = mid_size_grammar();
+  const earley_grammar compiled(g);
+  sampler s(g);
+  induct::random_engine rng(9);
+  std::vector<symbol_id> w;
+  do s.sample(rng, w);
+  while (w.size() < static_cast<std::size_t>(state.range(0)));
+  w.resize(static_cast<std::size_t>(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(prefix_log2(compiled, w));
+  state.counters["rules"] = static_cast<double>(g.rule_count());
+}
+BENCHMARK(bm_prefix_mid_size_sampled)->Arg(10)->Arg(20)->Arg(50)->Arg(100)->Arg(200)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
