@@ -7,7 +7,8 @@
 // All parameters live in one flat buffer (layout: parameters.hpp), gradients in a second one of the same
 // layout. Activations live in one buffer sized for the largest (batch, time) seen and reused, so forward
 // and backward allocate nothing after the first call of a given size. To save memory the LayerNorm
-// outputs and GELU outputs are not stored: backward recomputes them from the saved statistics.
+// outputs, GELU outputs and attention probabilities are not stored: backward recomputes them, and its
+// input gradients overwrite activations that are no longer needed (so backward runs once per forward).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -122,6 +123,7 @@ class gpt {
     batch_ = B;
     time_ = T;
     has_targets_ = targets != nullptr;
+    backward_done_ = false;
     const act a = activations(B, T);
     const Scalar* P = parameters_.data();
 
@@ -132,7 +134,7 @@ class gpt {
       Scalar* ln = a.ln_scratch;
       layers::layernorm_forward(ln, x.ln1_mean, x.ln1_rstd, a.residual(l), P + o.ln1_weight, P + o.ln1_bias, N, C);
       layers::linear_forward(x.qkv, ln, P + o.attn_weight, P + o.attn_bias, N, C, 3 * C);
-      layers::attention_forward(x.atty, x.att, x.qkv, B, T, C, H);
+      layers::attention_forward(x.atty, scratch(B, T).attention, x.qkv, B, T, C, H);
       std::copy(a.residual(l), a.residual(l) + static_cast<std::size_t>(N) * C, x.residual2);
       layers::linear_forward(x.residual2, x.atty, P + o.attn_proj_weight, P + o.attn_proj_bias, N, C, C, true);
       layers::layernorm_forward(ln, x.ln2_mean, x.ln2_rstd, x.residual2, P + o.ln2_weight, P + o.ln2_bias, N, C);
@@ -175,6 +177,8 @@ class gpt {
   /// Accumulates d loss / d parameters into gradients() for the last forward (which must have had targets).
   void backward() {
     if (batch_ == 0 || !has_targets_) throw error("gpt backward: needs a preceding forward with targets");
+    if (backward_done_) throw error("gpt backward: already run for this forward (it consumes activations)");
+    backward_done_ = true;
     const int B = batch_, T = time_, C = config_.width, V = config_.vocab_size, H = config_.heads;
     const int N = B * T;
     const std::size_t NC = static_cast<std::size_t>(N) * C;
@@ -184,10 +188,13 @@ class gpt {
     Scalar* G = gradients_.data();
 
     layers::cross_entropy_backward(g.dlogits, a.logits, a.lse, targets_.data(), coefficients_.data(), N, V);
-    layers::linear_backward(g.dln, G + lm_head_, static_cast<Scalar*>(nullptr), g.dlogits, a.lnf, P + lm_head_, N, C,
+    // Input gradients overwrite the inputs they belong to: d ln_f output into lnf, d gelu into the gelu
+    // scratch, d ln output into the ln scratch, d attention output into atty.
+    Scalar* dlnf = a.lnf;
+    layers::linear_backward(dlnf, G + lm_head_, static_cast<Scalar*>(nullptr), g.dlogits, a.lnf, P + lm_head_, N, C,
                             V);
     std::fill(g.dresidual, g.dresidual + NC, Scalar(0));
-    layers::layernorm_backward(g.dresidual, G + lnf_weight_, G + lnf_bias_, g.dln, a.residual(config_.layers),
+    layers::layernorm_backward(g.dresidual, G + lnf_weight_, G + lnf_bias_, dlnf, a.residual(config_.layers),
                                a.lnf_mean, a.lnf_rstd, P + lnf_weight_, N, C);
     for (int l = config_.layers - 1; l >= 0; --l) {
       const auto& o = blocks_[static_cast<std::size_t>(l)];
@@ -196,22 +203,24 @@ class gpt {
       layers::layernorm_apply(a.ln_scratch, x.residual2, x.ln2_mean, x.ln2_rstd, P + o.ln2_weight, P + o.ln2_bias,
                               N, C);
       layers::gelu_forward(a.gelu_scratch, x.fch, NC * 4);
-      layers::linear_backward(g.dfch, G + o.fc_proj_weight, G + o.fc_proj_bias, g.dresidual, a.gelu_scratch,
+      Scalar* dfch = a.gelu_scratch;
+      Scalar* dln = a.ln_scratch;
+      layers::linear_backward(dfch, G + o.fc_proj_weight, G + o.fc_proj_bias, g.dresidual, a.gelu_scratch,
                               P + o.fc_proj_weight, N, 4 * C, C);
-      layers::gelu_backward(g.dfch, x.fch, g.dfch, NC * 4);
-      layers::linear_backward(g.dln, G + o.fc_weight, G + o.fc_bias, g.dfch, a.ln_scratch, P + o.fc_weight, N, C,
-                              4 * C);
-      layers::layernorm_backward(g.dresidual, G + o.ln2_weight, G + o.ln2_bias, g.dln, x.residual2, x.ln2_mean,
+      layers::gelu_backward(dfch, x.fch, dfch, NC * 4);
+      layers::linear_backward(dln, G + o.fc_weight, G + o.fc_bias, dfch, a.ln_scratch, P + o.fc_weight, N, C, 4 * C);
+      layers::layernorm_backward(g.dresidual, G + o.ln2_weight, G + o.ln2_bias, dln, x.residual2, x.ln2_mean,
                                  x.ln2_rstd, P + o.ln2_weight, N, C);
       // Attention: back through c_proj, attention, c_attn, ln_1.
-      layers::linear_backward(g.datty, G + o.attn_proj_weight, G + o.attn_proj_bias, g.dresidual, x.atty,
+      Scalar* datty = x.atty;
+      layers::linear_backward(datty, G + o.attn_proj_weight, G + o.attn_proj_bias, g.dresidual, x.atty,
                               P + o.attn_proj_weight, N, C, C);
-      layers::attention_backward(g.dqkv, g.attention, g.datty, x.qkv, x.att, B, T, C, H);
+      layers::attention_backward(g.dqkv, g.attention, datty, x.qkv, B, T, C, H);
       layers::layernorm_apply(a.ln_scratch, a.residual(l), x.ln1_mean, x.ln1_rstd, P + o.ln1_weight,
                               P + o.ln1_bias, N, C);
-      layers::linear_backward(g.dln, G + o.attn_weight, G + o.attn_bias, g.dqkv, a.ln_scratch, P + o.attn_weight, N,
-                              C, 3 * C);
-      layers::layernorm_backward(g.dresidual, G + o.ln1_weight, G + o.ln1_bias, g.dln, a.residual(l), x.ln1_mean,
+      layers::linear_backward(dln, G + o.attn_weight, G + o.attn_bias, g.dqkv, a.ln_scratch, P + o.attn_weight, N, C,
+                              3 * C);
+      layers::layernorm_backward(g.dresidual, G + o.ln1_weight, G + o.ln1_bias, dln, a.residual(l), x.ln1_mean,
                                  x.ln1_rstd, P + o.ln1_weight, N, C);
     }
     layers::embedding_backward(G + layout_[0].offset, G + layout_[1].offset, g.dresidual, tokens_.data(), B, T, C);
@@ -245,11 +254,11 @@ class gpt {
   // Pointers into the activation buffer for the current (B, T); recomputed per call (cheap).
   struct act {
     struct layer_acts {
-      Scalar *ln1_mean, *ln1_rstd, *qkv, *att, *atty, *residual2, *ln2_mean, *ln2_rstd, *fch;
+      Scalar *ln1_mean, *ln1_rstd, *qkv, *atty, *residual2, *ln2_mean, *ln2_rstd, *fch;
     };
     Scalar* base;
     std::size_t NC, per_layer, layer0;
-    int N, C, BHTT;
+    int N, C;
     Scalar *ln_scratch, *gelu_scratch, *lnf, *lnf_mean, *lnf_rstd, *logits, *lse, *losses;
     // residual(0) = embeddings; residual(l + 1) = output of block l.
     [[nodiscard]] Scalar* residual(int l) const {
@@ -265,8 +274,6 @@ class gpt {
       p += 4 * static_cast<std::size_t>(N);
       x.qkv = p;
       p += 3 * NC;
-      x.att = p;
-      p += static_cast<std::size_t>(BHTT);
       x.atty = p;
       p += NC;
       x.residual2 = p;
@@ -277,13 +284,13 @@ class gpt {
   };
 
   struct grad_scratch {
-    Scalar *dresidual, *dln, *datty, *dqkv, *dfch, *dlogits, *attention;
+    Scalar *dresidual, *dqkv, *dlogits, *attention;
   };
 
   [[nodiscard]] std::size_t per_layer_size(int B, int T) const {
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width);
-    // residual out, 4 LayerNorm stats, qkv, att, atty, residual2, fch
-    return N * C + 4 * N + 3 * N * C + static_cast<std::size_t>(B) * config_.heads * T * T + N * C + N * C + 4 * N * C;
+    // residual out, 4 LayerNorm stats, qkv, atty, residual2, fch
+    return N * C + 4 * N + 3 * N * C + N * C + N * C + 4 * N * C;
   }
   [[nodiscard]] std::size_t activation_size(int B, int T) const {
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
@@ -299,7 +306,6 @@ class gpt {
     a.NC = N * C;
     a.N = B * T;
     a.C = config_.width;
-    a.BHTT = B * config_.heads * T * T;
     a.layer0 = N * C;
     a.per_layer = per_layer_size(B, T);
     Scalar* p = a.base + a.layer0 + static_cast<std::size_t>(config_.layers) * a.per_layer;
@@ -322,11 +328,10 @@ class gpt {
   [[nodiscard]] std::size_t scratch_size(int B, int T) const {
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
                       V = static_cast<std::size_t>(config_.vocab_size);
-    return N * C * 3 + 3 * N * C + 4 * N * C + N * V +
-           static_cast<std::size_t>(layers::max_threads()) * static_cast<std::size_t>(T) * T;
+    return N * C + 3 * N * C + N * V + layers::attention_scratch_size(T);
   }
   [[nodiscard]] grad_scratch scratch(int B, int T) {
-    // The thread count may have grown since reserve(): the attention scratch needs one T*T block per thread.
+    // The thread count may have grown since reserve(): the attention scratch needs T*T blocks per thread.
     const auto need = scratch_size(B, T);
     if (need > scratch_.size()) scratch_.resize(need);
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width);
@@ -334,14 +339,8 @@ class gpt {
     Scalar* p = scratch_.data();
     g.dresidual = p;
     p += N * C;
-    g.dln = p;
-    p += N * C;
-    g.datty = p;
-    p += N * C;
     g.dqkv = p;
     p += 3 * N * C;
-    g.dfch = p;
-    p += 4 * N * C;
     g.dlogits = p;
     p += N * static_cast<std::size_t>(config_.vocab_size);
     g.attention = p;
@@ -370,6 +369,7 @@ class gpt {
   std::vector<Scalar> coefficients_;
   int batch_ = 0, time_ = 0;
   bool has_targets_ = false;
+  bool backward_done_ = false;
   bool record_hidden_ = false;
 };
 

@@ -176,19 +176,12 @@ void linear_forward(S* out, const S* inp, const S* weight, const S* bias, int N,
   if (bias != nullptr) y.rowwise() += const_row_vector_view<S>(bias, OC);
 }
 
-/// Linear backward: dinp (= or +=) dout weight; dweight += dout^T inp; dbias += sum_rows dout.
-/// dinp may be null (not needed); dbias may be null (no bias).
+/// Linear backward: dweight += dout^T inp; dbias += sum_rows dout; then dinp (= or +=) dout weight.
+/// dinp may be null (not needed) and may alias inp (the weight gradient is taken first); dbias may be null.
 template <class S>
 void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp, const S* weight, int N, int IC,
                      int OC, bool accumulate_dinp = false) {
   const_matrix_view<S> dy(dout, N, OC), x(inp, N, IC), w(weight, OC, IC);
-  if (dinp != nullptr) {
-    matrix_view<S> dx(dinp, N, IC);
-    if (accumulate_dinp)
-      dx.noalias() += dy * w;
-    else
-      dx.noalias() = dy * w;
-  }
   matrix_view<S> dw(dweight, OC, IC);
   dw.noalias() += dy.transpose() * x;
   if (dbias != nullptr) {
@@ -205,6 +198,13 @@ void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp,
       }
       for (int c = c0; c < c1; ++c) dbias[c] += sum[c - c0];
     }
+  }
+  if (dinp != nullptr) {
+    matrix_view<S> dx(dinp, N, IC);
+    if (accumulate_dinp)
+      dx.noalias() += dy * w;
+    else
+      dx.noalias() = dy * w;
   }
 }
 
@@ -242,11 +242,34 @@ void gelu_backward(S* dinp, const S* inp, const S* dout, std::size_t n) {
   }
 }
 
-/// Causal multi-head self-attention. qkv [B*T, 3C] (q, k, v blocks of C columns; head h uses columns
-/// [h*hs, (h+1)*hs) of each, hs = C/H); att [B, H, T, T] receives the softmax probabilities
-/// softmax_j<=t(q_t . k_j / sqrt(hs)) (zeros above the diagonal); out [B*T, C] = att v, heads concatenated.
+/// Causal softmax of one head's scores: p[t, j] = softmax_{j <= t}(q_t . k_j * scale), 0 for j > t.
 template <class S>
-void attention_forward(S* out, S* att, const S* qkv, int B, int T, int C, int H) {
+void causal_softmax_scores(matrix_view<S>& p, const const_strided_view<S>& q, const const_strided_view<S>& k,
+                           S scale) {
+  const auto T = static_cast<int>(p.rows());
+  p.noalias() = q * k.transpose();
+  for (int t = 0; t < T; ++t) {
+    S* row = p.data() + static_cast<std::size_t>(t) * T;
+    S max = row[0];
+    for (int j = 1; j <= t; ++j) max = std::max(max, row[j]);
+    Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> r(row, t + 1);
+    r = ((r - max) * scale).exp();
+    r /= r.sum();
+    std::fill(row + t + 1, row + T, S(0));
+  }
+}
+
+/// Scratch scalars the attention layers need: two T x T blocks per thread.
+inline std::size_t attention_scratch_size(int T) {
+  return 2 * static_cast<std::size_t>(max_threads()) * static_cast<std::size_t>(T) * static_cast<std::size_t>(T);
+}
+
+/// Causal multi-head self-attention. qkv [B*T, 3C] (q, k, v blocks of C columns; head h uses columns
+/// [h*hs, (h+1)*hs) of each, hs = C/H); out [B*T, C] = P v per head, heads concatenated, with
+/// P = softmax_{j<=t}(q_t . k_j / sqrt(hs)). P is not stored (backward recomputes it: B*H*T*T scalars
+/// per layer saved); scratch holds attention_scratch_size(T) scalars.
+template <class S>
+void attention_forward(S* out, S* scratch, const S* qkv, int B, int T, int C, int H) {
   const int hs = C / H;
   const S scale = S(1) / std::sqrt(S(hs));
   const Eigen::Index row_stride = 3 * static_cast<Eigen::Index>(C);
@@ -257,28 +280,19 @@ void attention_forward(S* out, S* att, const S* qkv, int B, int T, int C, int H)
     const_strided_view<S> q(base, T, hs, Eigen::OuterStride<>(row_stride));
     const_strided_view<S> k(base + C, T, hs, Eigen::OuterStride<>(row_stride));
     const_strided_view<S> v(base + 2 * C, T, hs, Eigen::OuterStride<>(row_stride));
-    matrix_view<S> p(att + static_cast<std::size_t>(bh) * T * T, T, T);
-    p.noalias() = q * k.transpose();
-    for (int t = 0; t < T; ++t) {
-      S* row = p.data() + static_cast<std::size_t>(t) * T;
-      S max = row[0];
-      for (int j = 1; j <= t; ++j) max = std::max(max, row[j]);
-      Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> r(row, t + 1);
-      r = ((r - max) * scale).exp();
-      r /= r.sum();
-      std::fill(row + t + 1, row + T, S(0));
-    }
+    matrix_view<S> p(scratch + 2 * static_cast<std::size_t>(thread_index()) * T * T, T, T);
+    causal_softmax_scores(p, q, k, scale);
     strided_view<S> y(out + static_cast<std::size_t>(b) * T * C + static_cast<std::size_t>(h) * hs, T, hs,
                       Eigen::OuterStride<>(C));
     y.noalias() = p.template triangularView<Eigen::Lower>() * v;
   }
 }
 
-/// Attention backward (sets dqkv [B*T, 3C]); per head with P = att, dY = dout:
+/// Attention backward (sets dqkv [B*T, 3C]); per head, with P recomputed from q and k and dY = dout:
 ///   dV = P^T dY;  dP = dY V^T;  dS = P * (dP - rowsum(dP * P)) / sqrt(hs);  dQ = dS K;  dK = dS^T Q.
-/// scratch holds max_threads() * T * T scalars.
+/// scratch holds attention_scratch_size(T) scalars.
 template <class S>
-void attention_backward(S* dqkv, S* scratch, const S* dout, const S* qkv, const S* att, int B, int T, int C, int H) {
+void attention_backward(S* dqkv, S* scratch, const S* dout, const S* qkv, int B, int T, int C, int H) {
   const int hs = C / H;
   const S scale = S(1) / std::sqrt(S(hs));
   const Eigen::Index row_stride = 3 * static_cast<Eigen::Index>(C);
@@ -294,8 +308,9 @@ void attention_backward(S* dqkv, S* scratch, const S* dout, const S* qkv, const 
     strided_view<S> dv(dqkv + offset + 2 * C, T, hs, Eigen::OuterStride<>(row_stride));
     const_strided_view<S> dy(dout + static_cast<std::size_t>(b) * T * C + static_cast<std::size_t>(h) * hs, T, hs,
                              Eigen::OuterStride<>(C));
-    const_matrix_view<S> p(att + static_cast<std::size_t>(bh) * T * T, T, T);
-    matrix_view<S> ds(scratch + static_cast<std::size_t>(thread_index()) * T * T, T, T);
+    S* own = scratch + 2 * static_cast<std::size_t>(thread_index()) * T * T;
+    matrix_view<S> p(own, T, T), ds(own + static_cast<std::size_t>(T) * T, T, T);
+    causal_softmax_scores(p, q, k, scale);
     dv.noalias() = p.transpose().template triangularView<Eigen::Upper>() * dy;
     ds.noalias() = dy * v.transpose();
     for (int t = 0; t < T; ++t) {

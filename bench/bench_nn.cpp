@@ -1,0 +1,121 @@
+// Training-step throughput of induct's GPT at the issue-5 configs (vocabulary 64), and the machine's
+// peak SGEMM rate with Eigen in the same run (the SGEMM-bound limit is peak / training FLOPs per token).
+//   S: width 64, 2 layers, 2 heads, context 64, batch 32
+//   M: width 128, 4 layers, 4 heads, context 128, batch 16
+//   L: width 256, 6 layers, 8 heads, context 128, batch 16
+// One training step = zero_grad, forward, backward, global-norm clip 1.0, AdamW step (as bench/torch_gpt.py).
+// Counters: tokens/s (items_per_second), model GFLOP/s, peak RSS of the process (run one config per
+// process for a per-config figure: --benchmark_filter=train_step/L/).
+#include <benchmark/benchmark.h>
+
+#include <sys/resource.h>
+
+#include <cstdint>
+#include <vector>
+
+#include <Eigen/Core>
+#include <omp.h>
+
+#include "induct/core/random.hpp"
+#include "induct/nn/adamw.hpp"
+#include "induct/nn/gpt.hpp"
+
+namespace {
+
+struct bench_config {
+  induct::nn::gpt_config model;
+  int batch;
+};
+
+bench_config config_named(char name) {
+  switch (name) {
+    case 'S': return {{.vocab_size = 64, .context_length = 64, .layers = 2, .width = 64, .heads = 2}, 32};
+    case 'M': return {{.vocab_size = 64, .context_length = 128, .layers = 4, .width = 128, .heads = 4}, 16};
+    default: return {{.vocab_size = 64, .context_length = 128, .layers = 6, .width = 256, .heads = 8}, 16};
+  }
+}
+
+/// Training FLOPs per token: 6 per weight of every matrix product (forward 2, backward 4: the Linear
+/// layers and lm_head; embeddings are lookups) plus attention, 2 products of T x C per layer forward
+/// (scores and weighted values over the full context), times 3 for forward + backward: 12 L T C.
+double training_flops_per_token(const induct::nn::gpt_config& c) {
+  const double C = c.width, L = c.layers, T = c.context_length, V = c.vocab_size;
+  const double matmul_weights = L * 12.0 * C * C + V * C;
+  return 6.0 * matmul_weights + 12.0 * L * T * C;
+}
+
+double peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
+}
+
+void train_step(benchmark::State& state, char name) {
+  const int threads = static_cast<int>(state.range(0));
+  omp_set_num_threads(threads);
+  const auto c = config_named(name);
+  const int B = c.batch, T = c.model.context_length, V = c.model.vocab_size;
+  induct::nn::gpt<float> model(c.model);
+  model.initialize(1);
+  induct::nn::adamw<float> optimizer(model.layout());
+  induct::random_engine rng(1);
+  constexpr int windows = 8;
+  std::vector<std::int32_t> data(static_cast<std::size_t>(windows) * B * (T + 1));
+  for (auto& t : data) t = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(V)));
+  std::vector<std::int32_t> tokens(static_cast<std::size_t>(B) * T), targets(tokens.size());
+  int window = 0;
+  float loss = 0;
+  for (auto _ : state) {
+    const std::int32_t* w = data.data() + static_cast<std::size_t>(window) * B * (T + 1);
+    for (int b = 0; b < B; ++b)
+      for (int t = 0; t < T; ++t) {
+        tokens[static_cast<std::size_t>(b) * T + t] = w[b * (T + 1) + t];
+        targets[static_cast<std::size_t>(b) * T + t] = w[b * (T + 1) + t + 1];
+      }
+    window = (window + 1) % windows;
+    model.zero_gradients();
+    loss = model.forward(tokens.data(), targets.data(), B, T);
+    model.backward();
+    induct::nn::clip_gradient_norm<float>(model.gradients(), 1.0);
+    optimizer.step(model.parameters(), model.gradients(), 1e-3);
+    benchmark::DoNotOptimize(loss);
+  }
+  const double tokens_per_step = static_cast<double>(B) * T;
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * tokens_per_step));
+  state.counters["tokens_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations()) * tokens_per_step, benchmark::Counter::kIsRate);
+  state.counters["model_gflop_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * tokens_per_step * training_flops_per_token(c.model) * 1e-9,
+      benchmark::Counter::kIsRate);
+  state.counters["flops_per_token"] = training_flops_per_token(c.model);
+  state.counters["parameters"] = static_cast<double>(model.parameters().size());
+  state.counters["peak_rss_mib"] = peak_rss_mib();
+  state.counters["threads"] = threads;
+}
+
+/// Peak SGEMM: C = A B with n x n row-major float matrices (2 n^3 FLOPs).
+void sgemm_peak(benchmark::State& state) {
+  const auto n = static_cast<Eigen::Index>(state.range(0));
+  const int threads = static_cast<int>(state.range(1));
+  omp_set_num_threads(threads);
+  using matrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  const matrix a = matrix::Random(n, n), b = matrix::Random(n, n);
+  matrix c(n, n);
+  for (auto _ : state) {
+    c.noalias() = a * b;
+    benchmark::DoNotOptimize(c.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["gflop_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * 2.0 * static_cast<double>(n) * n * n * 1e-9, benchmark::Counter::kIsRate);
+  state.counters["threads"] = threads;
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(train_step, S, 'S')->Name("train_step/S")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, M, 'M')->Name("train_step/M")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, L, 'L')->Name("train_step/L")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(sgemm_peak)->Args({1024, 1})->Args({1024, 2})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+BENCHMARK_MAIN();
