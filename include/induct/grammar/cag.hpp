@@ -212,13 +212,15 @@ struct alternative {
 template <class S>
 class cag_alternative {
  public:
-  explicit cag_alternative(cag_detail::alternative& a) : a_(&a) {}
+  // Holds the list and an index (not a pointer to the element), so a builder stays valid when
+  // further alternatives are added.
+  cag_alternative(std::vector<cag_detail::alternative>& list, std::size_t index) : list_(&list), index_(index) {}
 
   cag_alternative& emit(std::string terminal) {
     if (terminal.empty()) throw grammar_error("CAG: empty terminal");
     cag_detail::element e;
     e.text = std::move(terminal);
-    a_->body.push_back(std::move(e));
+    target().body.push_back(std::move(e));
     return *this;
   }
   /// A terminal computed from the frame (e.g. the token of an entity attribute).
@@ -228,7 +230,7 @@ class cag_alternative {
     cag_detail::element e;
     e.what = cag_detail::element::kind::computed_terminal;
     e.terminal = std::move(terminal);
-    a_->body.push_back(std::move(e));
+    target().body.push_back(std::move(e));
     return *this;
   }
   cag_alternative& emit(const char* terminal) { return emit(std::string(terminal)); }
@@ -245,7 +247,7 @@ class cag_alternative {
     e.what = cag_detail::element::kind::child;
     e.nonterminal = n.id;
     e.value = [inherit = std::move(inherit)](const cag_frame& f) { return attribute_value::of<CI>(inherit(f)); };
-    a_->body.push_back(std::move(e));
+    target().body.push_back(std::move(e));
     return *this;
   }
   /// Binds shared variable `name` to `value(frame)` for the elements to the right and their descendants.
@@ -255,7 +257,7 @@ class cag_alternative {
     e.what = cag_detail::element::kind::share;
     e.text = std::move(name);
     e.value = [value = std::move(value)](const cag_frame& f) { return attribute_value::of<T>(value(f)); };
-    a_->body.push_back(std::move(e));
+    target().body.push_back(std::move(e));
     return *this;
   }
   /// Iter[item]: n >= 1 instances of `item` separated by `separator` ("" for none), n ~ law.
@@ -272,18 +274,20 @@ class cag_alternative {
     e.text = std::move(separator);
     e.law = std::move(law);
     e.value = [inherit = std::move(inherit)](const cag_frame& f) { return attribute_value::of<CI>(inherit(f)); };
-    a_->body.push_back(std::move(e));
+    target().body.push_back(std::move(e));
     return *this;
   }
   /// The node's synthesized attribute, computed at the end of the body.
   template <class F>
   cag_alternative& synthesize(F value) {
-    a_->synthesize = [value = std::move(value)](const cag_frame& f) { return attribute_value::of<S>(value(f)); };
+    target().synthesize = [value = std::move(value)](const cag_frame& f) { return attribute_value::of<S>(value(f)); };
     return *this;
   }
 
  private:
-  cag_detail::alternative* a_;
+  cag_detail::alternative& target() const { return (*list_)[index_]; }
+  std::vector<cag_detail::alternative>* list_;
+  std::size_t index_;
 };
 
 /// The alternatives of one nonterminal instance, listed by its rule function.
@@ -296,7 +300,7 @@ class cag_rules {
     if (!std::isfinite(probability) || probability < 0 || probability > 1)
       throw grammar_error("CAG: alternative probability " + std::to_string(probability) + " is outside [0, 1]");
     out_->push_back(cag_detail::alternative{probability, {}, {}});
-    return cag_alternative<S>(out_->back());
+    return cag_alternative<S>(*out_, out_->size() - 1);
   }
 
  private:

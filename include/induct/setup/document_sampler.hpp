@@ -154,6 +154,7 @@ class document_sampler {
           log2_probability -= log2_entities_ + log2_functions_;
           event.length = 1;
           if (record) {
+            record->alternatives.push_back(0);  // Fact -> Entity Relation e_y .
             record->alternatives.push_back(static_cast<std::uint32_t>(x));
             record->alternatives.push_back(static_cast<std::uint32_t>(i));
           }
@@ -198,7 +199,10 @@ class document_sampler {
           for (int item = 0; item < length; ++item) {
             if (item) out.push_back(vocabulary::semicolon);
             int x = static_cast<int>(rng.below(entities_));
-            if (record) record->alternatives.push_back(static_cast<std::uint32_t>(x));
+            if (record) {
+              record->alternatives.push_back(0);  // Item -> Entity : ...
+              record->alternatives.push_back(static_cast<std::uint32_t>(x));
+            }
             out.push_back(v.entity(x));
             out.push_back(vocabulary::colon);
             if (f == 0) {
