@@ -256,6 +256,10 @@ TEST_CASE("trainer: resume after a crash is bitwise identical to an uninterrupte
     CHECK_THROWS_WITH_AS(trainer<float>::resume(path, &expected, config, token_windows(corpus(3000, 4), 11)),
                          doctest::Contains("resume on different data"), induct::file_error);
   }
+  SUBCASE("another validation split is refused") {
+    CHECK_THROWS_WITH_AS(trainer<float>::resume(path, &expected, config, token_windows(tokens, 11, 0.1)),
+                         doctest::Contains("validation"), induct::config_error);
+  }
   SUBCASE("another model shape is refused") {
     gpt_config wider = tiny_model();
     wider.width = 32;

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <omp.h>
 
 #include "induct/core/error.hpp"
 #include "induct/core/hash.hpp"
@@ -167,6 +168,12 @@ class trainer {
                                                 source.value("source", std::string("?")) +
                                                 "' (CRC-32 " + std::to_string(fingerprint) + "), not '" +
                                                 data.source() + "' (CRC-32 " + std::to_string(data.fingerprint()) + ")");
+    const auto held_out = source.value("validation_tokens", data.validation_tokens());
+    if (held_out != data.validation_tokens())
+      throw config_error("validation_fraction", "the checkpointed run held out " + std::to_string(held_out) +
+                                                    " tokens for validation, this one " +
+                                                    std::to_string(data.validation_tokens()) +
+                                                    "; the training split must not change on resume");
     trainer t(std::move(config), std::move(data), std::move(checkpoint.model));
     t.run_id_ = checkpoint.info.run_id;
     t.step_ = checkpoint.info.step;
@@ -304,7 +311,9 @@ class trainer {
     state.adam_step = optimizer_.step_count();
     state.data = data_.position();
     state.loss_history = loss_history_;
-    state.trainer_config = {{"trajectory", config_.trajectory_json()}, {"steps", config_.steps}};
+    // threads: results are bit-identical only for the same OpenMP thread count, so record it.
+    state.trainer_config = {{"trajectory", config_.trajectory_json()}, {"steps", config_.steps},
+                            {"threads", omp_get_max_threads()}};
     state.data_source = {{"source", data_.source()},
                          {"fingerprint", data_.fingerprint()},
                          {"tokens", data_.size()},
