@@ -31,6 +31,7 @@ VOCAB = 64
 def run(name, threads, steps, warmup, seed):
     import torch
     torch.set_num_threads(threads)
+    sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden"))
     from nanogpt_reference import GPT, make_adamw
 

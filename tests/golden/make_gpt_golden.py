@@ -22,10 +22,12 @@ Metadata: "config" (gpt_config JSON), "adamw" (hyper-parameters), "schedule".
 """
 import json
 import os
+import sys
 
 import torch
 import torch.nn.functional as F
 
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 from nanogpt_reference import GPT, get_lr, make_adamw, write_safetensors
 
 CONFIG = dict(vocab_size=17, context_length=8, layers=2, width=16, heads=2)

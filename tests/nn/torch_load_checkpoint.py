@@ -21,6 +21,7 @@ import zlib
 
 import torch
 
+sys.dont_write_bytecode = True  # keep the source tree free of __pycache__
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "golden"))
 from nanogpt_reference import GPT, read_safetensors  # noqa: E402
 
