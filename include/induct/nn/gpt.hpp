@@ -7,7 +7,7 @@
 // All parameters live in one flat buffer (layout: parameters.hpp), gradients in a second one of the same
 // layout. Activations live in one buffer sized for the largest (batch, time) seen and reused, so forward
 // and backward allocate nothing after the first call of a given size. To save memory the LayerNorm
-// outputs, GELU outputs and attention probabilities are not stored: backward recomputes them, and its
+// outputs, GELU outputs and attention (probabilities and output) are not stored: backward recomputes them, and its
 // input gradients overwrite activations that are no longer needed (so backward runs once per forward).
 #include <cmath>
 #include <cstddef>
@@ -134,9 +134,10 @@ class gpt {
       Scalar* ln = a.ln_scratch;
       layers::layernorm_forward(ln, x.ln1_mean, x.ln1_rstd, a.residual(l), P + o.ln1_weight, P + o.ln1_bias, N, C);
       layers::linear_forward(x.qkv, ln, P + o.attn_weight, P + o.attn_bias, N, C, 3 * C);
-      layers::attention_forward(x.atty, scratch(B, T).attention, x.qkv, B, T, C, H);
+      Scalar* atty = a.ln_scratch;  // the ln_1 output is dead once qkv exists
+      layers::attention_forward(atty, scratch(B, T).attention, x.qkv, B, T, C, H);
       std::copy(a.residual(l), a.residual(l) + static_cast<std::size_t>(N) * C, x.residual2);
-      layers::linear_forward(x.residual2, x.atty, P + o.attn_proj_weight, P + o.attn_proj_bias, N, C, C, true);
+      layers::linear_forward(x.residual2, atty, P + o.attn_proj_weight, P + o.attn_proj_bias, N, C, C, true);
       layers::layernorm_forward(ln, x.ln2_mean, x.ln2_rstd, x.residual2, P + o.ln2_weight, P + o.ln2_bias, N, C);
       layers::linear_forward(x.fch, ln, P + o.fc_weight, P + o.fc_bias, N, C, 4 * C);
       layers::gelu_forward(a.gelu_scratch, x.fch, static_cast<std::size_t>(N) * 4 * C);
@@ -189,7 +190,7 @@ class gpt {
 
     layers::cross_entropy_backward(g.dlogits, a.logits, a.lse, targets_.data(), coefficients_.data(), N, V);
     // Input gradients overwrite the inputs they belong to: d ln_f output into lnf, d gelu into the gelu
-    // scratch, d ln output into the ln scratch, d attention output into atty.
+    // scratch, d ln output and d attention output into the ln scratch.
     Scalar* dlnf = a.lnf;
     layers::linear_backward(dlnf, G + lm_head_, static_cast<Scalar*>(nullptr), g.dlogits, a.lnf, P + lm_head_, N, C,
                             V);
@@ -212,8 +213,10 @@ class gpt {
       layers::layernorm_backward(g.dresidual, G + o.ln2_weight, G + o.ln2_bias, dln, x.residual2, x.ln2_mean,
                                  x.ln2_rstd, P + o.ln2_weight, N, C);
       // Attention: back through c_proj, attention, c_attn, ln_1.
-      Scalar* datty = x.atty;
-      layers::linear_backward(datty, G + o.attn_proj_weight, G + o.attn_proj_bias, g.dresidual, x.atty,
+      Scalar* atty = a.ln_scratch;
+      layers::attention_forward(atty, g.attention, x.qkv, B, T, C, H);
+      Scalar* datty = atty;
+      layers::linear_backward(datty, G + o.attn_proj_weight, G + o.attn_proj_bias, g.dresidual, atty,
                               P + o.attn_proj_weight, N, C, C);
       layers::attention_backward(g.dqkv, g.attention, datty, x.qkv, B, T, C, H);
       layers::layernorm_apply(a.ln_scratch, a.residual(l), x.ln1_mean, x.ln1_rstd, P + o.ln1_weight,
@@ -254,7 +257,7 @@ class gpt {
   // Pointers into the activation buffer for the current (B, T); recomputed per call (cheap).
   struct act {
     struct layer_acts {
-      Scalar *ln1_mean, *ln1_rstd, *qkv, *atty, *residual2, *ln2_mean, *ln2_rstd, *fch;
+      Scalar *ln1_mean, *ln1_rstd, *qkv, *residual2, *ln2_mean, *ln2_rstd, *fch;
     };
     Scalar* base;
     std::size_t NC, per_layer, layer0;
@@ -274,8 +277,6 @@ class gpt {
       p += 4 * static_cast<std::size_t>(N);
       x.qkv = p;
       p += 3 * NC;
-      x.atty = p;
-      p += NC;
       x.residual2 = p;
       p += NC;
       x.fch = p;
@@ -289,15 +290,15 @@ class gpt {
 
   [[nodiscard]] std::size_t per_layer_size(int B, int T) const {
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width);
-    // residual out, 4 LayerNorm stats, qkv, atty, residual2, fch
-    return N * C + 4 * N + 3 * N * C + N * C + N * C + 4 * N * C;
+    // residual out, 4 LayerNorm stats, qkv, residual2, fch
+    return N * C + 4 * N + 3 * N * C + N * C + 4 * N * C;
   }
   [[nodiscard]] std::size_t activation_size(int B, int T) const {
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
                       V = static_cast<std::size_t>(config_.vocab_size);
-    // embeddings, layers, ln scratch, gelu scratch, lnf + stats, logits, lse, losses
-    return N * C + static_cast<std::size_t>(config_.layers) * per_layer_size(B, T) + N * C + 4 * N * C + N * C + 2 * N +
-           N * V + 2 * N;
+    // embeddings, layers, ln scratch (also ln_f output), gelu scratch, ln_f stats, logits, lse, losses
+    return N * C + static_cast<std::size_t>(config_.layers) * per_layer_size(B, T) + N * C + 4 * N * C + 2 * N + N * V +
+           2 * N;
   }
   [[nodiscard]] act activations(int B, int T) const {
     act a{};
@@ -313,8 +314,7 @@ class gpt {
     p += N * C;
     a.gelu_scratch = p;
     p += 4 * N * C;
-    a.lnf = p;
-    p += N * C;
+    a.lnf = a.ln_scratch;  // ln_f output: the per-layer scratch is free after the last block
     a.lnf_mean = p;
     a.lnf_rstd = p + N;
     p += 2 * N;
