@@ -238,3 +238,27 @@ TEST_CASE("impossible prefixes and unknown tokens give probability 0 and a clear
   CHECK(u.why_impossible().find("'zzz' is not a terminal") != std::string::npos);
   CHECK_FALSE(viterbi_parse(g, ids(g, "b a")).found);
 }
+
+TEST_CASE("recursive epsilon: A -> A A | <eps> | \"a\", null probability by Newton, inside in closed form") {
+  // e = 0.3 e^2 + 0.2 (least root); x = P("a") = 0.5 + 0.3 * 2 e x; y = P("a a") = 0.3 (x^2 + 2 e y).
+  // In the epsilon-free grammar A -> A A with a nullable child becomes the unit cycle A -> A.
+  pcfg g = parse_grammar("A -> A A 0.3 | <eps> 0.2 | \"a\" 0.5\n");
+  validate(g);
+  const long double e = (1.0L - std::sqrt(1.0L - 4 * 0.3L * 0.2L)) / (2 * 0.3L);
+  const auto null = null_probabilities(g);
+  check_close(null[g.start()], e, "null probability");
+  const long double x = 0.5L / (1 - 0.6L * e);
+  const long double y = 0.3L * x * x / (1 - 0.6L * e);
+  const earley_grammar compiled(g);
+  check_close(compiled.empty_string_probability(), e, "P(eps)");
+  check_close(std::exp2(inside_log2(compiled, ids(g, "a"))), x, "P(a)");
+  check_close(std::exp2(inside_log2(compiled, ids(g, "a a"))), y, "P(a a)");
+  // All strings are a^n: P(a^n ...) = 1 - sum_{k<n} P(a^k).
+  check_close(std::exp2(prefix_log2(compiled, ids(g, "a a"))), 1 - e - x, "P(a a ...)");
+  const auto after = next_tokens(compiled, ids(g, "a"));
+  check_close(after.end, x / (1 - e), "end | a");
+  check_close(after.probability(*g.find_terminal("a")), (1 - e - x) / (1 - e), "next a | a");
+  // Viterbi: the best empty derivation is A -> <eps> (0.2 > 0.3 * 0.2^2), so best("a") = 0.5.
+  check_close(std::exp2(viterbi_parse(g, ids(g, "a")).log2_probability), 0.5L, "viterbi a");
+  check_close(std::exp2(viterbi_parse(g, std::vector<symbol_id>{}).log2_probability), 0.2L, "viterbi eps");
+}

@@ -244,6 +244,57 @@ class earley_state {
     long double end_alpha = 0.0L;                              // alpha of the completed dummy item 0: -> S.
   };
 
+  /// Open-addressing map from item key to index, cleared per column (std::unordered_map was the hot spot).
+  class item_index {
+   public:
+    void clear(std::size_t expected) {
+      std::size_t capacity = 64;
+      while (capacity < 2 * expected) capacity *= 2;
+      if (keys_.size() < capacity || keys_.size() > 8 * capacity) {
+        keys_.assign(capacity, empty);
+        values_.resize(capacity);
+      } else {
+        std::fill(keys_.begin(), keys_.end(), empty);
+      }
+      size_ = 0;
+    }
+    /// The slot for `key`, inserting `value` if absent; returns (value, inserted).
+    std::pair<std::uint32_t, bool> emplace(std::uint64_t key, std::uint32_t value) {
+      if (2 * (size_ + 1) > keys_.size()) grow();
+      std::size_t mask = keys_.size() - 1;
+      for (std::size_t slot = hash(key) & mask;; slot = (slot + 1) & mask) {
+        if (keys_[slot] == key) return {values_[slot], false};
+        if (keys_[slot] == empty) {
+          keys_[slot] = key;
+          values_[slot] = value;
+          ++size_;
+          return {value, true};
+        }
+      }
+    }
+
+   private:
+    static constexpr std::uint64_t empty = ~std::uint64_t{0};
+    static std::size_t hash(std::uint64_t key) noexcept {
+      key ^= key >> 33;
+      key *= 0xff51afd7ed558ccdULL;
+      key ^= key >> 33;
+      return static_cast<std::size_t>(key);
+    }
+    void grow() {
+      std::vector<std::uint64_t> old_keys(std::max<std::size_t>(64, keys_.size() * 2), empty);
+      std::vector<std::uint32_t> old_values(old_keys.size());
+      old_keys.swap(keys_);
+      old_values.swap(values_);
+      size_ = 0;
+      for (std::size_t k = 0; k < old_keys.size(); ++k)
+        if (old_keys[k] != empty) emplace(old_keys[k], old_values[k]);
+    }
+    std::vector<std::uint64_t> keys_;
+    std::vector<std::uint32_t> values_;
+    std::size_t size_ = 0;
+  };
+
   void require_possible() const {
     if (dead_) throw error("the prefix has probability 0: " + dead_reason_);
   }
@@ -263,7 +314,7 @@ class earley_state {
     const auto i = static_cast<std::uint32_t>(columns_.size() - 1);
     const column& previous = columns_.back();
     column next;
-    index_.clear();
+    index_.clear(previous.items.size() + 16);
     std::vector<std::pair<std::uint32_t, std::uint32_t>> complete;  // (start, item) heap
     auto note_new = [&](std::uint32_t index) {
       const item& it = next.items[index];
@@ -301,13 +352,13 @@ class earley_state {
       note_new(k);
     }
     auto accumulate = [&](std::uint32_t start, std::uint32_t rule, std::uint32_t dot, long double alpha, long double gamma) {
-      auto [found, inserted] = index_.emplace(key(start, rule, dot, stride), static_cast<std::uint32_t>(next.items.size()));
+      const auto [found, inserted] = index_.emplace(key(start, rule, dot, stride), static_cast<std::uint32_t>(next.items.size()));
       if (inserted) {
         next.items.push_back(item{start, rule, dot, alpha, gamma});
-        note_new(found->second);
+        note_new(found);
       } else {
-        next.items[found->second].alpha += alpha;
-        next.items[found->second].gamma += gamma;
+        next.items[found].alpha += alpha;
+        next.items[found].gamma += gamma;
       }
     };
     // Complete, latest start first: a completion from start j only creates complete items starting before j.
@@ -364,6 +415,10 @@ class earley_state {
     kept.reserve(c.items.size());
     for (const item& it : c.items)
       if (it.dot < g.length(it.rule)) kept.push_back(it);
+    // Items waiting for the same symbol stay contiguous, so completion reads them sequentially.
+    std::stable_sort(kept.begin(), kept.end(), [&](const item& a, const item& b) {
+      return g.symbol_at(a.rule, a.dot) < g.symbol_at(b.rule, b.dot);
+    });
     c.items = std::move(kept);
     std::vector<long double>& wait_mass = scratch_a_;
     std::vector<long double>& prediction = scratch_b_;
@@ -408,7 +463,7 @@ class earley_state {
   bool dead_ = false;
   std::string dead_reason_;
   std::uint32_t max_rule_length_ = 0;
-  std::unordered_map<std::uint64_t, std::uint32_t> index_;
+  item_index index_;
   mutable std::vector<long double> scratch_a_, scratch_b_;  // dense by symbol id, all zero between calls
 };
 
