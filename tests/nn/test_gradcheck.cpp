@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <numbers>
 #include <vector>
 
 #include "induct/core/random.hpp"
@@ -111,4 +112,25 @@ TEST_CASE("gpt gradients match central finite differences for every parameter (d
     INFO("worst: ", r.worst_tensor, " relative error ", r.max_relative_error);
     CHECK(r.max_relative_error < 1e-6);
   }
+}
+
+TEST_CASE("gelu layer: values, derivative against finite differences, fused recompute") {
+  std::vector<double> x = {-4.0, -1.5, -0.3, 0.0, 0.2, 1.0, 2.5, 6.0};
+  const auto n = x.size();
+  std::vector<double> y(n), dy(n, 1.0), dx(n), recomputed(n), derivative = x;
+  induct::nn::layers::gelu_forward(y.data(), x.data(), n);
+  induct::nn::layers::gelu_backward(dx.data(), x.data(), dy.data(), n);
+  induct::nn::layers::gelu_recompute_with_derivative(recomputed.data(), derivative.data(), n);
+  auto gelu = [](double v) {
+    return 0.5 * v * (1.0 + std::tanh(std::sqrt(2.0 / std::numbers::pi) * (v + 0.044715 * v * v * v)));
+  };
+  for (std::size_t i = 0; i < n; ++i) {
+    CHECK(y[i] == doctest::Approx(gelu(x[i])).epsilon(1e-14));
+    CHECK(recomputed[i] == y[i]);
+    const double h = 1e-5;
+    const double numeric = (gelu(x[i] + h) - gelu(x[i] - h)) / (2 * h);
+    CHECK(dx[i] == doctest::Approx(numeric).epsilon(1e-8));
+    CHECK(derivative[i] == doctest::Approx(dx[i]).epsilon(1e-14));
+  }
+  CHECK(y[1] == doctest::Approx(-0.10042842301976707).epsilon(1e-12));  // torch: F.gelu(-1.5, approximate='tanh')
 }

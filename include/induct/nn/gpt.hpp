@@ -203,12 +203,15 @@ class gpt {
       // MLP: recompute ln_2 output and gelu output, then back through c_proj, gelu, c_fc, ln_2.
       layers::layernorm_apply(a.ln_scratch, x.residual2, x.ln2_mean, x.ln2_rstd, P + o.ln2_weight, P + o.ln2_bias,
                               N, C);
-      layers::gelu_forward(a.gelu_scratch, x.fch, NC * 4);
+      layers::gelu_recompute_with_derivative(a.gelu_scratch, x.fch, NC * 4);  // x.fch now holds gelu'(fch)
       Scalar* dfch = a.gelu_scratch;
       Scalar* dln = a.ln_scratch;
       layers::linear_backward(dfch, G + o.fc_proj_weight, G + o.fc_proj_bias, g.dresidual, a.gelu_scratch,
                               P + o.fc_proj_weight, N, 4 * C, C);
-      layers::gelu_backward(dfch, x.fch, dfch, NC * 4);
+      {
+        Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> d(dfch, static_cast<Eigen::Index>(NC * 4));
+        d *= Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(x.fch, static_cast<Eigen::Index>(NC * 4));
+      }
       layers::linear_backward(dln, G + o.fc_weight, G + o.fc_bias, dfch, a.ln_scratch, P + o.fc_weight, N, C, 4 * C);
       layers::layernorm_backward(g.dresidual, G + o.ln2_weight, G + o.ln2_bias, dln, x.residual2, x.ln2_mean,
                                  x.ln2_rstd, P + o.ln2_weight, N, C);
