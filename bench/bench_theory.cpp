@@ -57,17 +57,21 @@ void fast_full_score(benchmark::State& state, const char* task_name, setup::list
   state.counters["prompts_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
-// The generic predictor: Earley parse of a compose2 direct prompt with n = 4 examples and the
-// full next-token distribution at `q :`, against the number of entities E (m = 2, max depth 2).
-void generic_query_distribution(benchmark::State& state) {
+setup::setup_config small_world(const benchmark::State& state) {
   setup::setup_config config;
   config.entities = static_cast<int>(state.range(0));
-  config.functions = 2;
-  config.max_depth = 2;
+  config.functions = static_cast<int>(state.range(1));
+  config.max_depth = static_cast<int>(state.range(2));
   config.filler_words = 4;
   config.filler_length_max = 2;
   config.list_length_max = 6;
-  const setup::world w(config);
+  return config;
+}
+
+// The generic predictor: Earley parse of a compose2 direct prompt with n = 4 examples and the
+// full next-token distribution at `q :`, against the world size (E, m, max depth).
+void generic_query_distribution(benchmark::State& state) {
+  const setup::world w(small_world(state));
   const setup::document_grammar grammar(w);
   const grammar::grounded_cag grounded = grammar.ground();
   const theory::generic_predictor generic(grounded.grammar, w.vocab());
@@ -80,6 +84,22 @@ void generic_query_distribution(benchmark::State& state) {
     benchmark::DoNotOptimize(distribution.data());
   }
   state.counters["grammar_rules"] = static_cast<double>(grounded.grammar.rule_count());
+  state.counters["prompts_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// The fast predictor on the same small worlds and prompts (the peer of the generic one).
+void fast_small_world(benchmark::State& state) {
+  const setup::world w(small_world(state));
+  const theory::idealized_list_model model(w);
+  const auto prompts = prompts_for(w, "compose2", setup::list_format::direct, 4, 64);
+  theory::idealized_predictor predictor(model);
+  std::vector<long double> distribution;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    predictor.start(prompts[i++ % prompts.size()].tokens);
+    predictor.next_token_distribution(distribution);
+    benchmark::DoNotOptimize(distribution.data());
+  }
   state.counters["prompts_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
@@ -100,7 +120,9 @@ BENCHMARK_CAPTURE(fast_query_distribution, compose3_stepwise_n32_len33, "compose
 BENCHMARK_CAPTURE(fast_query_distribution, lookup_direct_n0, "lookup", setup::list_format::direct, 0);
 BENCHMARK_CAPTURE(fast_full_score, compose2_direct_n31, "compose2", setup::list_format::direct, 31);
 BENCHMARK_CAPTURE(fast_full_score, compose3_stepwise_n31, "compose3", setup::list_format::stepwise, 31);
-BENCHMARK(generic_query_distribution)->Arg(3)->Arg(5)->Arg(8)->Arg(12)->Arg(16)->Unit(benchmark::kMicrosecond);
+#define INDUCT_SMALL_WORLDS ->Args({4, 2, 2})->Args({16, 2, 2})->Args({64, 2, 2})->Args({8, 4, 2})->Args({8, 8, 2})->Args({8, 2, 3})->Args({8, 4, 3})
+BENCHMARK(generic_query_distribution) INDUCT_SMALL_WORLDS->Unit(benchmark::kMicrosecond);
+BENCHMARK(fast_small_world) INDUCT_SMALL_WORLDS->Unit(benchmark::kMicrosecond);
 BENCHMARK(model_build)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();
