@@ -58,6 +58,15 @@ TEST_CASE("an evaluation table has every column, and its theory columns are the 
     if (n == 0) CHECK(std::isnan(table.number(r, "bound_error_rate")));
     else CHECK(table.number(r, "bound_error_rate") == bound.bound_error_rate);
     CHECK(table.number(r, "prompts") == 40);
+    // The idealized predictor's columns are theory::score_task's on the same prompts.
+    const auto& task = table.text(r, "task") == "lookup" ? tasks[0] : tasks[1];
+    const auto score = theory::score_task(ideal, task, n, options.prompts, options.prompt_seed);
+    CHECK(table.number(r, "ideal_error_rate") == score.error_rate);
+    if (format == setup::list_format::stepwise) CHECK(table.number(r, "ideal_step_error_rate") == score.step_error_rate);
+    CHECK(table.number(r, "ideal_mean_log_loss_bits") == doctest::Approx(score.mean_log_loss_bits).epsilon(1e-12));
+    CHECK(table.number(r, "ideal_mean_cum_loss_bits") == doctest::Approx(score.mean_cum_loss_bits).epsilon(1e-12));
+    CHECK(table.number(r, "ideal_mean_cum_mistakes") == doctest::Approx(score.mean_mistakes).epsilon(1e-12));
+    CHECK(table.number(r, "R_exact_mean_bits") == doctest::Approx(score.mean_iteration_complexity_bits).epsilon(1e-12));
     // Theorem 1 on the evaluated prompts: the idealized predictor stays within its bound.
     CHECK(table.number(r, "ideal_mean_cum_loss_bits") <= table.number(r, "D_bits") + table.number(r, "R_exact_mean_bits") + 1e-9);
     CHECK(table.number(r, "ideal_mean_cum_mistakes") <= table.number(r, "bound_cum_bits") + 1e-9);

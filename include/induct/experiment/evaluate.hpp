@@ -6,8 +6,10 @@
 // one seed), with "answer tokens" the values of every item (direct: y_i; stepwise: z_i1..z_ik),
 // the n examples' and the query's, all teacher-forced:
 //   error rate         query answered wrongly: direct, argmax at the query's ':' differs from phi(q);
-//                      stepwise, the last value greedily generated before ';' differs from phi(q)
-//   step error rate    stepwise: the greedily generated values differ from (f_1(q), ..., phi(q))
+//                      stepwise, greedy generation (KV cache) until ';' or ']', scored as
+//                      theory::prompt_scorer scores the idealized predictor: the last entity
+//                      value before the first non-entity token differs from phi(q)
+//   step error rate    stepwise: those generated values differ from (f_1(q), ..., phi(q))
 //   log-loss           -log2 p(answer values of the query | prompt), bits
 //   cumulative loss    sum over all answer tokens of the prompt and the query of -log2 p, bits
 //   cumulative mistakes  answer tokens whose argmax is wrong (teacher-forced)
@@ -15,7 +17,8 @@
 //                      model's cumulative loss is D + R + K at most where the idealized one is D + R
 //   KL per token       mean over answer tokens of KL(p_ideal || p_model), bits; the summed KL is the
 //                      expectation of K over the answers
-// The error rate has an exact Clopper-Pearson interval. Bounds: D, Rbar_n, D + Rbar_n and
+// The idealized predictor's columns are theory::prompt_scorer's on the same prompts. The error
+// rate has an exact Clopper-Pearson interval. Bounds: D, Rbar_n, D + Rbar_n and
 // (D + Rbar_n)/n from theory::theorem1_bound, and the model's bound D + Rbar_n + K.
 #include <algorithm>
 #include <cmath>
@@ -29,6 +32,7 @@
 
 #include "induct/core/error.hpp"
 #include "induct/experiment/report.hpp"
+#include "induct/nn/generate.hpp"
 #include "induct/nn/gpt.hpp"
 #include "induct/setup/prompt.hpp"
 #include "induct/setup/tasks.hpp"
@@ -36,6 +40,7 @@
 #include "induct/theory/bounds.hpp"
 #include "induct/theory/idealized_predictor.hpp"
 #include "induct/theory/iteration_complexity.hpp"
+#include "induct/theory/scoring.hpp"
 #include "induct/theory/statistics.hpp"
 
 namespace induct::experiment {
@@ -78,71 +83,18 @@ struct group_sums {
   double kl_sum = 0;
 };
 
-/// Greedy continuation by the idealized predictor from `state` until ';' or ']' (at most `limit` tokens).
-inline std::vector<setup::token_id> ideal_greedy(theory::idealized_predictor state, int limit,
-                                                 std::vector<long double>& scratch) {
-  std::vector<setup::token_id> out;
-  for (int i = 0; i < limit; ++i) {
-    const auto [token, p] = state.argmax(scratch);
-    out.push_back(token);
-    if (token == setup::vocabulary::semicolon || token == setup::vocabulary::close_list) break;
-    state.advance(token);
-  }
-  return out;
-}
-
-/// The entity values of a generated item up to its end token: final value and all values.
-struct generated_item {
+/// The entity values of generated tokens up to the first non-entity token (theory::prompt_scorer's rule).
+inline std::vector<int> leading_values(const setup::vocabulary& vocab, const std::vector<setup::token_id>& tokens) {
   std::vector<int> values;
-  bool ended = false;  // reached ';' or ']' right after entity values
-};
-inline generated_item read_item(const setup::vocabulary& vocab, const std::vector<setup::token_id>& tokens) {
-  generated_item item;
   for (auto t : tokens) {
-    if (auto e = vocab.entity_index(t)) {
-      item.values.push_back(*e);
-      continue;
-    }
-    item.ended = t == setup::vocabulary::semicolon || t == setup::vocabulary::close_list;
-    break;
+    const auto e = vocab.entity_index(t);
+    if (!e) break;
+    values.push_back(*e);
   }
-  return item;
+  return values;
 }
 
 }  // namespace evaluate_detail
-
-/// Greedy generation for a batch of equal-length prefixes (row-major [batch, time]): appends the
-/// argmax token until every row has produced `stop` or `max_new` tokens; returns the new tokens
-/// per row (through the stop token). Each step re-runs the batched forward pass.
-template <class Scalar>
-std::vector<std::vector<setup::token_id>> greedy_generate_batch(nn::gpt<Scalar>& model, std::vector<std::int32_t> tokens,
-                                                                int batch, int time, int max_new, setup::token_id stop) {
-  const int vocab = model.config().vocab_size;
-  std::vector<std::vector<setup::token_id>> generated(static_cast<std::size_t>(batch));
-  std::vector<char> done(static_cast<std::size_t>(batch), 0);
-  for (int step = 0; step < max_new; ++step) {
-    const int length = time + step;
-    if (length > model.config().context_length) break;
-    model.forward(tokens.data(), nullptr, batch, length);
-    const Scalar* logits = model.logits();
-    std::vector<std::int32_t> next((static_cast<std::size_t>(length) + 1) * static_cast<std::size_t>(batch));
-    bool all_done = true;
-    for (int b = 0; b < batch; ++b) {
-      const Scalar* row = logits + (static_cast<std::size_t>(b) * length + (length - 1)) * vocab;
-      const auto best = static_cast<setup::token_id>(std::max_element(row, row + vocab) - row);
-      std::copy_n(tokens.begin() + static_cast<long>(b) * length, length, next.begin() + static_cast<long>(b) * (length + 1));
-      next[static_cast<std::size_t>(b) * (length + 1) + length] = best;
-      if (!done[static_cast<std::size_t>(b)]) {
-        generated[static_cast<std::size_t>(b)].push_back(best);
-        if (best == stop || best == setup::vocabulary::close_list) done[static_cast<std::size_t>(b)] = 1;
-      }
-      all_done = all_done && done[static_cast<std::size_t>(b)];
-    }
-    tokens.swap(next);
-    if (all_done) break;
-  }
-  return generated;
-}
 
 /// Tokens a prompt needs in the context: the prompt plus the query's values (the last of which is
 /// the input that predicts the closing ';' in greedy generation).
@@ -188,6 +140,7 @@ result_table evaluate_model(nn::gpt<Scalar>& model, const theory::idealized_list
 
   result_table table(evaluation_columns());
   std::vector<long double> ideal_distribution;
+  theory::prompt_scorer scorer(ideal);
   std::vector<double> ideal_p(static_cast<std::size_t>(vocab_size)), model_p(static_cast<std::size_t>(vocab_size));
   for (const auto& g : plan) {
     const setup::task& task = tasks[g.task];
@@ -217,17 +170,17 @@ result_table evaluate_model(nn::gpt<Scalar>& model, const theory::idealized_list
       for (int b = 0; b < batch; ++b) {
         const auto& p = prompts[first + static_cast<std::size_t>(b)];
         const auto& s = sequences[static_cast<std::size_t>(b)];
+        // The idealized predictor's own scores (theory::prompt_scorer); its distributions again for the KL.
+        const theory::prompt_score ideal_score = scorer.score(p);
         theory::idealized_predictor state(ideal);
-        double model_cum = 0, ideal_cum = 0, model_query = 0, ideal_query = 0;
-        int model_mistakes = 0, ideal_mistakes = 0;
+        double model_cum = 0, model_query = 0;
+        int model_mistakes = 0;
         for (int pos = 2; pos < length; ++pos) {  // predicting s[pos + 1] from the prefix s[0..pos]
           state.advance(s[static_cast<std::size_t>(pos)]);
           const int target_index = pos + 1;
           const bool in_query = target_index >= prompt_length;
-          const bool is_value =
-              in_query || p.annotation[static_cast<std::size_t>(target_index)].role == setup::token_role::answer ||
-              p.annotation[static_cast<std::size_t>(target_index)].role == setup::token_role::step;
-          if (!is_value) continue;
+          const auto role = in_query ? setup::token_role::answer : p.annotation[static_cast<std::size_t>(target_index)].role;
+          if (role != setup::token_role::answer && role != setup::token_role::step) continue;
           const auto target = s[static_cast<std::size_t>(target_index)];
           // Model: log-softmax in double.
           const Scalar* row = logits + (static_cast<std::size_t>(b) * length + pos) * vocab_size;
@@ -241,62 +194,37 @@ result_table evaluate_model(nn::gpt<Scalar>& model, const theory::idealized_list
             if (row[v] > row[model_best]) model_best = v;
           }
           const double model_bits = -(static_cast<double>(row[target]) - peak - std::log(total_exp)) / std::log(2.0);
-          // Idealized predictor.
           state.next_token_distribution(ideal_distribution);
           std::fill(ideal_p.begin(), ideal_p.end(), 0.0);
-          std::size_t ideal_best = 0;
-          for (std::size_t v = 0; v < ideal_distribution.size(); ++v) {
-            ideal_p[v] = static_cast<double>(ideal_distribution[v]);
-            if (ideal_distribution[v] > ideal_distribution[ideal_best]) ideal_best = v;
-          }
-          const double ideal_bits = -static_cast<double>(std::log2(ideal_distribution[target]));
+          for (std::size_t v = 0; v < ideal_distribution.size(); ++v) ideal_p[v] = static_cast<double>(ideal_distribution[v]);
           sums.kl_sum += theory::kl_divergence_bits(ideal_p, model_p);
           ++sums.answer_tokens;
           model_cum += model_bits;
-          ideal_cum += ideal_bits;
           model_mistakes += model_best != target;
-          ideal_mistakes += ideal_best != target;
-          if (in_query) {
-            model_query += model_bits;
-            ideal_query += ideal_bits;
-          }
+          if (in_query) model_query += model_bits;
         }
-        // Greedy answers. The idealized predictor from the prompt's end (stepwise: generated).
-        theory::idealized_predictor at_query(ideal);
-        at_query.start(p.tokens);
-        const auto ideal_item = evaluate_detail::read_item(
-            vocab, evaluate_detail::ideal_greedy(at_query, direct ? 1 : ideal.max_depth() + 1, ideal_distribution));
-        const bool ideal_final_ok = !ideal_item.values.empty() && ideal_item.values.back() == p.answer &&
-                                    (direct || ideal_item.ended);
-        sums.ideal_errors += !ideal_final_ok;
-        sums.ideal_step_errors += !(ideal_item.values == p.steps && ideal_item.ended);
-        if (direct) {
+        if (direct) {  // greedy = argmax at the query's ':'
           const Scalar* row = logits + (static_cast<std::size_t>(b) * length + (prompt_length - 1)) * vocab_size;
           const auto best = static_cast<setup::token_id>(std::max_element(row, row + vocab_size) - row);
           sums.model_errors += best != vocab.entity(p.answer);
+        } else {  // greedy generation with the KV cache until ';' (or ']'), as the idealized predictor does
+          const std::vector<std::int32_t> prefix(p.tokens.begin(), p.tokens.end());
+          const std::int32_t stops[] = {setup::vocabulary::semicolon, setup::vocabulary::close_list};
+          const auto generated = nn::generate_greedy(model, prefix, ideal.max_depth() + 1, stops);
+          const auto values =
+              evaluate_detail::leading_values(vocab, std::vector<setup::token_id>(generated.tokens.begin(), generated.tokens.end()));
+          sums.model_errors += values.empty() || values.back() != p.answer;
+          sums.model_step_errors += values != p.steps;
         }
+        sums.ideal_errors += !ideal_score.query_correct;
+        sums.ideal_step_errors += !ideal_score.query_steps_correct;
         sums.model_log_loss += model_query;
-        sums.ideal_log_loss += ideal_query;
+        sums.ideal_log_loss += ideal_score.query_loss_bits;
         sums.model_cum_loss += model_cum;
-        sums.ideal_cum_loss += ideal_cum;
+        sums.ideal_cum_loss += ideal_score.cumulative_loss_bits;
         sums.model_cum_mistakes += model_mistakes;
-        sums.ideal_cum_mistakes += ideal_mistakes;
-        sums.exact_r += theory::iteration_complexity_bits(ideal, setup::list_task{p.format, p.chain}, s);
-      }
-      if (!direct) {  // the model's greedy stepwise answers, batched
-        std::vector<std::int32_t> prefix(static_cast<std::size_t>(batch) * prompt_length);
-        for (int b = 0; b < batch; ++b) {
-          const auto& t = prompts[first + static_cast<std::size_t>(b)].tokens;
-          std::copy(t.begin(), t.end(), prefix.begin() + static_cast<long>(b) * prompt_length);
-        }
-        const auto generated = greedy_generate_batch(model, std::move(prefix), batch, prompt_length, ideal.max_depth() + 1,
-                                                     setup::vocabulary::semicolon);
-        for (int b = 0; b < batch; ++b) {
-          const auto& p = prompts[first + static_cast<std::size_t>(b)];
-          const auto item = evaluate_detail::read_item(vocab, generated[static_cast<std::size_t>(b)]);
-          sums.model_errors += !(item.ended && !item.values.empty() && item.values.back() == p.answer);
-          sums.model_step_errors += !(item.ended && item.values == p.steps);
-        }
+        sums.ideal_cum_mistakes += ideal_score.answer_token_mistakes;
+        sums.exact_r += ideal_score.iteration_complexity_bits;
       }
       sums.prompts += static_cast<std::size_t>(batch);
       done += static_cast<std::size_t>(batch);

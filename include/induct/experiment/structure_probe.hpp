@@ -1,0 +1,221 @@
+#pragma once
+// Probing a trained model for the prompt's compositional structure (SPEC section 4): linear probes
+// (probe.hpp) on the residual stream after the embeddings and after every block, predicting
+//   token_role     bos / bracket / input / answer / step / separator / query, at every token
+//   item_index     0..n (the query item is n), at every token inside an item
+//   first_function f_1 of the list's chain, at the query's ':' (where the model must apply phi)
+//   depth          k of the chain (direct lists of depth 1..3), at the query's ':'
+//   hidden_f1      the hidden intermediate value f_1(q) of a direct composite list, at the query's ':'
+// Prompts: lookup, compose2 and compose3 in direct format and compose2 stepwise, each with n
+// examples. The held-out split is by prompt, so no probe is tested on a prompt it was fitted on.
+// Beside the probes: the model's ICL accuracy on the same direct prompts (argmax at the query).
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <Eigen/Dense>
+#include <nlohmann/json.hpp>
+
+#include "induct/core/error.hpp"
+#include "induct/experiment/probe.hpp"
+#include "induct/experiment/report.hpp"
+#include "induct/experiment/svg_plot.hpp"
+#include "induct/nn/gpt.hpp"
+#include "induct/setup/prompt.hpp"
+#include "induct/setup/tasks.hpp"
+#include "induct/setup/world.hpp"
+
+namespace induct::experiment {
+
+struct structure_probe_options {
+  int prompts_per_task = 300;  // per task and format
+  int examples = 6;            // n
+  std::uint64_t prompt_seed = 4242;
+  int max_token_rows = 12000;  // cap on rows of the per-token features (token role, item index)
+  probe_options probe;
+};
+
+/// One probe target's rows: labels, the prompt of each row (split groups), and where to read features.
+struct probe_dataset {
+  std::string feature;
+  std::string where;  // which positions
+  int classes = 0;
+  std::vector<int> labels;
+  std::vector<int> groups;
+  std::vector<std::pair<std::size_t, int>> positions;  // (prompt index, token position)
+};
+
+struct structure_probe_result {
+  result_table table;           // feature, where, layer, classes, train/test sizes, accuracies, baseline
+  double icl_accuracy = 0;      // the model's accuracy on the direct prompts' queries
+  std::size_t icl_prompts = 0;
+};
+
+template <class Scalar>
+structure_probe_result probe_structure(nn::gpt<Scalar>& model, const setup::world& world,
+                                       const structure_probe_options& options = {}) {
+  const int n = options.examples;
+  const int m = world.function_count();
+  const auto& vocab = world.vocab();
+  if (n < 1) throw config_error("examples", "probing needs n >= 1 examples, got " + std::to_string(n));
+  const setup::document_model document(world.config());
+  std::vector<setup::task> tasks = {setup::task::lookup(setup::list_format::direct, m),
+                                    setup::task::compose2(setup::list_format::direct, m),
+                                    setup::task::compose3(setup::list_format::direct, m),
+                                    setup::task::compose2(setup::list_format::stepwise, m)};
+  std::vector<setup::prompt> prompts;
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    if (tasks[t].depth() > world.config().max_depth) continue;
+    auto batch = setup::generate_prompts(world, tasks[t], n, options.prompts_per_task, options.prompt_seed + t);
+    for (auto& p : batch) {
+      if (static_cast<int>(p.tokens.size()) > model.config().context_length)
+        throw config_error("examples", "a prompt with n = " + std::to_string(n) + " has " + std::to_string(p.tokens.size()) +
+                                           " tokens, more than the model's context of " +
+                                           std::to_string(model.config().context_length));
+      prompts.push_back(std::move(p));
+    }
+  }
+
+  // Datasets.
+  probe_dataset role{"token_role", "every token", 7, {}, {}, {}};
+  probe_dataset item{"item_index", "every token of an item", n + 1, {}, {}, {}};
+  probe_dataset first{"first_function", "query ':'", m, {}, {}, {}};
+  probe_dataset depth{"depth", "query ':' (direct)", world.config().max_depth + 1, {}, {}, {}};
+  probe_dataset hidden{"hidden_f1", "query ':' (direct, k >= 2)", world.entity_count(), {}, {}, {}};
+  std::size_t token_count = 0;
+  for (const auto& p : prompts) token_count += p.tokens.size();
+  // Keep every stride-th token so per-token datasets stay under the cap (deterministic).
+  const std::size_t stride = std::max<std::size_t>(1, (token_count + static_cast<std::size_t>(options.max_token_rows) - 1) /
+                                                          static_cast<std::size_t>(options.max_token_rows));
+  std::size_t running = 0;
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    const auto& p = prompts[i];
+    const int last = static_cast<int>(p.tokens.size()) - 1;
+    for (int pos = 0; pos <= last; ++pos, ++running) {
+      if (running % stride != 0) continue;
+      const auto& a = p.annotation[static_cast<std::size_t>(pos)];
+      role.labels.push_back(static_cast<int>(a.role));
+      role.groups.push_back(static_cast<int>(i));
+      role.positions.emplace_back(i, pos);
+      if (a.item >= 0) {
+        item.labels.push_back(a.item);
+        item.groups.push_back(static_cast<int>(i));
+        item.positions.emplace_back(i, pos);
+      }
+    }
+    first.labels.push_back(p.chain.front());
+    first.groups.push_back(static_cast<int>(i));
+    first.positions.emplace_back(i, last);
+    if (p.format == setup::list_format::direct) {
+      depth.labels.push_back(static_cast<int>(p.chain.size()));
+      depth.groups.push_back(static_cast<int>(i));
+      depth.positions.emplace_back(i, last);
+      if (p.chain.size() >= 2) {
+        hidden.labels.push_back(p.steps.front());
+        hidden.groups.push_back(static_cast<int>(i));
+        hidden.positions.emplace_back(i, last);
+      }
+    }
+  }
+  std::vector<probe_dataset*> datasets = {&role, &item, &first, &depth, &hidden};
+
+  // Residual streams: one forward per prompt group of equal length; gather the rows each dataset needs.
+  const int layers = model.config().layers, width = model.config().width, V = model.config().vocab_size;
+  std::vector<std::vector<Eigen::MatrixXd>> features(datasets.size());
+  for (std::size_t d = 0; d < datasets.size(); ++d)
+    features[d].assign(static_cast<std::size_t>(layers) + 1,
+                       Eigen::MatrixXd(static_cast<Eigen::Index>(datasets[d]->labels.size()), width));
+  // Row lookup: (prompt, position) -> row per dataset.
+  std::vector<std::vector<std::vector<std::pair<std::size_t, std::size_t>>>> wanted(prompts.size());
+  for (std::size_t d = 0; d < datasets.size(); ++d)
+    for (std::size_t r = 0; r < datasets[d]->positions.size(); ++r) {
+      const auto [prompt_index, pos] = datasets[d]->positions[r];
+      auto& per_prompt = wanted[prompt_index];
+      if (per_prompt.empty()) per_prompt.resize(prompts[prompt_index].tokens.size());
+      per_prompt[static_cast<std::size_t>(pos)].emplace_back(d, r);
+    }
+  model.set_record_hidden(true);
+  std::size_t icl_correct = 0, icl_total = 0;
+  std::size_t begin = 0;
+  constexpr std::size_t batch_limit = 64;
+  while (begin < prompts.size()) {
+    std::size_t end = begin + 1;
+    while (end < prompts.size() && end - begin < batch_limit && prompts[end].tokens.size() == prompts[begin].tokens.size()) ++end;
+    const int B = static_cast<int>(end - begin), T = static_cast<int>(prompts[begin].tokens.size());
+    std::vector<std::int32_t> tokens(static_cast<std::size_t>(B) * T);
+    for (int b = 0; b < B; ++b)
+      std::copy(prompts[begin + b].tokens.begin(), prompts[begin + b].tokens.end(), tokens.begin() + static_cast<long>(b) * T);
+    model.forward(tokens.data(), nullptr, B, T);
+    for (int b = 0; b < B; ++b) {
+      const auto& p = prompts[begin + b];
+      if (p.format == setup::list_format::direct) {
+        const Scalar* row = model.logits() + (static_cast<std::size_t>(b) * T + (T - 1)) * V;
+        icl_correct += (std::max_element(row, row + V) - row) == vocab.entity(p.answer);
+        ++icl_total;
+      }
+      const auto& per_prompt = wanted[begin + b];
+      if (per_prompt.empty()) continue;
+      for (int pos = 0; pos < T; ++pos)
+        for (const auto& [d, r] : per_prompt[static_cast<std::size_t>(pos)])
+          for (int l = 0; l <= layers; ++l)
+            features[d][static_cast<std::size_t>(l)].row(static_cast<Eigen::Index>(r)) =
+                model.hidden_state(l).row(b * T + pos).template cast<double>();
+    }
+    begin = end;
+  }
+  model.set_record_hidden(false);
+
+  structure_probe_result result;
+  result.icl_accuracy = icl_total ? static_cast<double>(icl_correct) / static_cast<double>(icl_total) : 0.0;
+  result.icl_prompts = icl_total;
+  result.table = result_table({"feature", "where", "layer", "classes", "train_size", "test_size", "train_accuracy",
+                               "test_accuracy", "majority_baseline"});
+  for (std::size_t d = 0; d < datasets.size(); ++d) {
+    const auto& ds = *datasets[d];
+    if (ds.labels.size() < 8) continue;
+    for (int l = 0; l <= layers; ++l) {
+      const auto r = train_probe(features[d][static_cast<std::size_t>(l)], ds.labels, ds.groups, options.probe, ds.classes);
+      result.table.add_row({ds.feature, ds.where, static_cast<long long>(l), static_cast<long long>(r.classes),
+                            static_cast<long long>(r.train_size), static_cast<long long>(r.test_size), r.train_accuracy,
+                            r.test_accuracy, r.majority_baseline});
+    }
+  }
+  return result;
+}
+
+/// Probe accuracy by layer: one solid line per feature, its majority baseline dashed in the same colour.
+inline line_chart probe_chart(const result_table& table, const std::string& title) {
+  line_chart chart;
+  chart.title = title;
+  chart.x_label = "layer (0 = embeddings)";
+  chart.y_label = "held-out probe accuracy";
+  chart.y_min = 0.0;
+  chart.y_max = 1.0;
+  std::vector<std::string> features;
+  for (std::size_t r = 0; r < table.row_count(); ++r)
+    if (std::find(features.begin(), features.end(), table.text(r, "feature")) == features.end())
+      features.push_back(table.text(r, "feature"));
+  for (std::size_t f = 0; f < features.size(); ++f) {
+    chart_series accuracy, baseline;
+    accuracy.name = features[f];
+    baseline.name = features[f] + " baseline";
+    accuracy.color = baseline.color = static_cast<int>(f);
+    baseline.dashed = true;
+    baseline.markers = false;
+    baseline.in_legend = f == 0;
+    if (f == 0) baseline.name = "majority baselines (dashed)";
+    for (std::size_t r = 0; r < table.row_count(); ++r) {
+      if (table.text(r, "feature") != features[f]) continue;
+      accuracy.x.push_back(table.number(r, "layer"));
+      accuracy.y.push_back(table.number(r, "test_accuracy"));
+      baseline.x.push_back(table.number(r, "layer"));
+      baseline.y.push_back(table.number(r, "majority_baseline"));
+    }
+    chart.series.push_back(std::move(accuracy));
+    chart.series.push_back(std::move(baseline));
+  }
+  return chart;
+}
+
+}  // namespace induct::experiment
