@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <string>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -107,4 +108,38 @@ TEST_CASE("induct bound/ideal: bad input exits 1 (error) or 2 (usage)") {
   CHECK(run_theory_tool("bound --task novel").status == 2);                                      // needs --corpus
   CHECK(run_theory_tool("bound --task lookup --setup /nonexistent/setup.json").status == 1);
   CHECK(run_theory_tool("bound --help").status == 0);
+}
+
+TEST_CASE("induct bound/ideal --task novel reads the corpus sidecar") {
+  // A sidecar FILE.json next to a (here absent) corpus FILE: every depth-2 chain seen but r3.r5.
+  // Strings are built by appending: GCC 12 warns falsely (-Wrestrict) on "literal" + std::to_string.
+  std::string corpus = "/tmp/induct_theory_cli_novel_";
+  corpus += std::to_string(::getpid());
+  corpus += ".tokens";
+  nlohmann::json seen = nlohmann::json::object();
+  for (int a = 1; a <= 8; ++a)
+    for (int b = 1; b <= 8; ++b)
+      if (!(a == 3 && b == 5)) {
+        std::string label = "r";
+        label += std::to_string(a);
+        label += ".r";
+        label += std::to_string(b);
+        seen[label] = 2;
+      }
+  {
+    std::FILE* f = std::fopen((corpus + ".json").c_str(), "w");
+    REQUIRE(f != nullptr);
+    const std::string text = nlohmann::json{{"list_chains", {{"direct", seen}, {"stepwise", nlohmann::json::object()}}}}.dump();
+    std::fputs(text.c_str(), f);
+    std::fclose(f);
+  }
+  const auto bound = run_theory_tool("bound --task novel --corpus " + corpus + " --format stepwise --examples 4 --json");
+  REQUIRE(bound.status == 0);
+  const auto b = nlohmann::json::parse(bound.out);
+  CHECK(b["rows"][0]["depth"].get<int>() == 2);
+  const auto ideal = run_theory_tool("ideal --task novel --corpus " + corpus + " --format direct --examples 3 --count 20 --json");
+  REQUIRE(ideal.status == 0);
+  CHECK(nlohmann::json::parse(ideal.out)["rows"][0]["bound_violations"].get<int>() == 0);
+  std::remove((corpus + ".json").c_str());
+  CHECK(run_theory_tool("bound --task novel --corpus " + corpus).status == 1);  // sidecar gone
 }
