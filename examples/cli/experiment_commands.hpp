@@ -1,11 +1,255 @@
 #pragma once
-// Subcommands of the experiment module for the induct tool.
+// Subcommands of the experiment module for the induct tool: demo, evaluate, sweep, probe.
+#include <iostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
 #include "cli/args.hpp"
+#include "induct/experiment/demo.hpp"
+#include "induct/experiment/scaling.hpp"
+#include "induct/experiment/structure_probe.hpp"
+#include "induct/nn/checkpoint.hpp"
 
 namespace induct::cli {
 
+namespace experiment_cli {
+
+/// Run options shared by demo and sweep (over `config`).
+inline const std::set<std::string> run_options = {"out",   "seed",  "tokens",  "steps",  "layers",   "width",
+                                                  "heads", "context", "lr",    "batch",  "prompts",  "examples",
+                                                  "warmup", "world-seed", "default-shares"};
+
+inline void apply_run_options(const args& a, experiment::run_config& c) {
+  if (a.has("seed")) {
+    const auto seed = a.get_uint64("seed", 1);
+    c.corpus_seed = seed;
+    c.training.seed = seed;
+  }
+  c.setup.world_seed = a.get_uint64("world-seed", c.setup.world_seed);
+  if (a.flag("default-shares")) {
+    const setup::setup_config defaults;
+    c.setup.share_fact = defaults.share_fact;
+    c.setup.share_direct_list = defaults.share_direct_list;
+    c.setup.share_stepwise_list = defaults.share_stepwise_list;
+    c.setup.share_filler = defaults.share_filler;
+  }
+  c.corpus_tokens = static_cast<std::uint64_t>(a.get_int("tokens", static_cast<long long>(c.corpus_tokens)));
+  c.training.steps = a.get_int("steps", c.training.steps);
+  c.training.warmup_steps = a.get_int("warmup", c.training.warmup_steps);
+  c.model.layers = static_cast<int>(a.get_int("layers", c.model.layers));
+  c.model.width = static_cast<int>(a.get_int("width", c.model.width));
+  c.model.heads = static_cast<int>(a.get_int("heads", c.model.heads));
+  c.model.context_length = static_cast<int>(a.get_int("context", c.model.context_length));
+  c.training.learning_rate = a.get_double("lr", c.training.learning_rate);
+  c.training.min_learning_rate = std::min(c.training.min_learning_rate, c.training.learning_rate);
+  c.training.batch = static_cast<int>(a.get_int("batch", c.training.batch));
+  c.evaluation.prompts = static_cast<int>(a.get_int("prompts", c.evaluation.prompts));
+  if (a.has("examples")) c.evaluation.examples = a.get_range("examples", "");
+  if (c.corpus_tokens < 1000) throw usage_error("--tokens must be at least 1000");
+  c.setup.validate();
+  c.training.validate();
+}
+
+inline int run_demo(const args& a) {
+  a.check(run_options);
+  experiment::run_config config = experiment::default_demo_config();
+  apply_run_options(a, config);
+  const std::filesystem::path out = a.get("out", "induct-demo");
+  const bool json = a.flag("json");
+  std::ostream& console = json ? std::cerr : std::cout;
+  const auto result = experiment::run_demo(config, out, console, true);
+  if (json) {
+    nlohmann::json j = result.table.to_json();
+    j["training"] = result.training.to_json();
+    j["config"] = config.to_json();
+    j["out"] = out.string();
+    std::cout << dump_json(j) << "\n";
+  }
+  return 0;
+}
+
+inline int run_sweep(const args& a) {
+  a.check({"grid", "out", "shard", "max-points"});
+  const std::string grid_name = a.require("grid");
+  nlohmann::json grid;
+  if (grid_name == "small" || grid_name == "paper") {
+    grid = experiment::preset_grid(grid_name);
+  } else {
+    try {
+      grid = nlohmann::json::parse(read_text_file(grid_name));
+    } catch (const nlohmann::json::parse_error& e) {
+      throw file_error(grid_name, std::string("grid is not valid JSON: ") + e.what());
+    }
+  }
+  const auto points = experiment::grid_points(grid);
+  experiment::sweep_runner runner(a.require("out"));
+  experiment::sweep_options options;
+  if (a.has("max-points")) options.max_new_points = static_cast<std::size_t>(a.get_int("max-points", 0));
+  if (a.has("shard")) {
+    const std::string shard = a.get("shard", "");
+    const auto slash = shard.find('/');
+    if (slash == std::string::npos) throw usage_error("--shard must be I/N, e.g. 0/4");
+    try {
+      options.shard_index = std::stoul(shard.substr(0, slash));
+      options.shard_count = std::stoul(shard.substr(slash + 1));
+    } catch (const std::exception&) {
+      throw usage_error("--shard must be I/N with integers, got '" + shard + "'");
+    }
+  }
+  const bool json = a.flag("json");
+  std::ostream& console = json ? std::cerr : std::cout;
+  options.on_point_start = [&](std::size_t i, std::size_t count, const nlohmann::json& point) {
+    console << "[" << i + 1 << "/" << count << "] point " << experiment::point_key(point) << ": "
+            << experiment::model_label(point) << ", " << experiment::token_label(point["tokens"].get<std::uint64_t>())
+            << " tokens\n";
+    console.flush();
+  };
+  const auto summary = runner.run(points, [&](const nlohmann::json& point) {
+    return experiment::run_sweep_point(point, runner.directory());
+  }, options);
+  const auto table = experiment::write_sweep_outputs(runner, points, grid);
+  console << "points: " << summary.total << " in the grid, " << summary.reused << " already done, " << summary.computed
+          << " computed now, " << summary.pending << " pending\n"
+          << "wrote " << (runner.directory() / "table.csv").string() << ", table.json, emergence.svg, stepwise_vs_direct.svg\n";
+  if (json) {
+    nlohmann::json j = table.to_json();
+    j["summary"] = {{"total", summary.total}, {"reused", summary.reused}, {"computed", summary.computed},
+                    {"pending", summary.pending}};
+    std::cout << dump_json(j) << "\n";
+  }
+  return 0;
+}
+
+inline int run_probe(const args& a) {
+  a.check({"model", "out", "prompts", "examples", "seed", "l2"});
+  const std::filesystem::path model_path = a.require("model");
+  const std::filesystem::path out = a.get("out", "induct-probe");
+  nn::checkpoint_info info;
+  auto model = nn::read_model_checkpoint<float>(model_path, &info);
+  const auto it = info.extra.find("setup_config");
+  if (it == info.extra.end())
+    throw file_error(model_path.string(), "the model file has no 'setup_config' metadata (train it with `induct demo` or `induct sweep`)");
+  setup::setup_config setup_config;
+  try {
+    setup_config = setup::setup_config::from_json(nlohmann::json::parse(it->second));
+  } catch (const nlohmann::json::parse_error& e) {
+    throw file_error(model_path.string(), std::string("corrupt 'setup_config' metadata: ") + e.what());
+  }
+  const setup::world world(setup_config);
+  experiment::structure_probe_options options;
+  options.prompts_per_task = static_cast<int>(a.get_int("prompts", options.prompts_per_task));
+  options.examples = static_cast<int>(a.get_int("examples", options.examples));
+  options.prompt_seed = a.get_uint64("seed", options.prompt_seed);
+  options.probe.l2 = a.get_double("l2", options.probe.l2);
+  if (options.prompts_per_task < 4) throw usage_error("--prompts must be at least 4");
+  const auto result = experiment::probe_structure(model, world, options);
+  std::filesystem::create_directories(out);
+  const nlohmann::json metadata = {{"model", model_path.string()},
+                                   {"examples", options.examples},
+                                   {"prompts_per_task", options.prompts_per_task},
+                                   {"prompt_seed", options.prompt_seed},
+                                   {"l2", options.probe.l2},
+                                   {"icl_accuracy", result.icl_accuracy},
+                                   {"icl_prompts", result.icl_prompts}};
+  experiment::write_csv(out / "probes.csv", result.table);
+  experiment::write_json(out / "probes.json", result.table, metadata);
+  char title[160];
+  std::snprintf(title, sizeof title, "Linear probes by layer (model's ICL accuracy on these prompts: %.2f)",
+                result.icl_accuracy);
+  write_text_atomically(out / "probes.svg", experiment::render_svg(experiment::probe_chart(result.table, title), 760, 420));
+  if (a.flag("json")) {
+    nlohmann::json j = result.table.to_json();
+    j["metadata"] = metadata;
+    std::cout << dump_json(j) << "\n";
+  } else {
+    std::cout << result.table.to_text(3) << "\nICL accuracy on the direct probe prompts (n = " << options.examples
+              << "): " << result.icl_accuracy << "\nwrote " << (out / "probes.csv").string() << ", probes.json, probes.svg\n";
+  }
+  return 0;
+}
+
+}  // namespace experiment_cli
+
 inline void register_experiment_commands(command_table& commands) {
-  (void)commands;  // the experiment module's commands are added here as they land
+  commands.push_back(
+      {"demo", "sample a corpus, train a small GPT, measure in-context learning against the theory",
+       R"(usage: induct demo [--out DIR] [--seed S] [options]
+
+Runs the whole pipeline on the default world with no arguments: samples a corpus, trains a small
+GPT, evaluates it on lookup and compose2 (direct and stepwise) against the exact idealized
+predictor and the bound (D + R_n)/n, prints a compact table and writes DIR (default induct-demo/):
+results.csv, results.json (every column of the evaluation and the run's config), error_vs_n.svg,
+<task>_<format>.svg, stepwise_vs_direct.svg, summary.txt and model.safetensors. Deterministic for a
+seed. The demo's corpus has more lists than the SPEC default shares (facts 0.40, direct lists
+0.35, stepwise lists 0.20, filler 0.05); --default-shares restores 0.50/0.15/0.20/0.15.
+
+options:
+  --out DIR          output directory (default induct-demo)
+  --seed S           corpus and training seed (default 1)
+  --world-seed W     world seed (default 1)
+  --tokens N         corpus tokens (default 4e6)
+  --steps N          training steps (default 3000)
+  --batch B          sequences per step (default 16)
+  --lr X             peak learning rate (default 3e-3)
+  --warmup N         warmup steps (default 100)
+  --layers L --width C --heads H --context T   model shape (default 2, 64, 4, 80)
+  --prompts N        prompts per task, format and n (default 200)
+  --examples LIST    n values, e.g. 0,1,2,4,8,16 or 0..8 (default 0,1,2,4,8,16)
+  --default-shares   use the SPEC's default segment shares
+  --json             print the result table as JSON on stdout (progress goes to stderr)
+)",
+       {"default-shares"},
+       experiment_cli::run_demo});
+  commands.push_back(
+      {"sweep", "scaling sweep over model sizes and training tokens (resumable, shardable)",
+       R"(usage: induct sweep --grid small|paper|FILE --out DIR [--shard I/N] [--max-points N] [--json]
+
+Trains and evaluates one model per design point (model size x training tokens). Each point is an
+independent job keyed by the hash of its config; its result is written atomically to
+DIR/points/<key>.json (its full evaluation to DIR/evaluations/<key>.csv). Rerunning the same
+command skips finished points, so a killed sweep loses at most the point in flight. Writes
+DIR/table.csv and table.json (one row per finished point), DIR/emergence.svg (lookup error at
+n = 16 per model and data) and DIR/stepwise_vs_direct.svg (compose2 at n = 8, both formats).
+
+Grids: small (3 models x 3 token counts, under an hour on 2 cores), paper (layers 1..8, width
+32..256, tokens 1e5..1e8), or a JSON file:
+  {"models": [{"layers": 2, "width": 64, "heads": 4}], "tokens": [1e5, 1e6],
+   "base": {"context": 96, "batch": 16, "lr": 0.002, "prompts": 100, "examples": [0, 8, 16],
+            "seed": 1, "shares": "demo"|"default"}}
+
+options:
+  --grid G          small, paper or a grid file
+  --out DIR         sweep directory (created; reused to resume)
+  --shard I/N       compute only points with index % N == I (spread a grid over N machines)
+  --max-points N    compute at most N new points in this run
+  --json            print the assembled table as JSON on stdout
+)",
+       {},
+       experiment_cli::run_sweep});
+  commands.push_back(
+      {"probe", "linear probes for the prompt's structure on every layer of a trained model",
+       R"(usage: induct probe --model FILE [--out DIR] [--prompts N] [--examples n] [--seed S] [--l2 X] [--json]
+
+Runs prompts of lookup, compose2 and compose3 (direct) and compose2 (stepwise) with n examples
+through the model (a model file written by `induct demo` or `induct sweep`, which records its
+world), and fits multinomial logistic-regression probes (L2, held-out split by prompt) on the
+residual stream after the embeddings (layer 0) and after every block, for: token role, item
+index, the list's first function and depth, and in direct composite lists the hidden
+intermediate value f_1(q) at the query. Writes DIR/probes.csv, probes.json (with the model's ICL
+accuracy on the same prompts) and probes.svg (accuracy by layer beside the majority baselines).
+
+options:
+  --model FILE      model file (safetensors with induct metadata)
+  --out DIR         output directory (default induct-probe)
+  --prompts N       prompts per task and format (default 300)
+  --examples n      examples per prompt (default 6)
+  --seed S          prompt seed (default 4242)
+  --l2 X            L2 penalty of the probes (default 1e-3)
+  --json            print the probe table as JSON on stdout
+)",
+       {},
+       experiment_cli::run_probe});
 }
 
 }  // namespace induct::cli
