@@ -138,6 +138,10 @@ inline int run_train(const args& a) {
       const auto stored = nlohmann::json::parse(state.metadata_value("trainer_config"));
       stored_trajectory = stored.at("trajectory");
       stored_steps = stored.at("steps").get<long long>();
+      if (stored.contains("threads") && stored["threads"].get<int>() != omp_get_max_threads())
+        std::cerr << "induct train: warning: the run was checkpointed with " << stored["threads"].get<int>()
+                  << " threads, resuming with " << omp_get_max_threads()
+                  << "; the continuation is exact only for the same thread count\n";
     } catch (const nlohmann::json::exception& e) {
       throw file_error(state.source(), std::string("corrupt checkpoint metadata 'trainer_config': ") + e.what());
     }
@@ -244,7 +248,10 @@ inline int run_generate(const args& a) {
   for (auto t : prompt) prompt_names.push_back(token_name(loaded.names, t));
   for (auto t : result.tokens) generated.push_back(token_name(loaded.names, t));
   std::string text;
-  for (const auto& g : generated) text += (text.empty() ? "" : " ") + g;
+  for (const auto& g : generated) {
+    if (!text.empty()) text += ' ';
+    text += g;
+  }
   const char* reason = result.reason == nn::stop_reason::stop_token  ? "stop_token"
                        : result.reason == nn::stop_reason::max_tokens ? "max_tokens"
                                                                        : "context_full";

@@ -106,7 +106,10 @@ inline std::string describe_difference(const gpt_config& found, const gpt_config
   const auto a = found.to_json(), b = wanted.to_json();
   std::string text;
   for (const auto& [key, value] : b.items())
-    if (a.at(key) != value) text += (text.empty() ? "" : ", ") + key + " " + a.at(key).dump() + " (requested " + value.dump() + ")";
+    if (a.at(key) != value) {
+      if (!text.empty()) text += ", ";
+      text += key + " " + a.at(key).dump() + " (requested " + value.dump() + ")";
+    }
   return text;
 }
 

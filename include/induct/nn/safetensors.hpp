@@ -277,7 +277,10 @@ class safetensors_file {
 
   static std::string shape_text(const std::vector<std::int64_t>& shape) {
     std::string text = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+    for (std::size_t i = 0; i < shape.size(); ++i) {
+      if (i) text += ", ";  // appended piecewise: GCC 12 warns falsely (-Wrestrict) on "literal" + to_string
+      text += std::to_string(shape[i]);
+    }
     return text + "]";
   }
 
