@@ -284,7 +284,14 @@ class idealized_predictor {
   [[nodiscard]] int current_input() const noexcept { return input_; }
 
   /// Feeds one token; error if it has probability 0 given the prefix (an impossible prompt).
-  void advance(token_id token) {
+  void advance(token_id token) { advance(token, false); }
+
+  /// Feeds a token whose probability the caller has already found positive (skips the re-check
+  /// of the answer and end-of-item tokens; structural checks remain).
+  void advance_checked(token_id token) { advance(token, true); }
+
+ private:
+  void advance(token_id token, bool known_possible) {
     const auto& vocab = model_->world_.vocab();
     const auto entity = vocab.entity_index(token);
     switch (phase_) {
@@ -300,7 +307,8 @@ class idealized_predictor {
         if (items_ == 0) frontier_.assign(1, 0);
         break;
       case phase::in_answer:
-        if (!(probability(token) > 0.0L)) impossible(token, "no list task consistent with the prompt emits it here");
+        if (!known_possible && !(probability(token) > 0.0L))
+          impossible(token, "no list task consistent with the prompt emits it here");
         if (entity) {
           partial_.push_back(*entity);
           if (items_ == 0) advance_frontier(*entity);
@@ -316,6 +324,8 @@ class idealized_predictor {
     }
     ++position_;
   }
+
+ public:
 
   /// Writes p(t | prefix) for every token of the vocabulary into `out` (resized).
   void next_token_distribution(std::vector<long double>& out) const {

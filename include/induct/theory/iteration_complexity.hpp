@@ -77,10 +77,17 @@ inline long double task_token_probability(const idealized_list_model& model, con
     case idealized_predictor::phase::in_answer:
       break;
   }
-  const std::vector<int> values = task_item_values(model.world(), task, state.current_input());
+  // The item's j-th value under tau, computed in place (no allocation: this runs per token).
+  const std::size_t length = task.format == list_format::direct ? 1 : task.chain.size();
+  const std::span<const int> chain(task.chain);
+  auto value = [&](std::size_t j) {
+    return model.world().apply(task.format == list_format::direct ? chain : chain.first(j + 1), state.current_input());
+  };
   const auto& partial = state.current_answer();
-  if (partial.size() > values.size() || !std::equal(partial.begin(), partial.end(), values.begin())) return 0.0L;
-  if (partial.size() < values.size()) return vocab.entity_index(token) == values[partial.size()] ? 1.0L : 0.0L;
+  if (partial.size() > length) return 0.0L;
+  for (std::size_t j = 0; j < partial.size(); ++j)
+    if (partial[j] != value(j)) return 0.0L;
+  if (partial.size() < length) return vocab.entity_index(token) == value(partial.size()) ? 1.0L : 0.0L;
   const long double more = model.continue_probability(task.format, state.completed_items() + 1);
   if (token == setup::vocabulary::semicolon) return more;
   if (token == setup::vocabulary::close_list) return 1.0L - more;

@@ -92,9 +92,12 @@ class prompt_scorer {
         const long double own = task_token_probability(*model_, task, state_, t);
         if (!(own > 0.0L))
           throw error("score: token " + std::to_string(i) + " '" + vocab.name(t) + "' is not what the prompt's task emits");
-        iteration_bits += std::log2(state_.probability(t)) - std::log2(own);
+        const long double ideal = state_.probability(t);
+        if (!(ideal > 0.0L))
+          throw error("score: token " + std::to_string(i) + " '" + vocab.name(t) + "' has probability 0 given the prompt");
+        iteration_bits += std::log2(ideal) - std::log2(own);
       }
-      state_.advance(t);
+      state_.advance_checked(t);
     }
     // Greedy generation can also go wrong by not stopping after the k-th value; with n >= 1
     // examples no surviving task has another depth, so this happens only at n = 0.
@@ -117,7 +120,7 @@ class prompt_scorer {
       const auto value = model_->world().vocab().entity_index(best);
       if (!value) break;
       score.generated.push_back(*value);
-      greedy_.advance(best);
+      greedy_.advance_checked(best);  // the argmax has positive probability
     }
     score.query_correct = !score.generated.empty() && score.generated.back() == p.answer;
     score.query_steps_correct = score.generated == p.steps;
