@@ -151,16 +151,17 @@ class trainer {
                         trainer_config config, token_windows data) {
     auto checkpoint = load_checkpoint<Scalar>(model_path, expected_model);
     const nlohmann::json& stored = checkpoint.state.trainer_config;
-    if (stored.contains("trajectory")) {
-      if (config.decay_steps == 0 && stored["trajectory"].contains("decay_steps"))
-        config.decay_steps = stored["trajectory"]["decay_steps"].get<std::int64_t>();
-      const auto wanted = config.trajectory_json();
-      for (const auto& [key, value] : stored["trajectory"].items())
-        if (!wanted.contains(key) || wanted[key] != value)
-          throw config_error(key, "differs from the checkpointed run (" + value.dump() + " there, " +
-                                      (wanted.contains(key) ? wanted[key].dump() : std::string("absent")) +
-                                      " now); resume needs the same trajectory settings");
-    }
+    if (!stored.is_object() || !stored.contains("trajectory") || !stored["trajectory"].is_object() ||
+        !stored["trajectory"].contains("decay_steps") || !stored["trajectory"]["decay_steps"].is_number_integer())
+      throw file_error(state_path_for(model_path).string(),
+                       "corrupt training state: trainer_config lacks the run's trajectory settings");
+    if (config.decay_steps == 0) config.decay_steps = stored["trajectory"]["decay_steps"].get<std::int64_t>();
+    const auto wanted = config.trajectory_json();
+    for (const auto& [key, value] : stored["trajectory"].items())
+      if (!wanted.contains(key) || wanted[key] != value)
+        throw config_error(key, "differs from the checkpointed run (" + value.dump() + " there, " +
+                                    (wanted.contains(key) ? wanted[key].dump() : std::string("absent")) +
+                                    " now); resume needs the same trajectory settings");
     const nlohmann::json& source = checkpoint.state.data_source;
     const auto fingerprint = source.value("fingerprint", std::uint64_t{0});
     if (fingerprint != data.fingerprint())
