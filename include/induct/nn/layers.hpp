@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <utility>
 
 #include <Eigen/Core>
 #ifdef _OPENMP
@@ -162,49 +163,87 @@ void layernorm_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* i
   }
 }
 
+/// Products below this many multiply-adds run on one thread.
+inline constexpr double parallel_gemm_threshold = 1 << 18;
+
+/// [begin, end) of part `index` of `count` near-equal parts of n items.
+inline std::pair<int, int> split_range(int n, int index, int count) noexcept {
+  const auto begin = static_cast<int>(static_cast<long long>(n) * index / count);
+  const auto end = static_cast<int>(static_cast<long long>(n) * (index + 1) / count);
+  return {begin, end};
+}
+
+inline int team_size() noexcept {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
+// Threading of the Linear layers: one OpenMP team splits the rows of each product, and every thread runs
+// Eigen's single-threaded GEMM on its part (Eigen does not nest inside a team). Compared with Eigen's own
+// parallel GEMM this has one barrier per layer instead of spin-waits per block, which matters on a
+// loaded machine, and each output element is computed by one thread in a fixed order (deterministic).
+
 /// nn.Linear: out = inp weight^T + bias (or out += ... when accumulate, used for residual adds).
 /// inp [N, IC], weight [OC, IC], bias [OC] or null, out [N, OC].
 template <class S>
 void linear_forward(S* out, const S* inp, const S* weight, const S* bias, int N, int IC, int OC,
                     bool accumulate = false) {
-  matrix_view<S> y(out, N, OC);
-  const_matrix_view<S> x(inp, N, IC), w(weight, OC, IC);
-  if (accumulate)
-    y.noalias() += x * w.transpose();
-  else
-    y.noalias() = x * w.transpose();
-  if (bias != nullptr) y.rowwise() += const_row_vector_view<S>(bias, OC);
+  const double work = static_cast<double>(N) * IC * OC;
+#pragma omp parallel if (work >= parallel_gemm_threshold)
+  {
+    const auto [r0, r1] = split_range(N, thread_index(), team_size());
+    if (r1 > r0) {
+      matrix_view<S> y(out + static_cast<std::size_t>(r0) * OC, r1 - r0, OC);
+      const_matrix_view<S> x(inp + static_cast<std::size_t>(r0) * IC, r1 - r0, IC), w(weight, OC, IC);
+      if (accumulate)
+        y.noalias() += x * w.transpose();
+      else
+        y.noalias() = x * w.transpose();
+      if (bias != nullptr) y.rowwise() += const_row_vector_view<S>(bias, OC);
+    }
+  }
 }
 
 /// Linear backward: dweight += dout^T inp; dbias += sum_rows dout; then dinp (= or +=) dout weight.
 /// dinp may be null (not needed) and may alias inp (the weight gradient is taken first); dbias may be null.
+/// Threads split the rows of dweight (and the columns of dbias), then, after a barrier, the rows of dinp.
 template <class S>
 void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp, const S* weight, int N, int IC,
                      int OC, bool accumulate_dinp = false) {
-  const_matrix_view<S> dy(dout, N, OC), x(inp, N, IC), w(weight, OC, IC);
-  matrix_view<S> dw(dweight, OC, IC);
-  dw.noalias() += dy.transpose() * x;
-  if (dbias != nullptr) {
-    // Column sums in row order, split by column blocks (fixed order whatever the thread count).
-    constexpr int column_block = 64;
-    const int column_blocks = (OC + column_block - 1) / column_block;
-#pragma omp parallel for schedule(static) if (static_cast<std::size_t>(N) * OC >= parallel_threshold)
-    for (int block = 0; block < column_blocks; ++block) {
-      const int c0 = block * column_block, c1 = std::min(OC, c0 + column_block);
-      S sum[column_block] = {};
-      for (int i = 0; i < N; ++i) {
-        const S* d = dout + static_cast<std::size_t>(i) * OC;
-        for (int c = c0; c < c1; ++c) sum[c - c0] += d[c];
+  const double work = static_cast<double>(N) * IC * OC;
+#pragma omp parallel if (work >= parallel_gemm_threshold)
+  {
+    const int thread = thread_index(), threads = team_size();
+    {
+      const auto [o0, o1] = split_range(OC, thread, threads);
+      if (o1 > o0) {
+        const_matrix_view<S> dy(dout, N, OC), x(inp, N, IC);
+        matrix_view<S> dw(dweight + static_cast<std::size_t>(o0) * IC, o1 - o0, IC);
+        dw.noalias() += dy.middleCols(o0, o1 - o0).transpose() * x;
+        if (dbias != nullptr) {
+          // Column sums over rows in order: the same order whatever the thread count.
+          for (int i = 0; i < N; ++i) {
+            const S* d = dout + static_cast<std::size_t>(i) * OC;
+            for (int c = o0; c < o1; ++c) dbias[c] += d[c];
+          }
+        }
       }
-      for (int c = c0; c < c1; ++c) dbias[c] += sum[c - c0];
     }
-  }
-  if (dinp != nullptr) {
-    matrix_view<S> dx(dinp, N, IC);
-    if (accumulate_dinp)
-      dx.noalias() += dy * w;
-    else
-      dx.noalias() = dy * w;
+    if (dinp != nullptr) {
+#pragma omp barrier
+      const auto [r0, r1] = split_range(N, thread, threads);
+      if (r1 > r0) {
+        const_matrix_view<S> dy(dout + static_cast<std::size_t>(r0) * OC, r1 - r0, OC), w(weight, OC, IC);
+        matrix_view<S> dx(dinp + static_cast<std::size_t>(r0) * IC, r1 - r0, IC);
+        if (accumulate_dinp)
+          dx.noalias() += dy * w;
+        else
+          dx.noalias() = dy * w;
+      }
+    }
   }
 }
 
