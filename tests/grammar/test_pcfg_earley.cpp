@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,14 @@ void check_log_close(long double actual, long double expected, const std::string
   CHECK(std::abs(actual - expected) <= relative_tolerance * std::max(1.0L, std::abs(expected)));
 }
 
+/// 'text' (built by appending: GCC 12 warns falsely (-Wrestrict) on "x" + std::string&&).
+std::string quoted(const std::string& text) {
+  std::string out = "'";
+  out += text;
+  out += "'";
+  return out;
+}
+
 std::vector<symbol_id> ids(const pcfg& g, const std::string& text) {
   std::vector<symbol_id> out;
   for (const auto& name : split_tokens(text)) out.push_back(*g.find_terminal(name));
@@ -48,7 +57,7 @@ void check_against_enumeration(const pcfg& g) {
   for (const auto& [w, p] : exact) {
     total += p;
     for (std::size_t k = 0; k <= w.size(); ++k) prefixes.insert(std::vector<symbol_id>(w.begin(), w.begin() + static_cast<long>(k)));
-    const std::string name = "'" + join_tokens(g, w) + "'";
+    const std::string name = quoted(join_tokens(g, w));
     check_close(std::exp2(inside_log2(compiled, w)), p, "inside " + name);
     const viterbi_result v = viterbi_parse(g, w);
     REQUIRE(v.found);
@@ -58,7 +67,7 @@ void check_against_enumeration(const pcfg& g) {
   }
   check_close(total, 1.0L, "total mass");
   for (const auto& prefix : prefixes) {
-    const std::string name = "'" + join_tokens(g, prefix) + "'";
+    const std::string name = quoted(join_tokens(g, prefix));
     const long double mass = prefix_mass(exact, prefix);
     earley_state s(compiled);
     for (symbol_id t : prefix) s.advance(t);
@@ -88,40 +97,39 @@ void check_against_enumeration(const pcfg& g) {
 /// A random acyclic grammar: N_i uses only N_j with j > i; rules of length 0..3 over terminals x, y, z.
 pcfg random_acyclic_grammar(std::uint64_t seed) {
   induct::random_engine rng(seed);
-  std::string text;
+  std::ostringstream text;
   const int nonterminals = 5;
   for (int i = 0; i < nonterminals; ++i) {
     const int rules = 1 + static_cast<int>(rng.below(3));
     for (int r = 0; r < rules; ++r) {
-      text += "N" + std::to_string(i) + " ->";
+      text << 'N' << i << " ->";
       const int length = (i == nonterminals - 1 && r == 0) ? 1 : static_cast<int>(rng.below(4));
-      if (length == 0) text += " <eps>";
+      if (length == 0) text << " <eps>";
       for (int k = 0; k < length; ++k) {
         if (i + 1 < nonterminals && rng.bernoulli(0.6))
-          text += " N" + std::to_string(i + 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(nonterminals - 1 - i))));
+          text << " N" << i + 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(nonterminals - 1 - i)));
         else
-          text += std::string(" \"") + static_cast<char>('x' + rng.below(3)) + "\"";
+          text << " \"" << static_cast<char>('x' + rng.below(3)) << '"';
       }
-      text += "\n";
+      text << '\n';
     }
   }
-  pcfg g = parse_grammar(text);
-  // Weights: random positive, normalised per left side; drop what is unreachable by construction.
+  pcfg g = parse_grammar(text.str());
+  // Weights: random positive, normalised per left side.
   for (std::size_t r = 0; r < g.rule_count(); ++r) g.set_probability(r, 0.2 + rng.uniform());
-  // Keep only reachable nonterminals by rewriting through the text format.
   validation_options options;
   options.normalise = true;
   pcfg copy = g;
   try {
     validate(copy, options);
   } catch (const induct::grammar_error&) {
-    // unreachable symbols: add a start rule reaching all of them
-    std::string extended = "%start Top\nTop -> N0 0.5";
-    const double share = 0.5 / (nonterminals - 1);
-    for (int i = 1; i < nonterminals; ++i) extended += " | N" + std::to_string(i) + " " + std::to_string(share);
-    std::string body = format_grammar(g);
-    body = body.substr(body.find('\n') + 1);  // drop its %start line
-    copy = parse_grammar(extended + "\n" + body);
+    // unreachable symbols: a new start symbol reaching all of them
+    std::ostringstream extended;
+    extended << "%start Top\nTop -> N0 0.5";
+    for (int i = 1; i < nonterminals; ++i) extended << " | N" << i << ' ' << 0.5 / (nonterminals - 1);
+    const std::string body = format_grammar(g);
+    extended << '\n' << body.substr(body.find('\n') + 1);  // without its %start line
+    copy = parse_grammar(extended.str());
     validate(copy, options);
   }
   return copy;

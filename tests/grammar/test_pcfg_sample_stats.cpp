@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <sstream>
 #include <vector>
 
 #include <boost/math/distributions/chi_squared.hpp>
@@ -98,7 +99,10 @@ TEST_CASE("sampler frequencies match exact inside probabilities (chi-square, fal
 
 TEST_CASE("statistics: closed forms of geometric and binary-branching grammars") {
   for (double p : {0.1, 0.5, 0.9}) {
-    pcfg g = parse_grammar("S -> \"a\" S " + std::to_string(p) + " | \"a\" " + std::to_string(1 - p) + "\n");
+    std::ostringstream text;
+    text.precision(17);
+    text << "S -> \"a\" S " << p << " | \"a\" " << 1 - p << '\n';
+    pcfg g = parse_grammar(text.str());
     validate(g);
     const auto stats = compute_statistics(g);
     CHECK(stats.spectral_radius == doctest::Approx(p).epsilon(1e-12));

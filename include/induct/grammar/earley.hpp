@@ -23,15 +23,16 @@
 //   for (symbol_id t : prompt) { auto d = s.next_tokens(); ...; s.advance(t); }
 //   s.prefix_log2();  s.string_log2();  s.end_probability();  s.next_token_probability(t);
 // One-shot: inside_log2(compiled, tokens), prefix_log2(compiled, tokens), next_tokens(compiled, tokens).
+// Threads: an earley_grammar is immutable after construction and may be shared; use one earley_state per thread.
+// Cost: one column is O(items x closure rows); cubic in length in the worst (highly ambiguous) case, quadratic
+// for right-recursive lists (bench/results/grammar.md).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
-#include <queue>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -161,7 +162,12 @@ class earley_state {
 
   /// Consumes terminal `t` (one Earley column). induct::error if `t` is not a terminal id of the grammar.
   void advance(symbol_id t) {
-    if (!g_->is_terminal(t)) throw error("earley_state::advance: symbol id " + std::to_string(t) + " is not a terminal");
+    if (!g_->is_terminal(t)) {
+      std::string message = "earley_state::advance: symbol id ";  // (appends: GCC 12 -Wrestrict false positive on "x" + string&&)
+      message += std::to_string(t);
+      message += " is not a terminal";
+      throw error(message);
+    }
     ++length_;
     if (dead_) return;
     scan_and_complete(t);
@@ -172,7 +178,11 @@ class earley_state {
     ++length_;
     if (!dead_) {
       dead_ = true;
-      dead_reason_ = "token " + std::to_string(length_) + " '" + std::string(name) + "' is not a terminal of the grammar";
+      dead_reason_ = "token ";
+      dead_reason_ += std::to_string(length_);
+      dead_reason_ += " '";
+      dead_reason_ += name;
+      dead_reason_ += "' is not a terminal of the grammar";
     }
   }
 
@@ -338,7 +348,11 @@ class earley_state {
     for (const item& it : next.items) scale += it.alpha;
     if (!(scale > 0.0L)) {
       dead_ = true;
-      dead_reason_ = "token " + std::to_string(length_) + " '" + g.source_.name(t) + "' cannot follow the prefix";
+      dead_reason_ = "token ";
+      dead_reason_ += std::to_string(length_);
+      dead_reason_ += " '";
+      dead_reason_ += g.source_.name(t);
+      dead_reason_ += "' cannot follow the prefix";
       columns_.push_back(column{});
       return;
     }
