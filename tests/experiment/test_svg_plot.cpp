@@ -121,6 +121,16 @@ TEST_CASE("points map linearly into the plot area") {
   CHECK(svg.find("M62.00 354.00 L588.00 34.00") != std::string::npos);
 }
 
+TEST_CASE("integer x axes tick only at integers") {
+  ex::line_chart chart;
+  chart.integer_x = true;
+  chart.series = {make_series("s", {0, 1, 2}, {0.5, 0.6, 0.7})};
+  const std::string svg = ex::render_svg(chart);
+  CHECK(svg.find(">1</text>") != std::string::npos);
+  CHECK(svg.find(">0.25</text>") == std::string::npos);
+  CHECK(svg.find(">1.5</text>") == std::string::npos);
+}
+
 TEST_CASE("charts reject inconsistent data with a clear error") {
   ex::line_chart chart;
   chart.series = {make_series("bad", {0, 1, 2}, {0, 1})};

@@ -147,7 +147,11 @@ inline nlohmann::json run_sweep_point(const nlohmann::json& point, const std::fi
 }
 
 inline std::string model_label(const nlohmann::json& point) {
-  return "L" + std::to_string(point.at("layers").get<int>()) + " W" + std::to_string(point.at("width").get<int>());
+  std::string label = "L";  // appended piecewise: GCC 12 warns falsely (-Wrestrict) on "L" + string
+  label += std::to_string(point.at("layers").get<int>());
+  label += " W";
+  label += std::to_string(point.at("width").get<int>());
+  return label;
 }
 inline std::string token_label(std::uint64_t tokens) {
   char buffer[32];

@@ -189,6 +189,7 @@ inline line_chart probe_chart(const result_table& table, const std::string& titl
   line_chart chart;
   chart.title = title;
   chart.x_label = "layer (0 = embeddings)";
+  chart.integer_x = true;
   chart.y_label = "held-out probe accuracy";
   chart.y_min = 0.0;
   chart.y_max = 1.0;

@@ -59,6 +59,7 @@ struct line_chart {
   std::string y_label;
   std::vector<chart_series> series;
   bool log_y = false;
+  bool integer_x = false;  // x ticks only at integers (layers, counts)
   std::optional<double> x_min, x_max, y_min, y_max;  // unset: fitted to the data
 };
 
@@ -281,7 +282,12 @@ inline void draw_line_chart(writer& w, const line_chart& chart, double x0, doubl
     w.line(left - 4, py, left, py, "#333333", 1);
     w.text(left - 7, py + 3.5, tick_label(t), tick_size, "end");
   }
-  const auto xt = linear_ticks(xmin, xmax, 8);
+  auto xt = linear_ticks(xmin, xmax, 8);
+  if (chart.integer_x) {
+    const double step = std::max(1.0, xt.size() > 1 ? std::round(xt[1] - xt[0]) : 1.0);
+    xt.clear();
+    for (double t = std::ceil(xmin); t <= xmax + 1e-9; t += step) xt.push_back(t);
+  }
   for (double t : xt) {
     const double px = ax.map(t);
     w.line(px, top, px, bottom, "#f0f0f0", 1);

@@ -1,0 +1,101 @@
+// The experiment commands of the induct tool: demo, sweep and probe, run at toy sizes.
+#include <doctest/doctest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct command_result {
+  int status = -1;
+  std::string output;
+};
+
+// Runs the tool with `arguments` (stderr merged into the output).
+command_result run_tool(const std::string& arguments) {
+  const std::string command = "OMP_NUM_THREADS=1 " + std::string(INDUCT_TOOL_PATH) + " " + arguments + " 2>&1";
+  command_result result;
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe)) result.output += buffer.data();
+  const int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+std::filesystem::path scratch(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("induct_cli_experiment_" + name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+const std::string toy_run = "--steps 4 --tokens 20000 --prompts 4 --examples 0,1 --layers 1 --width 16 --heads 2 --context 32";
+
+}  // namespace
+
+TEST_CASE("experiment commands have help and reject bad invocations") {
+  for (const char* command : {"demo", "sweep", "probe"}) {
+    const auto help = run_tool(std::string(command) + " --help");
+    CHECK(help.status == 0);
+    CHECK(help.output.find("usage: induct " + std::string(command)) != std::string::npos);
+  }
+  CHECK(run_tool("sweep --out x").status == 2);                       // --grid missing
+  CHECK(run_tool("demo --bogus 1").status == 2);                      // unknown option
+  const auto missing_grid = run_tool("sweep --grid /nonexistent/grid.json --out " + scratch("nogrid").string());
+  CHECK(missing_grid.status == 1);
+  CHECK(missing_grid.output.find("/nonexistent/grid.json") != std::string::npos);
+  CHECK(run_tool("sweep --grid huge --out " + scratch("huge").string()).status == 1);
+  const auto missing_model = run_tool("probe --model /nonexistent/model.safetensors");
+  CHECK(missing_model.status == 1);
+  CHECK(missing_model.output.find("/nonexistent/model.safetensors") != std::string::npos);
+}
+
+TEST_CASE("demo at toy size writes its table, plots and model; probe reads the model") {
+  const auto dir = scratch("demo");
+  const auto demo = run_tool("demo --json --out " + dir.string() + " " + toy_run);
+  INFO(demo.output);
+  REQUIRE(demo.status == 0);
+  // The JSON object (keys sorted, "columns" first) is the last line of the output.
+  const auto j = nlohmann::json::parse(demo.output.substr(demo.output.rfind("{\"columns\"")));
+  CHECK(j["rows"].size() == 6);  // lookup direct, compose2 direct and stepwise, n = 0 and 1
+  for (const char* name : {"results.csv", "results.json", "error_vs_n.svg", "stepwise_vs_direct.svg", "model.safetensors"})
+    CHECK(std::filesystem::exists(dir / name));
+
+  const auto probe_dir = scratch("probe");
+  const auto probe = run_tool("probe --json --prompts 8 --examples 2 --model " + (dir / "model.safetensors").string() +
+                              " --out " + probe_dir.string());
+  INFO(probe.output);
+  REQUIRE(probe.status == 0);
+  CHECK(std::filesystem::exists(probe_dir / "probes.svg"));
+  const auto p = nlohmann::json::parse(probe.output.substr(probe.output.rfind("{\"columns\"")));
+  CHECK(p["rows"].size() == 5 * 2);  // 5 features x (embeddings + 1 block)
+}
+
+TEST_CASE("sweep resumes: a second run reuses every finished point") {
+  const auto dir = scratch("sweep");
+  std::filesystem::create_directories(dir);
+  const auto grid = dir / "grid.json";
+  {
+    std::FILE* f = std::fopen(grid.string().c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::fputs(R"({"models": [{"layers": 1, "width": 16, "heads": 2}], "tokens": [2048, 4096],
+                   "base": {"context": 32, "batch": 4, "prompts": 4, "examples": [0, 1]}})",
+               f);
+    std::fclose(f);
+  }
+  const auto first = run_tool("sweep --json --max-points 1 --grid " + grid.string() + " --out " + (dir / "out").string());
+  INFO(first.output);
+  REQUIRE(first.status == 0);
+  CHECK(first.output.find("1 computed now, 1 pending") != std::string::npos);
+  const auto second = run_tool("sweep --grid " + grid.string() + " --out " + (dir / "out").string());
+  INFO(second.output);
+  REQUIRE(second.status == 0);
+  CHECK(second.output.find("1 already done, 1 computed now, 0 pending") != std::string::npos);
+  for (const char* name : {"table.csv", "table.json", "emergence.svg", "stepwise_vs_direct.svg"})
+    CHECK(std::filesystem::exists(dir / "out" / name));
+}
