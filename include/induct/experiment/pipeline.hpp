@@ -6,6 +6,7 @@
 // drawn from random_engine::for_stream(corpus_seed, corpus_stream), training is deterministic
 // for a seed, and the evaluation prompts come from their own seed.
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -41,6 +42,10 @@ struct run_config {
   nn::gpt_config model;                      // vocab_size is set from the world
   nn::trainer_config training;
   double validation_fraction = 0.02;
+  // Training loss weights by token role (1 = plain next-token loss). Inputs x of list items are uniform
+  // draws whose loss is pure gradient noise; answers carry the in-context signal.
+  double answer_loss_weight = 1.0;  // on tokens right after ':' (direct answers, first steps)
+  double input_loss_weight = 1.0;   // on list inputs x (entities right after '[' or ';')
   std::vector<task_spec> tasks = {{"lookup", setup::list_format::direct},
                                   {"compose2", setup::list_format::direct},
                                   {"compose2", setup::list_format::stepwise}};
@@ -49,7 +54,7 @@ struct run_config {
   [[nodiscard]] nlohmann::json to_json() const {
     nlohmann::json task_list = nlohmann::json::array();
     for (const auto& t : tasks) task_list.push_back({{"task", t.name}, {"format", setup::to_string(t.format)}});
-    return {{"setup", setup.to_json()},
+    nlohmann::json j = {{"setup", setup.to_json()},
             {"corpus_tokens", corpus_tokens},
             {"corpus_seed", corpus_seed},
             {"model", model.to_json()},
@@ -60,7 +65,12 @@ struct run_config {
             {"evaluation", {{"examples", evaluation.examples},
                             {"prompts", evaluation.prompts},
                             {"prompt_seed", evaluation.prompt_seed}}}};
+    // Only when set, so that the keys of unweighted sweep points stay as they were.
+    if (weighted_loss()) j["loss_weights"] = {{"answer", answer_loss_weight}, {"input", input_loss_weight}};
+    return j;
   }
+
+  [[nodiscard]] bool weighted_loss() const noexcept { return answer_loss_weight != 1.0 || input_loss_weight != 1.0; }
 };
 
 struct run_result {
@@ -90,6 +100,23 @@ inline std::vector<std::uint16_t> sample_corpus_tokens(const setup::world& world
   return out;
 }
 
+/// Per-token loss weights for `tokens` (the weight of predicting token i): `answer` on tokens right after
+/// ':', `input` on entities right after '[' or ';' (list inputs), 1 elsewhere.
+inline std::vector<float> role_loss_weights(const std::vector<std::uint16_t>& tokens, const setup::vocabulary& vocab,
+                                            double answer, double input) {
+  if (!(std::isfinite(answer) && answer >= 0.0)) throw config_error("answer_loss_weight", "must be finite and >= 0");
+  if (!(std::isfinite(input) && input >= 0.0)) throw config_error("input_loss_weight", "must be finite and >= 0");
+  std::vector<float> weights(tokens.size(), 1.0f);
+  for (std::size_t i = 1; i < tokens.size(); ++i) {
+    const auto previous = tokens[i - 1];
+    if (previous == setup::vocabulary::colon) weights[i] = static_cast<float>(answer);
+    else if ((previous == setup::vocabulary::open_list || previous == setup::vocabulary::semicolon) &&
+             vocab.entity_index(tokens[i]))
+      weights[i] = static_cast<float>(input);
+  }
+  return weights;
+}
+
 /// The evaluation tasks of a run (novel needs a corpus sidecar and is not offered here).
 inline std::vector<setup::task> make_tasks(const std::vector<task_spec>& specs, const setup::document_model& document) {
   std::vector<setup::task> tasks;
@@ -112,7 +139,10 @@ inline run_result run_experiment(run_config config, const run_hooks& hooks = {})
 
   if (hooks.on_phase) hooks.on_phase("train");
   t0 = clock::now();
-  nn::token_windows data(std::move(tokens), config.model.vocab_size, config.validation_fraction, {},
+  auto weights = config.weighted_loss()
+                     ? role_loss_weights(tokens, world.vocab(), config.answer_loss_weight, config.input_loss_weight)
+                     : std::vector<float>{};
+  nn::token_windows data(std::move(tokens), config.model.vocab_size, config.validation_fraction, std::move(weights),
                          "corpus(seed=" + std::to_string(config.corpus_seed) + ")");
   nn::trainer<float> trainer(config.model, config.training, std::move(data));
   trainer.set_metadata("setup_config", config.setup.to_json().dump());
