@@ -1,11 +1,6 @@
-// A miniature end-to-end run: tiny world, tiny model, fixed seeds. The stated ICL effect it is
-// checked for: lookup error at n = 8 at most half of the error at n = 0.
-//
-// Measured state (docs/results.md): at this size and training budget the effect is NOT reached
-// (seed 1, 300 steps: error 0.88 at n = 0, 0.82 at n = 8; 500 steps: 0.78 and 0.86), nor by the
-// larger runs tried so far,
-// so that test case is marked may_fail: it still runs and reports its numbers, and it is the open
-// problem of the experiment module. Every other check here must pass.
+// A miniature end-to-end run: the demo's tiny world and model, fixed seeds. It must reach the
+// stated ICL effect: lookup error at n = 8 at most half of the error at n = 0 (measured, seed 1:
+// 0.61 and 0.24; with 300 instead of 3000 steps the effect is absent, 0.88 and 0.82).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -21,26 +16,8 @@ namespace ex = induct::experiment;
 
 namespace {
 
-ex::run_config miniature_config() {
-  ex::run_config c = ex::default_demo_config();
-  c.setup.entities = 16;
-  c.setup.functions = 4;
-  c.setup.filler_words = 4;
-  c.setup.max_depth = 2;
-  c.corpus_tokens = 300'000;
-  c.model.context_length = 48;
-  c.model.layers = 2;
-  c.model.width = 48;
-  c.model.heads = 4;
-  c.training.batch = 16;
-  c.training.steps = 300;
-  c.training.learning_rate = 3e-3;
-  c.training.warmup_steps = 30;
-  c.training.validation_batches = 4;
-  c.evaluation.examples = {0, 1, 2, 4, 8};
-  c.evaluation.prompts = 60;
-  return c;
-}
+// The demo's own configuration (a reduced world; docs/results.md): about 40 s of one core.
+ex::run_config miniature_config() { return ex::default_demo_config(); }
 
 const std::filesystem::path& miniature_dir() {
   static const std::filesystem::path dir = [] {
@@ -62,14 +39,14 @@ const ex::run_result& miniature_run() {
 
 }  // namespace
 
-TEST_CASE("miniature end-to-end run shows in-context learning on lookup" * doctest::may_fail()) {
+TEST_CASE("miniature end-to-end run shows in-context learning on lookup") {
   const auto& run = miniature_run();
   const double at0 = ex::error_at(run.table, "lookup", "direct", 0);
   const double at8 = ex::error_at(run.table, "lookup", "direct", 8);
   MESSAGE("lookup error: n = 0 ", at0, ", n = 8 ", at8, "; training ", run.training_seconds, " s");
   REQUIRE(std::isfinite(at0));
   REQUIRE(std::isfinite(at8));
-  CHECK(at0 > 0.3);           // without examples the task is ambiguous (4 functions)
+  CHECK(at0 > 0.4);           // without examples the task is ambiguous (4 functions)
   CHECK(at8 <= 0.5 * at0);    // the stated ICL effect
   // The idealized predictor is exact and near-perfect with 8 examples of one of 4 functions.
   CHECK(ex::error_at(run.table, "lookup", "direct", 8, "ideal_error_rate") <= 0.05);
@@ -78,7 +55,7 @@ TEST_CASE("miniature end-to-end run shows in-context learning on lookup" * docte
 TEST_CASE("miniature run outputs: every column, valid SVGs, a loadable model") {
   const auto& run = miniature_run();
   CHECK(run.table.columns() == ex::evaluation_columns());
-  CHECK(run.table.row_count() == 15);  // 3 task formats x 5 n values
+  CHECK(run.table.row_count() == 15);  // 3 task formats x 5 n values (n = 0, 1, 2, 4, 8)
   const auto& dir = miniature_dir();
   const auto back = ex::read_json_table(dir / "results.json");
   CHECK(back.columns() == ex::evaluation_columns());

@@ -91,6 +91,13 @@ inline std::vector<nlohmann::json> grid_points(const nlohmann::json& grid) {
 /// The run of one point: tokens are both the corpus size and the training tokens (one pass).
 inline run_config point_run_config(const nlohmann::json& point) {
   run_config c = default_demo_config();
+  // Sweeps run on the default world (the demo's world is reduced); shares as the grid says.
+  const setup::setup_config world_defaults;
+  c.setup.entities = world_defaults.entities;
+  c.setup.functions = world_defaults.functions;
+  c.setup.filler_words = world_defaults.filler_words;
+  c.setup.max_depth = world_defaults.max_depth;
+  c.evaluation.prompt_seed = 2024;
   const std::string shares = point.at("shares").get<std::string>();
   if (shares == "default") {
     const setup::setup_config defaults;
