@@ -154,10 +154,9 @@ inline nlohmann::json run_sweep_point(const nlohmann::json& point, const std::fi
 }
 
 inline std::string model_label(const nlohmann::json& point) {
-  std::string label = "L";  // appended piecewise: GCC 12 warns falsely (-Wrestrict) on "L" + string
-  label += std::to_string(point.at("layers").get<int>());
-  label += " W";
-  label += std::to_string(point.at("width").get<int>());
+  // snprintf, not string concatenation: GCC 12 warns falsely (-Wrestrict) on every concatenated form.
+  char label[48];
+  std::snprintf(label, sizeof label, "L%d W%d", point.at("layers").get<int>(), point.at("width").get<int>());
   return label;
 }
 inline std::string token_label(std::uint64_t tokens) {
