@@ -1,5 +1,5 @@
 // Grammar benchmarks: sampler throughput, and Earley inside/prefix and Viterbi time against string
-// length and grammar size (results and fitted log-log exponents: bench/results/grammar.md).
+// length and grammar size (results and fitted log-log exponents: bench/RESULTS.md, grammar section).
 #include <benchmark/benchmark.h>
 
 #include <sstream>

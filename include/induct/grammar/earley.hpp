@@ -25,7 +25,7 @@
 // One-shot: inside_log2(compiled, tokens), prefix_log2(compiled, tokens), next_tokens(compiled, tokens).
 // Threads: an earley_grammar is immutable after construction and may be shared; use one earley_state per thread.
 // Cost: one column is O(items x closure rows); cubic in length in the worst (highly ambiguous) case, quadratic
-// for right-recursive lists (bench/results/grammar.md).
+// for right-recursive lists (bench/RESULTS.md, grammar section).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
