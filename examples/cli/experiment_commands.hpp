@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/args.hpp"
+#include "induct/core/atomic_file.hpp"
 #include "induct/experiment/demo.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/structure_probe.hpp"
@@ -19,13 +20,23 @@ namespace experiment_cli {
 inline const std::set<std::string> run_options = {"out",   "seed",  "tokens",  "steps",  "layers",   "width",
                                                   "heads", "context", "lr",    "batch",  "prompts",  "examples",
                                                   "warmup", "world-seed", "default-shares", "answer-weight",
-                                                  "input-weight"};
+                                                  "input-weight", "setup"};
 
 inline void apply_run_options(const args& a, experiment::run_config& c) {
   if (a.has("seed")) {
     const auto seed = a.get_uint64("seed", 1);
     c.corpus_seed = seed;
     c.training.seed = seed;
+  }
+  if (a.has("setup")) {
+    // A JSON object (inline, or a file name) of setup fields over the SPEC defaults: '{}' is the default world.
+    const std::string text = a.get("setup", "");
+    const std::string json_text = (!text.empty() && text.front() == '{') ? text : read_text_file(text);
+    try {
+      c.setup = setup::setup_config::from_json(nlohmann::json::parse(json_text));
+    } catch (const nlohmann::json::exception& e) {
+      throw usage_error("--setup is not valid JSON: " + std::string(e.what()));
+    }
   }
   c.setup.world_seed = a.get_uint64("world-seed", c.setup.world_seed);
   if (a.flag("default-shares")) {
@@ -205,6 +216,8 @@ options:
   --layers L --width C --heads H --context T   model shape (default 2, 48, 4, 48)
   --prompts N        prompts per task, format and n (default 100)
   --examples LIST    n values, e.g. 0,1,2,4,8 or 0..8 (default 0,1,2,4,8)
+  --setup JSON|FILE  setup fields over the SPEC defaults, e.g. '{}' for the default world or
+                     '{"share_fact":0.4,"share_direct_list":0.45,"share_stepwise_list":0.1,"share_filler":0.05}'
   --default-shares   use the SPEC's default segment shares
   --answer-weight W  training loss weight on tokens right after ':' (list answers; default 1)
   --input-weight W   training loss weight on list inputs x (default 1 = plain loss)

@@ -46,6 +46,11 @@ TEST_CASE("experiment commands have help and reject bad invocations") {
   }
   CHECK(run_tool("sweep --out x").status == 2);                       // --grid missing
   CHECK(run_tool("demo --bogus 1").status == 2);                      // unknown option
+  const auto bad_setup = run_tool("demo --setup '{\"entities\":0}'");   // invalid setup field, named
+  CHECK(bad_setup.status == 1);
+  CHECK(bad_setup.output.find("entities") != std::string::npos);
+  CHECK(run_tool("demo --setup '{not json'").status == 2);            // not JSON: a usage error
+  CHECK(run_tool("demo --setup /nonexistent/setup.json").status == 1); // missing file, named
   const auto missing_grid = run_tool("sweep --grid /nonexistent/grid.json --out " + scratch("nogrid").string());
   CHECK(missing_grid.status == 1);
   CHECK(missing_grid.output.find("/nonexistent/grid.json") != std::string::npos);
