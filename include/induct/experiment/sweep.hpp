@@ -83,15 +83,15 @@ class sweep_runner {
     std::filesystem::create_directories(directory_ / "points");
     sweep_summary summary;
     summary.total = configs.size();
-    std::vector<std::size_t> todo;
+    std::vector<std::size_t> pending;
     for (std::size_t i = 0; i < configs.size(); ++i) {
       if (finished_result(configs[i])) ++summary.reused;
-      else if (i % options.shard_count == options.shard_index) todo.push_back(i);
+      else if (i % options.shard_count == options.shard_index) pending.push_back(i);
     }
-    for (std::size_t t = 0; t < todo.size(); ++t) {
+    for (std::size_t t = 0; t < pending.size(); ++t) {
       if (options.max_new_points && summary.computed >= *options.max_new_points) break;
-      const auto& config = configs[todo[t]];
-      if (options.on_point_start) options.on_point_start(t, todo.size(), config);
+      const auto& config = configs[pending[t]];
+      if (options.on_point_start) options.on_point_start(t, pending.size(), config);
       nlohmann::json result = compute(config);
       if (!result.is_object()) throw error("sweep job for point " + point_key(config) + " returned a non-object result");
       const nlohmann::json stored = {{"key", point_key(config)}, {"config", config}, {"result", std::move(result)}};
