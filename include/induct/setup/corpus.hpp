@@ -251,8 +251,8 @@ inline corpus_statistics write_corpus(const world& w, std::uint64_t seed, std::u
   write_file_atomically(path, [&](std::ostream& out) {
     corpus_header h;
     h.vocabulary_size = static_cast<std::uint32_t>(w.vocab().size());
-    const auto placeholder = detail::encode_header(h);
-    out.write(reinterpret_cast<const char*>(placeholder.data()), corpus_header_bytes);
+    const auto provisional_header = detail::encode_header(h);
+    out.write(reinterpret_cast<const char*>(provisional_header.data()), corpus_header_bytes);
     std::uint32_t crc = 0;
     std::vector<unsigned char> bytes;
     stats = sample_corpus_stream(
