@@ -1,6 +1,8 @@
 // The experiment commands of the induct tool: demo, sweep and probe, run at toy sizes.
 #include <doctest/doctest.h>
 
+#include "run_shell.hpp"
+
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -18,14 +20,8 @@ struct command_result {
 // Runs the tool with `arguments` (stderr merged into the output).
 command_result run_tool(const std::string& arguments) {
   const std::string command = "OMP_NUM_THREADS=1 " + std::string(INDUCT_TOOL_PATH) + " " + arguments + " 2>&1";
-  command_result result;
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), buffer.size(), pipe)) result.output += buffer.data();
-  const int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  const auto r = induct_test::run_shell(command);
+  return {r.status, r.out};
 }
 
 std::filesystem::path scratch(const std::string& name) {

@@ -1,6 +1,8 @@
 // `induct grammar check|sample|logprob|next|stats`: JSON output against hand-derived values, exit codes.
 #include <doctest/doctest.h>
 
+#include "run_shell.hpp"
+
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -18,13 +20,8 @@ struct grammar_run {
 
 grammar_run run_grammar_tool(const std::string& arguments, bool with_stderr = false) {
   const std::string command = std::string(INDUCT_TOOL_PATH) + " grammar " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) out += buffer.data();
-  const int raw = ::pclose(pipe);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+  const auto r = induct_test::run_shell(command);
+  return {r.status, r.out};
 }
 
 std::string grammar_file(const std::string& name) { return std::string(INDUCT_TEST_DATA_DIR) + "/grammars/" + name; }

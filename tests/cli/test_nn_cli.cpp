@@ -2,6 +2,8 @@
 // continues, generate/logits decode with the stored vocabulary and agree with the library; errors exit 1/2.
 #include <doctest/doctest.h>
 
+#include "run_shell.hpp"
+
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -28,13 +30,8 @@ struct tool_run {
 
 tool_run run_tool(const std::string& arguments, bool with_stderr = false) {
   const std::string command = std::string(INDUCT_TOOL_PATH) + " " + arguments + (with_stderr ? " 2>&1" : " 2>/dev/null");
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) out += buffer.data();
-  const int raw = ::pclose(pipe);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+  const auto r = induct_test::run_shell(command);
+  return {r.status, r.out};
 }
 
 std::vector<nlohmann::json> json_lines(const std::string& text) {

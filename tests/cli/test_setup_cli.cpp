@@ -1,6 +1,8 @@
 // `induct world`, `induct corpus`, `induct prompts`: output against the library, exit codes on bad input.
 #include <doctest/doctest.h>
 
+#include "run_shell.hpp"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -27,15 +29,10 @@ struct setup_run {
 setup_run run_setup_tool(const std::string& arguments) {
   const std::string err_file = std::filesystem::temp_directory_path() / ("induct_setup_cli_err_" + std::to_string(::getpid()));
   const std::string command = std::string(INDUCT_TOOL_PATH) + " " + arguments + " 2>" + err_file;
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) out += buffer.data();
-  const int raw = ::pclose(pipe);
+  const auto r = induct_test::run_shell(command);
   std::string err = induct::read_text_file(err_file);
   std::filesystem::remove(err_file);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out, err};
+  return {r.status, r.out, err};
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // `induct bound` and `induct ideal`: JSON output against the library, exit codes on bad input.
 #include <doctest/doctest.h>
 
+#include "run_shell.hpp"
+
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -22,13 +24,8 @@ struct run_result {
 
 run_result run_theory_tool(const std::string& arguments) {
   const std::string command = std::string(INDUCT_TOOL_PATH) + " " + arguments + " 2>/dev/null";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  std::array<char, 4096> buffer{};
-  while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) out += buffer.data();
-  const int raw = ::pclose(pipe);
-  return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+  const auto r = induct_test::run_shell(command);
+  return {r.status, r.out};
 }
 
 }  // namespace
