@@ -1,16 +1,23 @@
 #pragma once
 // Subcommands of the experiment module for the induct tool: demo, evaluate, sweep, probe.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/args.hpp"
 #include "induct/core/atomic_file.hpp"
+#include "induct/core/progress.hpp"
 #include "induct/experiment/demo.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/structure_probe.hpp"
 #include "induct/nn/checkpoint.hpp"
+#include "induct/setup/corpus.hpp"
 
 namespace induct::cli {
 
@@ -22,22 +29,24 @@ inline const std::set<std::string> run_options = {"out",   "seed",  "tokens",  "
                                                   "warmup", "world-seed", "default-shares", "answer-weight",
                                                   "input-weight", "setup"};
 
+/// --setup: a JSON object (inline, or a file name) of setup fields over the SPEC defaults ('{}' is the default world).
+inline setup::setup_config setup_option(const args& a) {
+  const std::string text = a.require("setup");
+  const std::string json_text = (!text.empty() && text.front() == '{') ? text : read_text_file(text);
+  try {
+    return setup::setup_config::from_json(nlohmann::json::parse(json_text));
+  } catch (const nlohmann::json::exception& e) {
+    throw usage_error("--setup is not valid JSON: " + std::string(e.what()));
+  }
+}
+
 inline void apply_run_options(const args& a, experiment::run_config& c) {
   if (a.has("seed")) {
     const auto seed = a.get_uint64("seed", 1);
     c.corpus_seed = seed;
     c.training.seed = seed;
   }
-  if (a.has("setup")) {
-    // A JSON object (inline, or a file name) of setup fields over the SPEC defaults: '{}' is the default world.
-    const std::string text = a.get("setup", "");
-    const std::string json_text = (!text.empty() && text.front() == '{') ? text : read_text_file(text);
-    try {
-      c.setup = setup::setup_config::from_json(nlohmann::json::parse(json_text));
-    } catch (const nlohmann::json::exception& e) {
-      throw usage_error("--setup is not valid JSON: " + std::string(e.what()));
-    }
-  }
+  if (a.has("setup")) c.setup = setup_option(a);
   c.setup.world_seed = a.get_uint64("world-seed", c.setup.world_seed);
   if (a.flag("default-shares")) {
     const setup::setup_config defaults;
@@ -136,22 +145,211 @@ inline int run_sweep(const args& a) {
   return 0;
 }
 
+/// The world a model file records in its "setup_config" metadata (written by demo, sweep and train), if any.
+inline std::optional<setup::setup_config> recorded_setup(const nn::checkpoint_info& info, const std::filesystem::path& model_path) {
+  const auto it = info.extra.find("setup_config");
+  if (it == info.extra.end()) return std::nullopt;
+  try {
+    return setup::setup_config::from_json(nlohmann::json::parse(it->second));
+  } catch (const nlohmann::json::exception& e) {
+    throw file_error(model_path.string(), std::string("corrupt 'setup_config' metadata: ") + e.what());
+  }
+}
+
+/// The fields in which two setups differ, as "entities 16 (other 64), ..."; empty if they agree.
+inline std::string setup_differences(const setup::setup_config& ours, const setup::setup_config& other,
+                                     const std::string& other_name) {
+  const auto a = ours.to_json(), b = other.to_json();
+  std::string text;
+  for (const auto& [key, value] : a.items()) {
+    const auto found = b.find(key);
+    const std::string theirs = found == b.end() ? "<absent>" : found->dump();
+    if (found != b.end() && *found == value) continue;
+    if (!text.empty()) text += ", ";
+    text += key + " " + value.dump() + " (" + other_name + " " + theirs + ")";
+  }
+  return text;
+}
+
+/// Comma-separated names, each one of `allowed`, none twice.
+inline std::vector<std::string> name_list(const std::string& option, const std::string& text,
+                                          const std::vector<std::string>& allowed) {
+  std::vector<std::string> names;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const auto comma = text.find(',', start);
+    const std::string name = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      std::string expected;
+      for (const auto& n : allowed) expected += (expected.empty() ? "" : ", ") + n;
+      throw usage_error("--" + option + ": unknown name '" + name + "' (expected " + expected + ")");
+    }
+    if (std::find(names.begin(), names.end(), name) != names.end())
+      throw usage_error("--" + option + ": '" + name + "' given twice");
+    names.push_back(name);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return names;
+}
+
+inline int run_evaluate(const args& a) {
+  a.check({"model", "out", "tasks", "formats", "examples", "prompts", "seed", "setup", "corpus"});
+  const std::filesystem::path model_path = a.require("model");
+  const std::filesystem::path out = a.get("out", "induct-evaluate");
+  nn::checkpoint_info info;
+  auto model = nn::read_model_checkpoint<float>(model_path, &info);
+
+  // The world: the one recorded in the file; --setup must agree with it, or stands in for a file without one.
+  const auto recorded = recorded_setup(info, model_path);
+  setup::setup_config setup_config;
+  if (a.has("setup")) {
+    setup_config = setup_option(a);
+    setup_config.validate();
+    if (recorded) {
+      const std::string differences = setup_differences(*recorded, setup_config, "--setup");
+      if (!differences.empty())
+        throw file_error(model_path.string(), "the model was trained on another world than --setup gives: " + differences);
+    }
+  } else if (recorded) {
+    setup_config = *recorded;
+  } else {
+    throw file_error(model_path.string(),
+                     "the model file has no 'setup_config' metadata (the world it was trained on): pass --setup JSON|FILE, "
+                     "or evaluate a model written by `induct demo`, `induct sweep` or `induct train` on a corpus with its sidecar");
+  }
+  const setup::world world(setup_config);
+  if (const auto names = info.extra.find("vocabulary"); names != info.extra.end()) {
+    nlohmann::json recorded_names;
+    try {
+      recorded_names = nlohmann::json::parse(names->second);
+    } catch (const nlohmann::json::exception& e) {
+      throw file_error(model_path.string(), std::string("corrupt 'vocabulary' metadata: ") + e.what());
+    }
+    if (recorded_names != nlohmann::json(world.vocab().names()))
+      throw file_error(model_path.string(), "the model's recorded vocabulary differs from that of the world it is evaluated in");
+  }
+  if (!recorded && model.config().vocab_size != static_cast<int>(world.vocab().size()))
+    throw file_error(model_path.string(), "the model has a vocabulary of " + std::to_string(model.config().vocab_size) +
+                                              " tokens, the --setup world " + std::to_string(world.vocab().size()));
+
+  // Defaults: the evaluation of the run that trained the model (demo, sweep), else the SPEC suite.
+  nlohmann::json run = nullptr;
+  if (const auto it = info.extra.find("run_config"); it != info.extra.end()) {
+    try {
+      run = nlohmann::json::parse(it->second);
+    } catch (const nlohmann::json::exception& e) {
+      throw file_error(model_path.string(), std::string("corrupt 'run_config' metadata: ") + e.what());
+    }
+  }
+  std::vector<experiment::task_spec> tasks = experiment::run_config{}.tasks;
+  experiment::evaluation_options options;
+  try {
+    if (run.is_object() && run.contains("tasks")) {
+      tasks.clear();
+      for (const auto& t : run.at("tasks"))
+        tasks.push_back({t.at("task").get<std::string>(), setup::parse_list_format(t.at("format").get<std::string>())});
+    }
+    if (run.is_object() && run.contains("evaluation")) {
+      const auto& e = run.at("evaluation");
+      options.examples = e.at("examples").get<std::vector<int>>();
+      options.prompts = e.at("prompts").get<int>();
+      options.prompt_seed = e.at("prompt_seed").get<std::uint64_t>();
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw file_error(model_path.string(), std::string("corrupt 'run_config' metadata: ") + e.what());
+  }
+  if (a.has("tasks") || a.has("formats")) {
+    tasks.clear();
+    const auto names = name_list("tasks", a.get("tasks", "lookup,compose2"), {"lookup", "compose2", "compose3", "novel"});
+    const auto formats = name_list("formats", a.get("formats", "direct,stepwise"), {"direct", "stepwise"});
+    for (const auto& name : names)
+      for (const auto& format : formats) tasks.push_back({name, setup::parse_list_format(format)});
+  }
+  if (a.has("examples")) options.examples = a.get_range("examples", "");
+  for (int n : options.examples)
+    if (n < 0) throw usage_error("--examples must be >= 0, got " + std::to_string(n));
+  options.prompts = static_cast<int>(a.get_int("prompts", options.prompts));
+  if (options.prompts < 1) throw usage_error("--prompts must be at least 1");
+  options.prompt_seed = a.get_uint64("seed", options.prompt_seed);
+
+  // Tasks the world can pose: a chain deeper than max_depth has prior 0; novel needs the training corpus.
+  std::optional<nlohmann::json> sidecar;
+  for (const auto& t : tasks) {
+    const int depth = t.name == "compose2" ? 2 : t.name == "compose3" ? 3 : 1;
+    if (depth > world.config().max_depth)
+      throw config_error("tasks", "task " + t.name + " needs chains of depth " + std::to_string(depth) +
+                                      ", but the model's world has max_depth " + std::to_string(world.config().max_depth));
+    if (t.name == "novel" && !sidecar) {
+      if (!a.has("corpus")) throw usage_error("task novel needs --corpus FILE (its sidecar lists the chains seen as lists)");
+      const auto sidecar_path = setup::corpus_sidecar_path(a.require("corpus"));
+      sidecar = setup::read_corpus_sidecar(sidecar_path);
+      if (!sidecar->contains("config")) throw file_error(sidecar_path.string(), "corpus sidecar has no \"config\"");
+      const std::string differences =
+          setup_differences(world.config(), setup::setup_config::from_json(sidecar->at("config")), "corpus");
+      if (!differences.empty())
+        throw file_error(sidecar_path.string(), "the corpus was sampled from another world than the model's: " + differences);
+    }
+  }
+
+  const bool json = a.flag("json");
+  std::ostream& console = json ? std::cerr : std::cout;
+  console << "evaluating " << model_path.string() << " (" << model.config().layers << " layers, width "
+          << model.config().width << ", step " << info.step << ") in its world of " << world.entity_count()
+          << " entities and " << world.function_count() << " functions, on " << options.prompts
+          << " prompts per task, format and n (seed " << options.prompt_seed << ")\n";
+  console.flush();
+  progress_bar bar("evaluate", 1.0);
+  options.progress = [&](std::size_t done, std::size_t total) {
+    bar.update(static_cast<double>(done) / static_cast<double>(total));
+  };
+  std::vector<std::string> skipped;
+  const auto start = std::chrono::steady_clock::now();
+  const auto table =
+      experiment::evaluate_trained_model(model, world, tasks, options, &skipped, sidecar ? &*sidecar : nullptr);
+  bar.finish();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (const auto& s : skipped) console << "skipped " << s << "\n";
+  if (table.row_count() == 0)
+    throw config_error("examples", "no (task, format, n) fits the model's context of " +
+                                       std::to_string(model.config().context_length) + " tokens");
+
+  nlohmann::json task_list = nlohmann::json::array();
+  for (const auto& t : tasks) task_list.push_back({{"task", t.name}, {"format", setup::to_string(t.format)}});
+  nlohmann::json metadata = {{"model", model_path.string()},
+                             {"run_id", info.run_id},
+                             {"step", info.step},
+                             {"model_config", model.config().to_json()},
+                             {"setup", world.config().to_json()},
+                             {"tasks", task_list},
+                             {"evaluation", {{"examples", options.examples},
+                                             {"prompts", options.prompts},
+                                             {"prompt_seed", options.prompt_seed}}},
+                             {"skipped", skipped},
+                             {"seconds", {{"evaluation", seconds}}}};
+  if (!run.is_null()) metadata["config"] = run;
+  experiment::write_evaluation_outputs(out, table, metadata, "Predicted (bound, idealized) against measured (" +
+                                                                 model_path.filename().string() + ")");
+  console << "\n" << experiment::compact_table(table).to_text(3) << "\n" << experiment::icl_verdict(table)
+          << "wrote " << (out / "results.csv").string() << ", results.json, error_vs_n.svg, the per-task plots and summary.txt\n";
+  if (json) {
+    nlohmann::json j = table.to_json();
+    j["metadata"] = metadata;
+    std::cout << dump_json(j) << "\n";
+  }
+  return 0;
+}
+
 inline int run_probe(const args& a) {
   a.check({"model", "out", "prompts", "examples", "seed", "l2"});
   const std::filesystem::path model_path = a.require("model");
   const std::filesystem::path out = a.get("out", "induct-probe");
   nn::checkpoint_info info;
   auto model = nn::read_model_checkpoint<float>(model_path, &info);
-  const auto it = info.extra.find("setup_config");
-  if (it == info.extra.end())
+  const auto setup_config = recorded_setup(info, model_path);
+  if (!setup_config)
     throw file_error(model_path.string(), "the model file has no 'setup_config' metadata (train it with `induct demo` or `induct sweep`)");
-  setup::setup_config setup_config;
-  try {
-    setup_config = setup::setup_config::from_json(nlohmann::json::parse(it->second));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw file_error(model_path.string(), std::string("corrupt 'setup_config' metadata: ") + e.what());
-  }
-  const setup::world world(setup_config);
+  const setup::world world(*setup_config);
   experiment::structure_probe_options options;
   options.prompts_per_task = static_cast<int>(a.get_int("prompts", options.prompts_per_task));
   options.examples = static_cast<int>(a.get_int("examples", options.examples));
@@ -179,7 +377,14 @@ inline int run_probe(const args& a) {
     std::cout << dump_json(j) << "\n";
   } else {
     std::cout << result.table.to_text(3) << "\nICL accuracy on the direct probe prompts (n = " << options.examples
-              << "): " << result.icl_accuracy << "\nwrote " << (out / "probes.csv").string() << ", probes.json, probes.svg\n";
+              << "): " << result.icl_accuracy << "\n";
+    for (std::size_t r = 0; r < result.table.row_count(); ++r)
+      if (result.table.text(r, "feature") == "hidden_f1" && result.table.number(r, "layer") == 0) {
+        std::cout << "hidden_f1: a probe must beat the q-only control " << result.table.number(r, "q_only_control")
+                  << " (majority baseline " << result.table.number(r, "majority_baseline") << ") to read more than q\n";
+        break;
+      }
+    std::cout << "wrote " << (out / "probes.csv").string() << ", probes.json, probes.svg\n";
   }
   return 0;
 }
@@ -226,6 +431,54 @@ options:
        {"default-shares"},
        experiment_cli::run_demo});
   commands.push_back(
+      {"evaluate", "evaluate a trained model file on the ICL task suite against the idealized predictor and the bounds",
+       R"(usage: induct evaluate --model FILE [--out DIR] [--tasks LIST] [--formats LIST] [--examples LIST]
+                       [--prompts N] [--seed S] [--setup JSON|FILE] [--corpus FILE] [--json]
+
+Evaluates an already-trained model (written by `induct demo`, `induct sweep` or `induct train`)
+as the demo evaluates the model it trains, with the same code: per task, format and n, the error
+rate at the query with its Clopper-Pearson 95% interval, the answer log-loss, the excess loss K
+over the exact idealized predictor and the per-token KL from it, beside the bound (D + R_n)/n,
+the idealized predictor's exact error and the model-specific bound D + R_n + K. Stepwise lists
+are scored on the final value of greedy generation and on every step. n values whose prompt and
+answer do not fit the model's context are skipped (and listed).
+
+The world (entities, functions, document grammar) is the one the model file records in its
+'setup_config' metadata. A file without it needs --setup; a --setup that differs from the recorded
+world is an error naming the fields that differ.
+
+By default the tasks, n values, prompt count and prompt seed are those of the run that trained the
+model (its 'run_config' metadata), so `induct evaluate --model induct-demo/model.safetensors`
+reproduces the demo's results.csv (bit for bit with the same build and thread count: the float
+forward pass sums in a thread-dependent order); for other models: lookup and compose2 (direct) and compose2
+(stepwise), n in 0,1,2,3,4,6,8,12,16,24,32, 1000 prompts, seed 2024. --tasks or --formats
+evaluate every listed task in every listed format (either defaulting to lookup,compose2 and
+direct,stepwise).
+
+Writes DIR (default induct-evaluate/): results.csv, results.json (every column of the evaluation;
+metadata: the model, its world, the tasks and the evaluation settings), error_vs_n.svg,
+<task>_<format>.svg, stepwise_vs_direct.svg (if a task is stepwise) and summary.txt; prints the
+compact table (n, bound, idealized, measured with interval).
+
+options:
+  --model FILE       model file (safetensors with induct metadata)
+  --out DIR          output directory (default induct-evaluate)
+  --tasks LIST       comma list of lookup, compose2, compose3, novel (a task deeper than the
+                     world's max_depth is an error)
+  --formats LIST     comma list of direct, stepwise
+  --examples LIST    n values, e.g. 0,1,2,4,8 or 0..8
+  --prompts N        prompts per task, format and n
+  --seed S           prompt seed (the same seed gives the same prompts to every model)
+  --setup JSON|FILE  the model's world as setup fields over the SPEC defaults (must agree with
+                     the recorded world; required if the file records none)
+  --corpus FILE      for task novel: the training corpus, whose sidecar FILE.json lists the
+                     chains seen as lists (its world must be the model's)
+  --json             print the result table (with its metadata) as JSON on stdout; the table
+                     and progress go to stderr
+)",
+       {},
+       experiment_cli::run_evaluate});
+  commands.push_back(
       {"sweep", "scaling sweep over model sizes and training tokens (resumable, shardable)",
        R"(usage: induct sweep --grid small|paper|FILE --out DIR [--shard I/N] [--max-points N] [--json]
 
@@ -262,6 +515,9 @@ residual stream after the embeddings (layer 0) and after every block, for: token
 index, the list's first function and depth, and in direct composite lists the hidden
 intermediate value f_1(q) at the query. Writes DIR/probes.csv, probes.json (with the model's ICL
 accuracy on the same prompts) and probes.svg (accuracy by layer beside the majority baselines).
+Because f_1(q) varies with q, which the residual stream carries, hidden_f1 also has a q-only
+control (column q_only_control): the held-out accuracy of predicting, for each q, the training
+split's most frequent f_1(q); a hidden_f1 probe above it reads more than q.
 
 options:
   --model FILE      model file (safetensors with induct metadata)

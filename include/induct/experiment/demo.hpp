@@ -5,6 +5,7 @@
 // The question it answers by measurement: does the trained model learn in context? On lookup,
 // the measured error at n = 8 must be far below its error at n = 0; the table shows both beside
 // the bound (D + R_n)/n and the idealized predictor's exact error.
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <ostream>
@@ -78,28 +79,47 @@ inline double error_at(const result_table& table, const std::string& task, const
   return std::nan("");
 }
 
+/// Writes an evaluation table (evaluation_columns()) into `out`: results.csv, results.json (with
+/// `metadata`), error_vs_n.svg, <task>_<format>.svg, stepwise_vs_direct.svg (if any task is
+/// stepwise) and summary.txt (the compact table).
+inline void write_evaluation_outputs(const std::filesystem::path& out, const result_table& table,
+                                     const nlohmann::json& metadata, const std::string& title) {
+  std::filesystem::create_directories(out);
+  write_csv(out / "results.csv", table);
+  write_json(out / "results.json", table, metadata);
+  write_text_atomically(out / "error_vs_n.svg", render_svg(evaluation_figure(table, title)));
+  for (const auto& [task, format] : task_formats(table))
+    write_text_atomically(out / (task + "_" + format + ".svg"), render_svg(error_chart(table, task, format)));
+  figure steps;
+  steps.title = "Intermediate steps against direct answers";
+  for (const auto& [task, format] : task_formats(table))
+    if (format == "stepwise") steps.panels.emplace_back(stepwise_vs_direct_chart(table, task));
+  if (!steps.panels.empty()) write_text_atomically(out / "stepwise_vs_direct.svg", render_svg(steps));
+  write_text_atomically(out / "summary.txt", compact_table(table).to_text(3));
+}
+
 /// Writes results.csv, results.json, the plots and summary.txt of a finished run into `out`.
 inline void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,
                               const std::string& title) {
-  std::filesystem::create_directories(out);
-  nlohmann::json metadata = {{"config", config.to_json()},
-                             {"training", result.training.to_json()},
-                             {"parameters", result.parameters},
-                             {"skipped", result.skipped},
-                             {"seconds", {{"corpus", result.corpus_seconds},
-                                          {"training", result.training_seconds},
-                                          {"evaluation", result.evaluation_seconds}}}};
-  write_csv(out / "results.csv", result.table);
-  write_json(out / "results.json", result.table, metadata);
-  write_text_atomically(out / "error_vs_n.svg", render_svg(evaluation_figure(result.table, title)));
-  for (const auto& [task, format] : task_formats(result.table))
-    write_text_atomically(out / (task + "_" + format + ".svg"), render_svg(error_chart(result.table, task, format)));
-  figure steps;
-  steps.title = "Intermediate steps against direct answers";
-  for (const auto& [task, format] : task_formats(result.table))
-    if (format == "stepwise") steps.panels.emplace_back(stepwise_vs_direct_chart(result.table, task));
-  if (!steps.panels.empty()) write_text_atomically(out / "stepwise_vs_direct.svg", render_svg(steps));
-  write_text_atomically(out / "summary.txt", compact_table(result.table).to_text(3));
+  const nlohmann::json metadata = {{"config", config.to_json()},
+                                   {"training", result.training.to_json()},
+                                   {"parameters", result.parameters},
+                                   {"skipped", result.skipped},
+                                   {"seconds", {{"corpus", result.corpus_seconds},
+                                                {"training", result.training_seconds},
+                                                {"evaluation", result.evaluation_seconds}}}};
+  write_evaluation_outputs(out, result.table, metadata, title);
+}
+
+/// The in-context-learning verdict on lookup (direct): its measured error at n = 0 against n = 8,
+/// shown when n = 8 is at most half of n = 0; empty if the table lacks either.
+inline std::string icl_verdict(const result_table& table) {
+  const double at0 = error_at(table, "lookup", "direct", 0), at8 = error_at(table, "lookup", "direct", 8);
+  if (!std::isfinite(at0) || !std::isfinite(at8)) return {};
+  char line[256];
+  std::snprintf(line, sizeof line, "in-context learning on lookup: measured error %.3f at n = 0, %.3f at n = 8 (%s)\n", at0, at8,
+                at8 <= 0.5 * at0 ? "shown: the error falls with examples" : "NOT shown at this size");
+  return line;
 }
 
 /// Runs the demo into `out`, printing phases, the compact table and the ICL verdict to `console`.
@@ -131,13 +151,7 @@ inline run_result run_demo(const run_config& config, const std::filesystem::path
   std::snprintf(line, sizeof line, "trained %llu parameters in %.0f s (%.0f tokens/s), final loss %.3f nats, validation %.3f\n",
                 static_cast<unsigned long long>(result.parameters), result.training_seconds,
                 result.training.tokens_per_second, result.training.final_loss, result.training.validation_loss);
-  console << line << "\n" << compact_table(result.table).to_text(3) << "\n";
-  const double at0 = error_at(result.table, "lookup", "direct", 0), at8 = error_at(result.table, "lookup", "direct", 8);
-  if (std::isfinite(at0) && std::isfinite(at8)) {
-    std::snprintf(line, sizeof line, "in-context learning on lookup: measured error %.3f at n = 0, %.3f at n = 8 (%s)\n", at0,
-                  at8, at8 <= 0.5 * at0 ? "shown: the error falls with examples" : "NOT shown at this size");
-    console << line;
-  }
+  console << line << "\n" << compact_table(result.table).to_text(3) << "\n" << icl_verdict(result.table);
   console << "wrote " << (out / "results.csv").string() << ", results.json, error_vs_n.svg, stepwise_vs_direct.svg, "
           << "summary.txt and model.safetensors\n";
   return result;

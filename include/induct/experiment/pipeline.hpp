@@ -117,11 +117,23 @@ inline std::vector<float> role_loss_weights(const std::vector<std::uint16_t>& to
   return weights;
 }
 
-/// The evaluation tasks of a run (novel needs a corpus sidecar and is not offered here).
-inline std::vector<setup::task> make_tasks(const std::vector<task_spec>& specs, const setup::document_model& document) {
+/// The evaluation tasks of a run; novel needs the sidecar of a corpus (the chains it saw as lists).
+inline std::vector<setup::task> make_tasks(const std::vector<task_spec>& specs, const setup::document_model& document,
+                                           const nlohmann::json* corpus_sidecar = nullptr) {
   std::vector<setup::task> tasks;
-  for (const auto& s : specs) tasks.push_back(setup::task::by_name(s.name, s.format, document));
+  for (const auto& s : specs) tasks.push_back(setup::task::by_name(s.name, s.format, document, corpus_sidecar));
   return tasks;
+}
+
+/// Evaluates a trained model of `world` on the task suite against the idealized predictor: the
+/// evaluation step of run_experiment, and of `induct evaluate` on a model file (so both give the
+/// same table for the same model, prompts and seed).
+template <class Scalar>
+result_table evaluate_trained_model(nn::gpt<Scalar>& model, const setup::world& world, const std::vector<task_spec>& specs,
+                                    const evaluation_options& options, std::vector<std::string>* skipped = nullptr,
+                                    const nlohmann::json* corpus_sidecar = nullptr) {
+  const theory::idealized_list_model ideal(world);
+  return evaluate_model(model, ideal, make_tasks(specs, ideal.document(), corpus_sidecar), options, skipped);
 }
 
 /// Runs corpus -> training -> evaluation.
@@ -159,10 +171,9 @@ inline run_result run_experiment(run_config config, const run_hooks& hooks = {})
 
   if (hooks.on_phase) hooks.on_phase("evaluate");
   t0 = clock::now();
-  const theory::idealized_list_model ideal(world);
   auto options = config.evaluation;
   if (hooks.on_evaluation_progress) options.progress = hooks.on_evaluation_progress;
-  result.table = evaluate_model(trainer.model(), ideal, make_tasks(config.tasks, ideal.document()), options, &result.skipped);
+  result.table = evaluate_trained_model(trainer.model(), world, config.tasks, options, &result.skipped);
   result.evaluation_seconds = std::chrono::duration<double>(clock::now() - t0).count();
   return result;
 }

@@ -216,20 +216,16 @@ inline double accuracy(std::span<const int> predicted, std::span<const int> actu
   return static_cast<double>(hits) / static_cast<double>(actual.size());
 }
 
-/// Splits examples into train and test (by group if `groups` is non-empty), fits a probe on the
-/// training rows, and reports held-out accuracy beside the majority-class baseline.
-/// `classes` <= 0 means max(label) + 1.
-inline probe_result train_probe(const Eigen::MatrixXd& features, std::span<const int> labels, std::span<const int> groups = {},
-                                const probe_options& options = {}, int classes = 0) {
-  const std::size_t n = labels.size();
-  if (static_cast<std::size_t>(features.rows()) != n)
-    throw error("probe: " + std::to_string(features.rows()) + " feature rows for " + std::to_string(n) + " labels");
+/// The held-out split of train_probe: the distinct groups (or, without groups, the examples) are
+/// shuffled with options.seed and the first round(test_fraction x count) of them (at least one,
+/// never all) are held out. Row indices ascending on each side.
+struct probe_split {
+  std::vector<Eigen::Index> train_rows, test_rows;
+};
+
+inline probe_split split_probe_rows(std::size_t n, std::span<const int> groups = {}, const probe_options& options = {}) {
   if (!groups.empty() && groups.size() != n) throw error("probe: groups must have one entry per example");
   if (!(options.test_fraction > 0 && options.test_fraction < 1)) throw error("probe: test_fraction must be in (0, 1)");
-  if (classes <= 0) classes = n ? *std::max_element(labels.begin(), labels.end()) + 1 : 0;
-  classes = std::max(classes, 2);
-
-  // Held-out membership: shuffle the distinct groups (or examples) and hold out the first share.
   std::vector<int> keys(groups.begin(), groups.end());
   if (keys.empty()) {
     keys.resize(n);
@@ -245,9 +241,27 @@ inline probe_result train_probe(const Eigen::MatrixXd& features, std::span<const
   std::vector<int> held_out(distinct.begin(), distinct.begin() + static_cast<long>(std::min(held, distinct.size() - 1)));
   std::sort(held_out.begin(), held_out.end());
 
-  std::vector<Eigen::Index> train_rows, test_rows;
+  probe_split split;
   for (std::size_t i = 0; i < n; ++i)
-    (std::binary_search(held_out.begin(), held_out.end(), keys[i]) ? test_rows : train_rows).push_back(static_cast<Eigen::Index>(i));
+    (std::binary_search(held_out.begin(), held_out.end(), keys[i]) ? split.test_rows : split.train_rows)
+        .push_back(static_cast<Eigen::Index>(i));
+  return split;
+}
+
+/// Splits examples into train and test (split_probe_rows), fits a probe on the training rows, and
+/// reports held-out accuracy beside the majority-class baseline.
+/// `classes` <= 0 means max(label) + 1.
+inline probe_result train_probe(const Eigen::MatrixXd& features, std::span<const int> labels, std::span<const int> groups = {},
+                                const probe_options& options = {}, int classes = 0) {
+  const std::size_t n = labels.size();
+  if (static_cast<std::size_t>(features.rows()) != n)
+    throw error("probe: " + std::to_string(features.rows()) + " feature rows for " + std::to_string(n) + " labels");
+  if (classes <= 0) classes = n ? *std::max_element(labels.begin(), labels.end()) + 1 : 0;
+  classes = std::max(classes, 2);
+
+  const probe_split split = split_probe_rows(n, groups, options);
+  const auto& train_rows = split.train_rows;
+  const auto& test_rows = split.test_rows;
   auto gather = [&](const std::vector<Eigen::Index>& rows, Eigen::MatrixXd& x, std::vector<int>& y) {
     x.resize(static_cast<Eigen::Index>(rows.size()), features.cols());
     y.resize(rows.size());

@@ -6,11 +6,17 @@
 //   first_function f_1 of the list's chain, at the query's ':' (where the model must apply phi)
 //   depth          k of the chain (direct lists of depth 1..3), at the query's ':'
 //   hidden_f1      the hidden intermediate value f_1(q) of a direct composite list, at the query's ':'
+// Beside each probe's majority baseline, hidden_f1 has a q-only control (column q_only_control):
+// f_1(q) varies with q, and q itself is in the residual stream, so a probe could read f_1(q) off q
+// without the model computing anything. The control is the held-out accuracy of the best
+// classifier that sees only q (control_accuracy); a probe above it finds more than q.
 // Prompts: lookup, compose2 and compose3 in direct format and compose2 stepwise, each with n
 // examples. The held-out split is by prompt, so no probe is tested on a prompt it was fitted on.
 // Beside the probes: the model's ICL accuracy on the same direct prompts (argmax at the query).
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,7 +50,51 @@ struct probe_dataset {
   std::vector<int> labels;
   std::vector<int> groups;
   std::vector<std::pair<std::size_t, int>> positions;  // (prompt index, token position)
+  std::vector<int> control;  // per row, the variable of the control classifier (empty: no control)
 };
+
+/// Held-out accuracy of the best classifier that sees only a discrete `control` variable per
+/// example, on the probe's own split (split_probe_rows with the same groups and options): for each
+/// control value c it predicts the training split's most frequent label among rows with c,
+///   predict(c) = argmax_y #{j in train : control_j = c, label_j = y}   (lowest y on ties),
+///   control accuracy = #{i in test : label_i = predict(control_i)} / |test|;
+/// a value absent from the training split predicts the training majority label (the majority
+/// baseline's guess). Labels that are a function of the control variable give 1 whenever every
+/// held-out value was seen in training.
+inline double control_accuracy(std::span<const int> labels, std::span<const int> control, std::span<const int> groups = {},
+                               const probe_options& options = {}) {
+  if (control.size() != labels.size())
+    throw error("control: " + std::to_string(control.size()) + " control values for " + std::to_string(labels.size()) + " labels");
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    if (labels[i] < 0 || control[i] < 0) throw error("control: labels and control values must be >= 0");
+  const probe_split split = split_probe_rows(labels.size(), groups, options);
+  if (split.test_rows.empty()) return 0.0;
+  // counts[c][y] over the training split; one extra row (index values) for the overall counts.
+  int values = 0, classes = 0;
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    values = std::max(values, control[i] + 1);
+    classes = std::max(classes, labels[i] + 1);
+  }
+  std::vector<std::vector<std::size_t>> counts(static_cast<std::size_t>(values) + 1,
+                                               std::vector<std::size_t>(static_cast<std::size_t>(classes), 0));
+  for (const auto row : split.train_rows) {
+    const auto i = static_cast<std::size_t>(row);
+    ++counts[static_cast<std::size_t>(control[i])][static_cast<std::size_t>(labels[i])];
+    ++counts[static_cast<std::size_t>(values)][static_cast<std::size_t>(labels[i])];
+  }
+  auto most_frequent = [](const std::vector<std::size_t>& c) {
+    return static_cast<int>(std::max_element(c.begin(), c.end()) - c.begin());  // first maximum: lowest label
+  };
+  const int majority = most_frequent(counts[static_cast<std::size_t>(values)]);
+  std::size_t hits = 0;
+  for (const auto row : split.test_rows) {
+    const auto i = static_cast<std::size_t>(row);
+    const auto& seen = counts[static_cast<std::size_t>(control[i])];
+    const bool any = std::any_of(seen.begin(), seen.end(), [](std::size_t k) { return k > 0; });
+    hits += (any ? most_frequent(seen) : majority) == labels[i];
+  }
+  return static_cast<double>(hits) / static_cast<double>(split.test_rows.size());
+}
 
 struct structure_probe_result {
   result_table table;           // feature, where, layer, classes, train/test sizes, accuracies, baseline
@@ -78,11 +128,11 @@ structure_probe_result probe_structure(nn::gpt<Scalar>& model, const setup::worl
   }
 
   // Datasets.
-  probe_dataset role{"token_role", "every token", 7, {}, {}, {}};
-  probe_dataset item{"item_index", "every token of an item", n + 1, {}, {}, {}};
-  probe_dataset first{"first_function", "query ':'", m, {}, {}, {}};
-  probe_dataset depth{"depth", "query ':' (direct)", world.config().max_depth + 1, {}, {}, {}};
-  probe_dataset hidden{"hidden_f1", "query ':' (direct, k >= 2)", world.entity_count(), {}, {}, {}};
+  probe_dataset role{"token_role", "every token", 7, {}, {}, {}, {}};
+  probe_dataset item{"item_index", "every token of an item", n + 1, {}, {}, {}, {}};
+  probe_dataset first{"first_function", "query ':'", m, {}, {}, {}, {}};
+  probe_dataset depth{"depth", "query ':' (direct)", world.config().max_depth + 1, {}, {}, {}, {}};
+  probe_dataset hidden{"hidden_f1", "query ':' (direct, k >= 2)", world.entity_count(), {}, {}, {}, {}};
   std::size_t token_count = 0;
   for (const auto& p : prompts) token_count += p.tokens.size();
   // Keep every stride-th token so per-token datasets stay under the cap (deterministic).
@@ -115,6 +165,7 @@ structure_probe_result probe_structure(nn::gpt<Scalar>& model, const setup::worl
         hidden.labels.push_back(p.steps.front());
         hidden.groups.push_back(static_cast<int>(i));
         hidden.positions.emplace_back(i, last);
+        hidden.control.push_back(p.query());
       }
     }
   }
@@ -170,21 +221,24 @@ structure_probe_result probe_structure(nn::gpt<Scalar>& model, const setup::worl
   result.icl_accuracy = icl_total ? static_cast<double>(icl_correct) / static_cast<double>(icl_total) : 0.0;
   result.icl_prompts = icl_total;
   result.table = result_table({"feature", "where", "layer", "classes", "train_size", "test_size", "train_accuracy",
-                               "test_accuracy", "majority_baseline"});
+                               "test_accuracy", "majority_baseline", "q_only_control"});
   for (std::size_t d = 0; d < datasets.size(); ++d) {
     const auto& ds = *datasets[d];
     if (ds.labels.size() < 8) continue;
+    // The control sees no features, so it is one number per feature, repeated on every layer's row.
+    const double control = ds.control.empty() ? std::nan("") : control_accuracy(ds.labels, ds.control, ds.groups, options.probe);
     for (int l = 0; l <= layers; ++l) {
       const auto r = train_probe(features[d][static_cast<std::size_t>(l)], ds.labels, ds.groups, options.probe, ds.classes);
       result.table.add_row({ds.feature, ds.where, static_cast<long long>(l), static_cast<long long>(r.classes),
                             static_cast<long long>(r.train_size), static_cast<long long>(r.test_size), r.train_accuracy,
-                            r.test_accuracy, r.majority_baseline});
+                            r.test_accuracy, r.majority_baseline, std::isnan(control) ? table_cell{} : table_cell{control}});
     }
   }
   return result;
 }
 
-/// Probe accuracy by layer: one solid line per feature, its majority baseline dashed in the same colour.
+/// Probe accuracy by layer: one solid line per feature, its majority baseline dashed in the same colour,
+/// and where the table has one, its q-only control dashed with markers in the same colour.
 inline line_chart probe_chart(const result_table& table, const std::string& title) {
   line_chart chart;
   chart.title = title;
@@ -193,6 +247,7 @@ inline line_chart probe_chart(const result_table& table, const std::string& titl
   chart.y_label = "held-out probe accuracy";
   chart.y_min = 0.0;
   chart.y_max = 1.0;
+  const bool has_control = table.has_column("q_only_control");  // absent in tables written before it existed
   std::vector<std::string> features;
   for (std::size_t r = 0; r < table.row_count(); ++r)
     if (std::find(features.begin(), features.end(), table.text(r, "feature")) == features.end())
@@ -213,8 +268,20 @@ inline line_chart probe_chart(const result_table& table, const std::string& titl
       baseline.x.push_back(table.number(r, "layer"));
       baseline.y.push_back(table.number(r, "majority_baseline"));
     }
+    chart_series control;
+    control.name = features[f] + " control: q only (dashed, dots)";
+    control.color = static_cast<int>(f);
+    control.dashed = true;
+    for (std::size_t r = 0; r < table.row_count(); ++r) {
+      if (!has_control || table.text(r, "feature") != features[f]) continue;
+      const double value = table.number(r, "q_only_control");
+      if (!std::isfinite(value)) continue;
+      control.x.push_back(table.number(r, "layer"));
+      control.y.push_back(value);
+    }
     chart.series.push_back(std::move(accuracy));
     chart.series.push_back(std::move(baseline));
+    if (!control.x.empty()) chart.series.push_back(std::move(control));
   }
   return chart;
 }

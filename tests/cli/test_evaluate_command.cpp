@@ -1,0 +1,194 @@
+// `induct evaluate`: a model file written by a toy `induct demo`, evaluated again from the file, must
+// give the demo's own results.csv byte for byte (same model, prompts and seed); bad models, worlds
+// and tasks are refused with a message naming what.
+#include <doctest/doctest.h>
+
+#include "../experiment/xml_check.hpp"
+#include "run_shell.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace {
+
+struct command_result {
+  int status = -1;
+  std::string output;
+};
+
+// Runs the tool with `arguments` (stderr merged into the output).
+command_result run_tool(const std::string& arguments) {
+  const std::string command = "OMP_NUM_THREADS=1 " + std::string(INDUCT_TOOL_PATH) + " " + arguments + " 2>&1";
+  const auto r = induct_test::run_shell(command);
+  return {r.status, r.out};
+}
+
+std::filesystem::path scratch(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("induct_cli_evaluate_" + name);
+  std::filesystem::remove_all(dir);
+  return dir;
+}
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  REQUIRE(out.good());
+}
+
+// The toy demo's directory (trained once, a few seconds): its model, results.csv and results.json.
+const std::filesystem::path& demo_dir() {
+  static const std::filesystem::path dir = [] {
+    auto d = scratch("demo");
+    const auto demo = run_tool("demo --out " + d.string() +
+                               " --steps 4 --tokens 20000 --prompts 4 --examples 0,1 --layers 1 --width 16 --heads 2 --context 32");
+    INFO(demo.output);
+    REQUIRE(demo.status == 0);
+    return d;
+  }();
+  return dir;
+}
+
+std::string model_path() { return (demo_dir() / "model.safetensors").string(); }
+
+// A copy of a model file without the "setup_config" metadata key (the header rewritten; the tensor
+// data and its CRC are untouched).
+std::filesystem::path model_without_world(const std::filesystem::path& dir) {
+  const std::string bytes = read_file(model_path());
+  std::uint64_t header_size = 0;
+  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+  auto header = nlohmann::json::parse(bytes.substr(8, header_size));
+  REQUIRE(header["__metadata__"].contains("setup_config"));
+  header["__metadata__"].erase("setup_config");
+  header["__metadata__"].erase("run_config");
+  std::string text = header.dump();
+  text.append((8 - text.size() % 8) % 8, ' ');
+  std::string out(8, '\0');
+  for (int i = 0; i < 8; ++i) out[static_cast<std::size_t>(i)] = static_cast<char>((text.size() >> (8 * i)) & 0xff);
+  out += text;
+  out += bytes.substr(8 + header_size);
+  std::filesystem::create_directories(dir);
+  const auto path = dir / "bare.safetensors";
+  write_file(path, out);
+  return path;
+}
+
+}  // namespace
+
+TEST_CASE("evaluate has full help and refuses bad invocations") {
+  const auto help = run_tool("evaluate --help");
+  CHECK(help.status == 0);
+  for (const char* needle : {"usage: induct evaluate --model FILE", "--tasks LIST", "--formats LIST", "--examples LIST",
+                             "--prompts N", "--seed S", "--setup JSON|FILE", "--json", "results.csv"})
+    CHECK(help.output.find(needle) != std::string::npos);
+  CHECK(run_tool("evaluate").status == 2);  // --model missing
+  CHECK(run_tool("evaluate --model x --bogus 1").status == 2);
+  const auto missing = run_tool("evaluate --model /nonexistent/model.safetensors");
+  CHECK(missing.status == 1);
+  CHECK(missing.output.find("/nonexistent/model.safetensors") != std::string::npos);
+}
+
+TEST_CASE("evaluate reproduces the demo's results.csv from the model file") {
+  const auto out = scratch("same");
+  // Defaults come from the run recorded in the file: the demo's tasks, n values, prompts and seed.
+  const auto evaluated = run_tool("evaluate --model " + model_path() + " --out " + out.string());
+  INFO(evaluated.output);
+  REQUIRE(evaluated.status == 0);
+  const std::string demo_csv = read_file(demo_dir() / "results.csv");
+  CHECK(read_file(out / "results.csv") == demo_csv);
+  CHECK(evaluated.output.find("bound (D+R_n)/n") != std::string::npos);  // the compact table
+  for (const char* name : {"results.json", "error_vs_n.svg", "lookup_direct.svg", "compose2_direct.svg",
+                           "compose2_stepwise.svg", "stepwise_vs_direct.svg", "summary.txt"}) {
+    INFO(name);
+    REQUIRE(std::filesystem::exists(out / name));
+    if (std::string(name).ends_with(".svg")) CHECK(induct_test::svg_problem(read_file(out / name)).empty());
+  }
+  CHECK(read_file(out / "summary.txt") == read_file(demo_dir() / "summary.txt"));
+  const auto j = nlohmann::json::parse(read_file(out / "results.json"));
+  CHECK(j["metadata"]["evaluation"]["prompt_seed"] == 2024);
+  CHECK(j["metadata"]["setup"]["entities"] == 16);
+
+  // Explicit options: one task and format, the demo's prompts and seed: the demo's rows of it.
+  const auto one = scratch("one");
+  const auto explicit_run = run_tool("evaluate --json --model " + model_path() + " --out " + one.string() +
+                                     " --tasks compose2 --formats stepwise --examples 0,1 --prompts 4 --seed 2024");
+  INFO(explicit_run.output);
+  REQUIRE(explicit_run.status == 0);
+  std::string expected;
+  std::istringstream lines(demo_csv);
+  for (std::string line; std::getline(lines, line);)
+    if (expected.empty() || line.rfind("compose2,stepwise,", 0) == 0) expected += line + "\n";
+  CHECK(read_file(one / "results.csv") == expected);
+  const auto table = nlohmann::json::parse(explicit_run.output.substr(explicit_run.output.rfind("{\"columns\"")));
+  CHECK(table["rows"].size() == 2);
+  CHECK(table["metadata"]["tasks"].size() == 1);
+
+  // Another prompt seed is another set of prompts: the table is not the demo's.
+  const auto other = scratch("other");
+  REQUIRE(run_tool("evaluate --model " + model_path() + " --out " + other.string() + " --prompts 30 --seed 7").status == 0);
+  CHECK(read_file(other / "results.csv") != demo_csv);
+}
+
+TEST_CASE("evaluate checks the model's world and the tasks") {
+  const auto dir = scratch("errors");
+  std::filesystem::create_directories(dir);
+  const std::string quick = " --tasks lookup --formats direct --examples 0 --prompts 2 --out " + (dir / "out").string();
+
+  // A --setup that disagrees with the recorded world: exit 1, naming the field.
+  const auto disagree = run_tool("evaluate --model " + model_path() + " --setup '{\"entities\":12}'" + quick);
+  CHECK(disagree.status == 1);
+  CHECK(disagree.output.find("entities") != std::string::npos);
+  CHECK(disagree.output.find("--setup") != std::string::npos);
+
+  // The recorded world given as --setup (a file) agrees.
+  const auto recorded = nlohmann::json::parse(read_file(demo_dir() / "results.json"))["metadata"]["config"]["setup"];
+  write_file(dir / "setup.json", recorded.dump());
+  const auto agree = run_tool("evaluate --model " + model_path() + " --setup " + (dir / "setup.json").string() + quick);
+  INFO(agree.output);
+  CHECK(agree.status == 0);
+
+  // No world in the file: an error naming the missing metadata, unless --setup supplies it.
+  const auto bare = model_without_world(dir);
+  const auto no_world = run_tool("evaluate --model " + bare.string() + quick);
+  CHECK(no_world.status == 1);
+  CHECK(no_world.output.find("setup_config") != std::string::npos);
+  const auto supplied = run_tool("evaluate --model " + bare.string() + " --setup " + (dir / "setup.json").string() + quick);
+  INFO(supplied.output);
+  CHECK(supplied.status == 0);
+  const auto wrong_size = run_tool("evaluate --model " + bare.string() + " --setup '{}'" + quick);  // 64 entities
+  CHECK(wrong_size.status == 1);
+  CHECK(wrong_size.output.find("vocabulary") != std::string::npos);
+
+  // Unknown task or format: a usage error naming it.
+  const auto task = run_tool("evaluate --model " + model_path() + " --tasks lookup,bogus");
+  CHECK(task.status == 2);
+  CHECK(task.output.find("bogus") != std::string::npos);
+  const auto format = run_tool("evaluate --model " + model_path() + " --formats sideways");
+  CHECK(format.status == 2);
+  CHECK(format.output.find("sideways") != std::string::npos);
+  // compose3 is deeper than this world's max_depth 2; novel needs the corpus.
+  const auto deep = run_tool("evaluate --model " + model_path() + " --tasks compose3" + quick.substr(quick.find(" --formats")));
+  CHECK(deep.status == 1);
+  CHECK(deep.output.find("max_depth") != std::string::npos);
+  const auto novel = run_tool("evaluate --model " + model_path() + " --tasks novel");
+  CHECK(novel.status == 2);
+  CHECK(novel.output.find("--corpus") != std::string::npos);
+  // No n fits a tiny context of 32 tokens at n = 32.
+  const auto too_long = run_tool("evaluate --model " + model_path() + " --tasks lookup --formats direct --examples 32 --prompts 2 --out " +
+                                 (dir / "long").string());
+  CHECK(too_long.status == 1);
+  CHECK(too_long.output.find("context") != std::string::npos);
+}
