@@ -6,10 +6,12 @@
 #include "../experiment/xml_check.hpp"
 #include "run_shell.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -191,4 +193,54 @@ TEST_CASE("evaluate checks the model's world and the tasks") {
                                  (dir / "long").string());
   CHECK(too_long.status == 1);
   CHECK(too_long.output.find("context") != std::string::npos);
+}
+
+TEST_CASE("evaluate a model of `induct train` (world from its corpus sidecar), and task novel with --corpus") {
+  const auto dir = scratch("train");
+  std::filesystem::create_directories(dir);
+  const std::string world = " --entities 16 --functions 4 --max-depth 2";
+  const auto corpus = dir / "corpus.tok";
+  REQUIRE(run_tool("corpus --tokens 20000 --out " + corpus.string() + world).status == 0);
+  const auto model = dir / "model.safetensors";
+  const auto trained = run_tool("train --corpus " + corpus.string() + " --out " + model.string() +
+                                " --steps 3 --layers 1 --width 16 --heads 2 --context 32 --batch 2 --log-every 0");
+  INFO(trained.output);
+  REQUIRE(trained.status == 0);
+  // No run_config in the file: the default tasks (lookup, compose2 direct; compose2 stepwise), the n
+  // values of the SPEC suite that fit the context of 32.
+  const auto out = dir / "out";
+  const auto evaluated = run_tool("evaluate --json --prompts 3 --model " + model.string() + " --out " + out.string());
+  INFO(evaluated.output);
+  REQUIRE(evaluated.status == 0);
+  const auto table = nlohmann::json::parse(evaluated.output.substr(evaluated.output.rfind("{\"columns\"")));
+  std::set<std::string> pairs;
+  int largest_n = -1;
+  for (const auto& row : table["rows"]) {
+    pairs.insert(row["task"].get<std::string>() + " " + row["format"].get<std::string>());
+    largest_n = std::max(largest_n, row["examples"].get<int>());
+    CHECK(row["prompts"] == 3);
+  }
+  CHECK(pairs == std::set<std::string>{"lookup direct", "compose2 direct", "compose2 stepwise"});
+  CHECK(largest_n == 6);  // lookup direct at n = 6 takes 2 + 6 * 4 + 3 = 29 tokens; n = 8 would take 37
+  CHECK(evaluated.output.find("skipped lookup direct n=8 (longer than the context)") != std::string::npos);
+
+  // novel: every depth-2 chain occurs in this corpus (refused, naming why); a 300-token corpus of
+  // the same world leaves some unseen; a corpus of another world is refused.
+  const auto all_seen = run_tool("evaluate --model " + model.string() + " --tasks novel --formats direct --corpus " +
+                                 corpus.string() + " --out " + (dir / "novel0").string());
+  CHECK(all_seen.status == 1);
+  CHECK(all_seen.output.find("occurs as a list") != std::string::npos);
+  const auto small = dir / "small.tok";
+  REQUIRE(run_tool("corpus --tokens 300 --out " + small.string() + world).status == 0);
+  const auto novel = run_tool("evaluate --model " + model.string() + " --tasks novel --formats direct,stepwise --examples 0,2 "
+                              "--prompts 3 --corpus " + small.string() + " --out " + (dir / "novel").string());
+  INFO(novel.output);
+  CHECK(novel.status == 0);
+  CHECK(read_file(dir / "novel" / "results.csv").find("\nnovel,stepwise,2,2,3,") != std::string::npos);
+  const auto other = dir / "other.tok";
+  REQUIRE(run_tool("corpus --tokens 300 --out " + other.string()).status == 0);
+  const auto mismatch = run_tool("evaluate --model " + model.string() + " --tasks novel --corpus " + other.string() +
+                                 " --out " + (dir / "novel2").string());
+  CHECK(mismatch.status == 1);
+  CHECK(mismatch.output.find("another world") != std::string::npos);
 }
