@@ -145,7 +145,7 @@ inline int run_sweep(const args& a) {
   return 0;
 }
 
-/// The world a model file records in its "setup_config" metadata (written by demo, sweep and train), if any.
+/// The world a model file records in its "setup_config" metadata (written by run_experiment and train), if any.
 inline std::optional<setup::setup_config> recorded_setup(const nn::checkpoint_info& info, const std::filesystem::path& model_path) {
   const auto it = info.extra.find("setup_config");
   if (it == info.extra.end()) return std::nullopt;
@@ -216,7 +216,7 @@ inline int run_evaluate(const args& a) {
   } else {
     throw file_error(model_path.string(),
                      "the model file has no 'setup_config' metadata (the world it was trained on): pass --setup JSON|FILE, "
-                     "or evaluate a model written by `induct demo`, `induct sweep` or `induct train` on a corpus with its sidecar");
+                     "or evaluate a model written by `induct demo` or by `induct train` on a corpus with its sidecar");
   }
   const setup::world world(setup_config);
   if (const auto names = info.extra.find("vocabulary"); names != info.extra.end()) {
@@ -348,7 +348,7 @@ inline int run_probe(const args& a) {
   auto model = nn::read_model_checkpoint<float>(model_path, &info);
   const auto setup_config = recorded_setup(info, model_path);
   if (!setup_config)
-    throw file_error(model_path.string(), "the model file has no 'setup_config' metadata (train it with `induct demo` or `induct sweep`)");
+    throw file_error(model_path.string(), "the model file has no 'setup_config' metadata (train it with `induct demo`, or `induct train` on a corpus with its sidecar)");
   const setup::world world(*setup_config);
   experiment::structure_probe_options options;
   options.prompts_per_task = static_cast<int>(a.get_int("prompts", options.prompts_per_task));
@@ -435,13 +435,14 @@ options:
        R"(usage: induct evaluate --model FILE [--out DIR] [--tasks LIST] [--formats LIST] [--examples LIST]
                        [--prompts N] [--seed S] [--setup JSON|FILE] [--corpus FILE] [--json]
 
-Evaluates an already-trained model (written by `induct demo`, `induct sweep` or `induct train`)
-as the demo evaluates the model it trains, with the same code: per task, format and n, the error
-rate at the query with its Clopper-Pearson 95% interval, the answer log-loss, the excess loss K
-over the exact idealized predictor and the per-token KL from it, beside the bound (D + R_n)/n,
-the idealized predictor's exact error and the model-specific bound D + R_n + K. Stepwise lists
-are scored on the final value of greedy generation and on every step. n values whose prompt and
-answer do not fit the model's context are skipped (and listed).
+Evaluates an already-trained model (written by `induct demo`, or by `induct train` on a corpus
+with its sidecar; sweep points keep no model file) as the demo evaluates the model it trains,
+with the same code: per task, format and n, the error rate at the query with its
+Clopper-Pearson 95% interval, the answer log-loss, the excess loss K over the exact idealized
+predictor and the per-token KL from it, beside the bound (D + R_n)/n, the idealized predictor's
+exact error and the model-specific bound D + R_n + K. Stepwise lists are scored on the final
+value of greedy generation and on every step. n values whose prompt and answer do not fit the
+model's context are skipped (and listed).
 
 The world (entities, functions, document grammar) is the one the model file records in its
 'setup_config' metadata. A file without it needs --setup; a --setup that differs from the recorded
@@ -509,7 +510,7 @@ options:
        R"(usage: induct probe --model FILE [--out DIR] [--prompts N] [--examples n] [--seed S] [--l2 X] [--json]
 
 Runs prompts of lookup, compose2 and compose3 (direct) and compose2 (stepwise) with n examples
-through the model (a model file written by `induct demo` or `induct sweep`, which records its
+through the model (a model file written by `induct demo` or `induct train`, which records its
 world), and fits multinomial logistic-regression probes (L2, held-out split by prompt) on the
 residual stream after the embeddings (layer 0) and after every block, for: token role, item
 index, the list's first function and depth, and in direct composite lists the hidden
