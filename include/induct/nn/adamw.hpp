@@ -5,6 +5,7 @@
 //   p <- p * (1 - lr * wd)             only for tensors of rank >= 2 (embeddings, Linear weights, lm_head)
 //   m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2
 //   p <- p - (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -125,11 +126,23 @@ class adamw {
   std::int64_t step_ = 0;
 };
 
-/// Global L2 norm sqrt(sum g^2) over all gradients, accumulated in double in buffer order.
+/// Global L2 norm sqrt(sum g^2) over all gradients, accumulated in double: fixed chunks of 2^16 values
+/// each summed in order (in parallel), then the chunk sums in order, so the result does not depend on
+/// the thread count.
 template <class Scalar>
 double gradient_norm(std::span<const Scalar> gradients) {
+  constexpr std::size_t chunk = std::size_t{1} << 16;
+  const auto chunks = static_cast<std::ptrdiff_t>((gradients.size() + chunk - 1) / chunk);
+  std::vector<double> partial(static_cast<std::size_t>(chunks), 0.0);
+#pragma omp parallel for schedule(static) if (chunks > 1)
+  for (std::ptrdiff_t c = 0; c < chunks; ++c) {
+    const std::size_t begin = static_cast<std::size_t>(c) * chunk, end = std::min(gradients.size(), begin + chunk);
+    double sum = 0;
+    for (std::size_t i = begin; i < end; ++i) sum += static_cast<double>(gradients[i]) * static_cast<double>(gradients[i]);
+    partial[static_cast<std::size_t>(c)] = sum;
+  }
   double sum = 0;
-  for (const Scalar g : gradients) sum += static_cast<double>(g) * static_cast<double>(g);
+  for (const double s : partial) sum += s;
   return std::sqrt(sum);
 }
 
@@ -142,7 +155,10 @@ double clip_gradient_norm(std::span<Scalar> gradients, double max_norm) {
   const double coefficient = max_norm / (norm + 1e-6);
   if (coefficient < 1.0) {
     const auto c = static_cast<Scalar>(coefficient);
-    for (Scalar& g : gradients) g *= c;
+    const auto n = static_cast<std::ptrdiff_t>(gradients.size());
+    Scalar* g = gradients.data();
+#pragma omp parallel for schedule(static) if (n >= (1 << 15))
+    for (std::ptrdiff_t i = 0; i < n; ++i) g[i] *= c;
   }
   return norm;
 }

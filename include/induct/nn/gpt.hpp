@@ -7,8 +7,9 @@
 // All parameters live in one flat buffer (layout: parameters.hpp), gradients in a second one of the same
 // layout. Activations live in one buffer sized for the largest (batch, time) seen and reused, so forward
 // and backward allocate nothing after the first call of a given size. To save memory the LayerNorm
-// outputs, GELU outputs and attention (probabilities and output) are not stored: backward recomputes them, and its
-// input gradients overwrite activations that are no longer needed (so backward runs once per forward).
+// outputs, GELU outputs and attention probabilities (B H T^2 per layer) are not stored: backward recomputes
+// them (the attention output, N C per layer, is kept), and its input gradients overwrite activations that
+// are no longer needed (so backward runs once per forward).
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -134,16 +135,14 @@ class gpt {
       Scalar* ln = a.ln_scratch;
       layers::layernorm_forward(ln, x.ln1_mean, x.ln1_rstd, a.residual(l), P + o.ln1_weight, P + o.ln1_bias, N, C);
       layers::linear_forward(x.qkv, ln, P + o.attn_weight, P + o.attn_bias, N, C, 3 * C);
-      Scalar* atty = a.ln_scratch;  // the ln_1 output is dead once qkv exists
-      layers::attention_forward(atty, scratch(B, T).attention, x.qkv, B, T, C, H);
-      std::copy(a.residual(l), a.residual(l) + static_cast<std::size_t>(N) * C, x.residual2);
-      layers::linear_forward(x.residual2, atty, P + o.attn_proj_weight, P + o.attn_proj_bias, N, C, C, true);
+      layers::attention_forward(x.atty, scratch(B, T).attention, x.qkv, B, T, C, H);
+      layers::linear_forward(x.residual2, x.atty, P + o.attn_proj_weight, P + o.attn_proj_bias, N, C, C, false,
+                             a.residual(l));
       layers::layernorm_forward(ln, x.ln2_mean, x.ln2_rstd, x.residual2, P + o.ln2_weight, P + o.ln2_bias, N, C);
       layers::linear_forward(x.fch, ln, P + o.fc_weight, P + o.fc_bias, N, C, 4 * C);
       layers::gelu_forward(a.gelu_scratch, x.fch, static_cast<std::size_t>(N) * 4 * C);
-      Scalar* out = a.residual(l + 1);
-      std::copy(x.residual2, x.residual2 + static_cast<std::size_t>(N) * C, out);
-      layers::linear_forward(out, a.gelu_scratch, P + o.fc_proj_weight, P + o.fc_proj_bias, N, 4 * C, C, true);
+      layers::linear_forward(a.residual(l + 1), a.gelu_scratch, P + o.fc_proj_weight, P + o.fc_proj_bias, N, 4 * C, C,
+                             false, x.residual2);
     }
     layers::layernorm_forward(a.lnf, a.lnf_mean, a.lnf_rstd, a.residual(config_.layers), P + lnf_weight_,
                               P + lnf_bias_, N, C);
@@ -173,7 +172,12 @@ class gpt {
   }
 
   /// Sets every gradient to 0.
-  void zero_gradients() { std::fill(gradients_.begin(), gradients_.end(), Scalar(0)); }
+  void zero_gradients() {
+    const auto n = static_cast<std::ptrdiff_t>(gradients_.size());
+    Scalar* g = gradients_.data();
+#pragma omp parallel for schedule(static) if (n >= (1 << 15))
+    for (std::ptrdiff_t i = 0; i < n; ++i) g[i] = Scalar(0);
+  }
 
   /// Accumulates d loss / d parameters into gradients() for the last forward (which must have had targets).
   void backward() {
@@ -194,7 +198,7 @@ class gpt {
     Scalar* dlnf = a.lnf;
     layers::linear_backward(dlnf, G + lm_head_, static_cast<Scalar*>(nullptr), g.dlogits, a.lnf, P + lm_head_, N, C,
                             V);
-    std::fill(g.dresidual, g.dresidual + NC, Scalar(0));
+    std::fill(g.dresidual, g.dresidual + NC, Scalar(0));  // layernorm_backward accumulates
     layers::layernorm_backward(g.dresidual, G + lnf_weight_, G + lnf_bias_, dlnf, a.residual(config_.layers),
                                a.lnf_mean, a.lnf_rstd, P + lnf_weight_, N, C);
     for (int l = config_.layers - 1; l >= 0; --l) {
@@ -209,22 +213,22 @@ class gpt {
       layers::linear_backward(dfch, G + o.fc_proj_weight, G + o.fc_proj_bias, g.dresidual, a.gelu_scratch,
                               P + o.fc_proj_weight, N, 4 * C, C);
       {
-        Eigen::Map<Eigen::Array<Scalar, Eigen::Dynamic, 1>> d(dfch, static_cast<Eigen::Index>(NC * 4));
-        d *= Eigen::Map<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>(x.fch, static_cast<Eigen::Index>(NC * 4));
+        const auto n = static_cast<std::ptrdiff_t>(NC * 4);
+        const Scalar* derivative = x.fch;
+#pragma omp parallel for schedule(static) if (n >= (1 << 15))
+        for (std::ptrdiff_t i = 0; i < n; ++i) dfch[i] *= derivative[i];
       }
       layers::linear_backward(dln, G + o.fc_weight, G + o.fc_bias, dfch, a.ln_scratch, P + o.fc_weight, N, C, 4 * C);
       layers::layernorm_backward(g.dresidual, G + o.ln2_weight, G + o.ln2_bias, dln, x.residual2, x.ln2_mean,
                                  x.ln2_rstd, P + o.ln2_weight, N, C);
       // Attention: back through c_proj, attention, c_attn, ln_1.
-      Scalar* atty = a.ln_scratch;
-      layers::attention_forward(atty, g.attention, x.qkv, B, T, C, H);
-      Scalar* datty = atty;
-      layers::linear_backward(datty, G + o.attn_proj_weight, G + o.attn_proj_bias, g.dresidual, atty,
+      Scalar* datty = a.ln_scratch;
+      layers::linear_backward(datty, G + o.attn_proj_weight, G + o.attn_proj_bias, g.dresidual, x.atty,
                               P + o.attn_proj_weight, N, C, C);
-      layers::attention_backward(g.dqkv, g.attention, datty, x.qkv, B, T, C, H);
+      layers::attention_backward(x.qkv, g.attention, datty, B, T, C, H);  // x.qkv becomes dqkv
       layers::layernorm_apply(a.ln_scratch, a.residual(l), x.ln1_mean, x.ln1_rstd, P + o.ln1_weight,
                               P + o.ln1_bias, N, C);
-      layers::linear_backward(dln, G + o.attn_weight, G + o.attn_bias, g.dqkv, a.ln_scratch, P + o.attn_weight, N, C,
+      layers::linear_backward(dln, G + o.attn_weight, G + o.attn_bias, x.qkv, a.ln_scratch, P + o.attn_weight, N, C,
                               3 * C);
       layers::layernorm_backward(g.dresidual, G + o.ln1_weight, G + o.ln1_bias, dln, a.residual(l), x.ln1_mean,
                                  x.ln1_rstd, P + o.ln1_weight, N, C);
@@ -260,7 +264,7 @@ class gpt {
   // Pointers into the activation buffer for the current (B, T); recomputed per call (cheap).
   struct act {
     struct layer_acts {
-      Scalar *ln1_mean, *ln1_rstd, *qkv, *residual2, *ln2_mean, *ln2_rstd, *fch;
+      Scalar *ln1_mean, *ln1_rstd, *qkv, *atty, *residual2, *ln2_mean, *ln2_rstd, *fch;
     };
     Scalar* base;
     std::size_t NC, per_layer, layer0;
@@ -280,6 +284,8 @@ class gpt {
       p += 4 * static_cast<std::size_t>(N);
       x.qkv = p;
       p += 3 * NC;
+      x.atty = p;
+      p += NC;
       x.residual2 = p;
       p += NC;
       x.fch = p;
@@ -288,13 +294,13 @@ class gpt {
   };
 
   struct grad_scratch {
-    Scalar *dresidual, *dqkv, *dlogits, *attention;
+    Scalar *dresidual, *dlogits, *attention;
   };
 
   [[nodiscard]] std::size_t per_layer_size(int B, int T) const {
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width);
-    // residual out, 4 LayerNorm stats, qkv, residual2, fch
-    return N * C + 4 * N + 3 * N * C + N * C + 4 * N * C;
+    // residual out, 4 LayerNorm stats, qkv, attention output, residual2, fch
+    return N * C + 4 * N + 3 * N * C + N * C + N * C + 4 * N * C;
   }
   [[nodiscard]] std::size_t activation_size(int B, int T) const {
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
@@ -331,7 +337,7 @@ class gpt {
   [[nodiscard]] std::size_t scratch_size(int B, int T) const {
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
                       V = static_cast<std::size_t>(config_.vocab_size);
-    return N * C + 3 * N * C + N * V + layers::attention_scratch_size(T);
+    return N * C + N * V + layers::attention_scratch_size(T, config_.width / config_.heads);
   }
   [[nodiscard]] grad_scratch scratch(int B, int T) {
     // The thread count may have grown since reserve(): the attention scratch needs T*T blocks per thread.
@@ -342,8 +348,6 @@ class gpt {
     Scalar* p = scratch_.data();
     g.dresidual = p;
     p += N * C;
-    g.dqkv = p;
-    p += 3 * N * C;
     g.dlogits = p;
     p += N * static_cast<std::size_t>(config_.vocab_size);
     g.attention = p;

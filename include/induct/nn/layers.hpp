@@ -8,9 +8,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 #include <Eigen/Core>
+
+#include "induct/nn/gemm.hpp"
+#include "induct/nn/simd.hpp"
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -89,6 +93,13 @@ void layernorm_forward(S* out, S* mean, S* rstd, const S* inp, const S* weight, 
   for (int i = 0; i < N; ++i) {
     const S* x = inp + static_cast<std::size_t>(i) * C;
     S* y = out + static_cast<std::size_t>(i) * C;
+#if INDUCT_HAVE_AVX2_KERNELS
+    if constexpr (std::is_same_v<S, float>)
+      if (simd::cpu_has_avx2_fma()) {
+        simd::avx2::layernorm_row(y, mean[i], rstd[i], x, weight, bias, static_cast<std::size_t>(C), eps);
+        continue;
+      }
+#endif
     S m = 0;
     for (int c = 0; c < C; ++c) m += x[c];
     m /= S(C);
@@ -129,6 +140,13 @@ void layernorm_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* i
       const S* x = inp + static_cast<std::size_t>(i) * C;
       const S* dy = dout + static_cast<std::size_t>(i) * C;
       S* dx = dinp + static_cast<std::size_t>(i) * C;
+#if INDUCT_HAVE_AVX2_KERNELS
+      if constexpr (std::is_same_v<S, float>)
+        if (simd::cpu_has_avx2_fma()) {
+          simd::avx2::layernorm_backward_row(dx, dy, x, weight, mean[i], rstd[i], static_cast<std::size_t>(C));
+          continue;
+        }
+#endif
       S g_mean = 0, gx_mean = 0;
       for (int c = 0; c < C; ++c) {
         const S g = dy[c] * weight[c];
@@ -182,27 +200,31 @@ inline int team_size() noexcept {
 }
 
 // Threading of the Linear layers: one OpenMP team splits the rows of each product, and every thread runs
-// Eigen's single-threaded GEMM on its part (Eigen does not nest inside a team). Compared with Eigen's own
-// parallel GEMM this has one barrier per layer instead of spin-waits per block, which matters on a
-// loaded machine, and each output element is computed by one thread in a fixed order (deterministic).
+// the single-threaded gemm (gemm.hpp) on its part. Compared with a parallel GEMM this has one barrier per
+// layer instead of spin-waits per block, which matters on a loaded machine, and each output element is
+// computed by one thread in a fixed order (deterministic).
 
-/// nn.Linear: out = inp weight^T + bias (or out += ... when accumulate, used for residual adds).
-/// inp [N, IC], weight [OC, IC], bias [OC] or null, out [N, OC].
+/// nn.Linear: out = inp weight^T + bias (or out += ... when accumulate), or out = residual + inp weight^T +
+/// bias when residual is given (the residual stream's add, copied row-block-wise by the thread that owns it).
+/// inp [N, IC], weight [OC, IC], bias [OC] or null, residual [N, OC] or null, out [N, OC].
 template <class S>
 void linear_forward(S* out, const S* inp, const S* weight, const S* bias, int N, int IC, int OC,
-                    bool accumulate = false) {
+                    bool accumulate = false, const S* residual = nullptr) {
   const double work = static_cast<double>(N) * IC * OC;
 #pragma omp parallel if (work >= parallel_gemm_threshold)
   {
     const auto [r0, r1] = split_range(N, thread_index(), team_size());
     if (r1 > r0) {
-      matrix_view<S> y(out + static_cast<std::size_t>(r0) * OC, r1 - r0, OC);
-      const_matrix_view<S> x(inp + static_cast<std::size_t>(r0) * IC, r1 - r0, IC), w(weight, OC, IC);
-      if (accumulate)
-        y.noalias() += x * w.transpose();
-      else
-        y.noalias() = x * w.transpose();
-      if (bias != nullptr) y.rowwise() += const_row_vector_view<S>(bias, OC);
+      S* y = out + static_cast<std::size_t>(r0) * OC;
+      if (residual != nullptr)
+        std::copy(residual + static_cast<std::size_t>(r0) * OC, residual + static_cast<std::size_t>(r1) * OC, y);
+      gemm(r1 - r0, OC, IC, rows_of(inp + static_cast<std::size_t>(r0) * IC, IC), rows_of(weight, IC).transposed(),
+           y, OC, accumulate || residual != nullptr);
+      if (bias != nullptr)
+        for (int i = 0; i < r1 - r0; ++i) {
+          S* row = y + static_cast<std::size_t>(i) * OC;
+          for (int o = 0; o < OC; ++o) row[o] += bias[o];
+        }
     }
   }
 }
@@ -220,9 +242,8 @@ void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp,
     {
       const auto [o0, o1] = split_range(OC, thread, threads);
       if (o1 > o0) {
-        const_matrix_view<S> dy(dout, N, OC), x(inp, N, IC);
-        matrix_view<S> dw(dweight + static_cast<std::size_t>(o0) * IC, o1 - o0, IC);
-        dw.noalias() += dy.middleCols(o0, o1 - o0).transpose() * x;
+        gemm(o1 - o0, IC, N, rows_of(dout + o0, OC).transposed(), rows_of(inp, IC),
+             dweight + static_cast<std::size_t>(o0) * IC, IC, true);
         if (dbias != nullptr) {
           // Column sums over rows in order: the same order whatever the thread count.
           for (int i = 0; i < N; ++i) {
@@ -235,14 +256,9 @@ void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp,
     if (dinp != nullptr) {
 #pragma omp barrier
       const auto [r0, r1] = split_range(N, thread, threads);
-      if (r1 > r0) {
-        const_matrix_view<S> dy(dout + static_cast<std::size_t>(r0) * OC, r1 - r0, OC), w(weight, OC, IC);
-        matrix_view<S> dx(dinp + static_cast<std::size_t>(r0) * IC, r1 - r0, IC);
-        if (accumulate_dinp)
-          dx.noalias() += dy * w;
-        else
-          dx.noalias() = dy * w;
-      }
+      if (r1 > r0)
+        gemm(r1 - r0, IC, OC, rows_of(dout + static_cast<std::size_t>(r0) * OC, OC), rows_of(weight, IC),
+             dinp + static_cast<std::size_t>(r0) * IC, IC, accumulate_dinp);
     }
   }
 }
@@ -257,6 +273,13 @@ void gelu_forward(S* out, const S* inp, std::size_t n) {
 #pragma omp parallel for schedule(static) if (n >= parallel_threshold)
   for (std::ptrdiff_t i = 0; i < blocks; ++i) {
     const std::size_t start = static_cast<std::size_t>(i) * block, len = std::min(block, n - start);
+#if INDUCT_HAVE_AVX2_KERNELS
+    if constexpr (std::is_same_v<S, float>)
+      if (simd::cpu_has_avx2_fma()) {
+        simd::avx2::gelu(out + start, nullptr, inp + start, len);
+        continue;
+      }
+#endif
     Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> x(inp + start, static_cast<Eigen::Index>(len));
     Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> y(out + start, static_cast<Eigen::Index>(len));
     y = S(0.5) * x * (S(1) + (k * (x + a * x.cube())).tanh());
@@ -291,6 +314,13 @@ void gelu_recompute_with_derivative(S* out, S* x_then_derivative, std::size_t n)
 #pragma omp parallel for schedule(static) if (n >= parallel_threshold)
   for (std::ptrdiff_t i = 0; i < blocks; ++i) {
     const std::size_t start = static_cast<std::size_t>(i) * block, len = std::min(block, n - start);
+#if INDUCT_HAVE_AVX2_KERNELS
+    if constexpr (std::is_same_v<S, float>)
+      if (simd::cpu_has_avx2_fma()) {
+        simd::avx2::gelu(out + start, x_then_derivative + start, x_then_derivative + start, len);
+        continue;
+      }
+#endif
     const auto m = static_cast<Eigen::Index>(len);
     Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> x(x_then_derivative + start, m), y(out + start, m);
     for (Eigen::Index j = 0; j < m; j += 256) {  // a short tile keeps tanh in cache between the two uses
@@ -305,14 +335,20 @@ void gelu_recompute_with_derivative(S* out, S* x_then_derivative, std::size_t n)
   }
 }
 
-/// Causal softmax of one head's scores: p[t, j] = softmax_{j <= t}(q_t . k_j * scale), 0 for j > t.
+/// In place, row t of a T x T block of scores: p[t, j] = softmax_{j <= t}(scale * p[t, j]), 0 for j > t.
+/// Only the lower triangle (j <= t) of the input is read.
 template <class S>
-void causal_softmax_scores(matrix_view<S>& p, const const_strided_view<S>& q, const const_strided_view<S>& k,
-                           S scale) {
-  const auto T = static_cast<int>(p.rows());
-  p.noalias() = q * k.transpose();
+void causal_softmax_rows(S* p, int T, S scale) {
   for (int t = 0; t < T; ++t) {
-    S* row = p.data() + static_cast<std::size_t>(t) * T;
+    S* row = p + static_cast<std::size_t>(t) * T;
+#if INDUCT_HAVE_AVX2_KERNELS
+    if constexpr (std::is_same_v<S, float>)
+      if (simd::cpu_has_avx2_fma()) {
+        simd::avx2::softmax_row(row, static_cast<std::size_t>(t) + 1, scale);
+        std::fill(row + t + 1, row + T, S(0));
+        continue;
+      }
+#endif
     S max = row[0];
     for (int j = 1; j <= t; ++j) max = std::max(max, row[j]);
     Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> r(row, t + 1);
@@ -322,70 +358,89 @@ void causal_softmax_scores(matrix_view<S>& p, const const_strided_view<S>& q, co
   }
 }
 
-/// Scratch scalars the attention layers need: two T x T blocks per thread.
-inline std::size_t attention_scratch_size(int T) {
-  return 2 * static_cast<std::size_t>(max_threads()) * static_cast<std::size_t>(T) * static_cast<std::size_t>(T);
+/// Scratch scalars the attention layers need: two T x T blocks and one T x hs block per thread.
+inline std::size_t attention_scratch_size(int T, int hs) {
+  return static_cast<std::size_t>(max_threads()) * static_cast<std::size_t>(T) *
+         (2 * static_cast<std::size_t>(T) + static_cast<std::size_t>(hs));
+}
+
+/// One head's q, k, v (T x hs each) inside qkv [T, 3C] of one sequence: columns h*hs of each C-block.
+template <class S>
+struct head_operands {
+  matrix_operand<S> q, k, v;
+  head_operands(const S* sequence_qkv, int C, int h, int hs) {
+    const S* base = sequence_qkv + static_cast<std::size_t>(h) * hs;
+    q = rows_of(base, 3 * static_cast<std::ptrdiff_t>(C));
+    k = rows_of(base + C, 3 * static_cast<std::ptrdiff_t>(C));
+    v = rows_of(base + 2 * C, 3 * static_cast<std::ptrdiff_t>(C));
+  }
+};
+
+/// p [T, T] = causal softmax(q k^T / sqrt(hs)) of one head (the causal structure halves the product).
+template <class S>
+void head_probabilities(S* p, const head_operands<S>& head, int T, int hs) {
+  gemm(T, T, hs, head.q, head.k.transposed(), p, T, false, gemm_structure::c_lower);
+  causal_softmax_rows(p, T, S(1) / std::sqrt(S(hs)));
 }
 
 /// Causal multi-head self-attention. qkv [B*T, 3C] (q, k, v blocks of C columns; head h uses columns
 /// [h*hs, (h+1)*hs) of each, hs = C/H); out [B*T, C] = P v per head, heads concatenated, with
 /// P = softmax_{j<=t}(q_t . k_j / sqrt(hs)). P is not stored (backward recomputes it: B*H*T*T scalars
-/// per layer saved); scratch holds attention_scratch_size(T) scalars.
+/// per layer saved); scratch holds attention_scratch_size(T, hs) scalars.
 template <class S>
 void attention_forward(S* out, S* scratch, const S* qkv, int B, int T, int C, int H) {
   const int hs = C / H;
-  const S scale = S(1) / std::sqrt(S(hs));
-  const Eigen::Index row_stride = 3 * static_cast<Eigen::Index>(C);
 #pragma omp parallel for schedule(static) if (static_cast<std::size_t>(B) * H * T * T >= parallel_threshold)
   for (int bh = 0; bh < B * H; ++bh) {
     const int b = bh / H, h = bh % H;
-    const S* base = qkv + static_cast<std::size_t>(b) * T * 3 * C + static_cast<std::size_t>(h) * hs;
-    const_strided_view<S> q(base, T, hs, Eigen::OuterStride<>(row_stride));
-    const_strided_view<S> k(base + C, T, hs, Eigen::OuterStride<>(row_stride));
-    const_strided_view<S> v(base + 2 * C, T, hs, Eigen::OuterStride<>(row_stride));
-    matrix_view<S> p(scratch + 2 * static_cast<std::size_t>(thread_index()) * T * T, T, T);
-    causal_softmax_scores(p, q, k, scale);
-    strided_view<S> y(out + static_cast<std::size_t>(b) * T * C + static_cast<std::size_t>(h) * hs, T, hs,
-                      Eigen::OuterStride<>(C));
-    y.noalias() = p.template triangularView<Eigen::Lower>() * v;
+    const head_operands<S> head(qkv + static_cast<std::size_t>(b) * T * 3 * C, C, h, hs);
+    S* p = scratch + static_cast<std::size_t>(thread_index()) * T * (2 * static_cast<std::size_t>(T) + hs);
+    head_probabilities(p, head, T, hs);
+    gemm(T, hs, T, rows_of<S>(p, T), head.v, out + static_cast<std::size_t>(b) * T * C + static_cast<std::size_t>(h) * hs,
+         C, false, gemm_structure::a_lower);
   }
 }
 
-/// Attention backward (sets dqkv [B*T, 3C]); per head, with P recomputed from q and k and dY = dout:
-///   dV = P^T dY;  dP = dY V^T;  dS = P * (dP - rowsum(dP * P)) / sqrt(hs);  dQ = dS K;  dK = dS^T Q.
-/// scratch holds attention_scratch_size(T) scalars.
+/// Attention backward, in place: qkv [B*T, 3C] is overwritten by its gradient dqkv. Per head, with P
+/// recomputed from q and k and dY = dout:
+///   dP = dY V^T;  dS = P * (dP - rowsum(dP * P)) / sqrt(hs);  dV = P^T dY;  dQ = dS K;  dK = dS^T Q,
+/// in an order that reads each of q, k, v before its gradient replaces it (dQ goes through scratch).
+/// In place because the layer's qkv is dead after this: it saves a 3 N C gradient buffer.
+/// scratch holds attention_scratch_size(T, C / H) scalars.
 template <class S>
-void attention_backward(S* dqkv, S* scratch, const S* dout, const S* qkv, int B, int T, int C, int H) {
+void attention_backward(S* qkv_then_dqkv, S* scratch, const S* dout, int B, int T, int C, int H) {
   const int hs = C / H;
   const S scale = S(1) / std::sqrt(S(hs));
-  const Eigen::Index row_stride = 3 * static_cast<Eigen::Index>(C);
+  const std::ptrdiff_t row_stride = 3 * static_cast<std::ptrdiff_t>(C);
 #pragma omp parallel for schedule(static) if (static_cast<std::size_t>(B) * H * T * T >= parallel_threshold)
   for (int bh = 0; bh < B * H; ++bh) {
     const int b = bh / H, h = bh % H;
-    const std::size_t offset = static_cast<std::size_t>(b) * T * 3 * C + static_cast<std::size_t>(h) * hs;
-    const_strided_view<S> q(qkv + offset, T, hs, Eigen::OuterStride<>(row_stride));
-    const_strided_view<S> k(qkv + offset + C, T, hs, Eigen::OuterStride<>(row_stride));
-    const_strided_view<S> v(qkv + offset + 2 * C, T, hs, Eigen::OuterStride<>(row_stride));
-    strided_view<S> dq(dqkv + offset, T, hs, Eigen::OuterStride<>(row_stride));
-    strided_view<S> dk(dqkv + offset + C, T, hs, Eigen::OuterStride<>(row_stride));
-    strided_view<S> dv(dqkv + offset + 2 * C, T, hs, Eigen::OuterStride<>(row_stride));
-    const_strided_view<S> dy(dout + static_cast<std::size_t>(b) * T * C + static_cast<std::size_t>(h) * hs, T, hs,
-                             Eigen::OuterStride<>(C));
-    S* own = scratch + 2 * static_cast<std::size_t>(thread_index()) * T * T;
-    matrix_view<S> p(own, T, T), ds(own + static_cast<std::size_t>(T) * T, T, T);
-    causal_softmax_scores(p, q, k, scale);
-    dv.noalias() = p.transpose().template triangularView<Eigen::Upper>() * dy;
-    ds.noalias() = dy * v.transpose();
+    S* sequence = qkv_then_dqkv + static_cast<std::size_t>(b) * T * 3 * C;
+    const head_operands<S> head(sequence, C, h, hs);
+    S* q = sequence + static_cast<std::size_t>(h) * hs;
+    S* k = q + C;
+    S* v = q + 2 * C;
+    const auto dy = rows_of(dout + static_cast<std::size_t>(b) * T * C + static_cast<std::size_t>(h) * hs,
+                            static_cast<std::ptrdiff_t>(C));
+    S* p = scratch + static_cast<std::size_t>(thread_index()) * T * (2 * static_cast<std::size_t>(T) + hs);
+    S* ds = p + static_cast<std::size_t>(T) * T;
+    S* dq = ds + static_cast<std::size_t>(T) * T;
+    head_probabilities(p, head, T, hs);
+    gemm(T, T, hs, dy, head.v.transposed(), ds, T, false, gemm_structure::c_lower);
     for (int t = 0; t < T; ++t) {
-      S* d = ds.data() + static_cast<std::size_t>(t) * T;
-      const S* pr = p.data() + static_cast<std::size_t>(t) * T;
+      S* d = ds + static_cast<std::size_t>(t) * T;
+      const S* pr = p + static_cast<std::size_t>(t) * T;
       S dot = 0;
       for (int j = 0; j <= t; ++j) dot += d[j] * pr[j];
       for (int j = 0; j <= t; ++j) d[j] = pr[j] * (d[j] - dot) * scale;
       std::fill(d + t + 1, d + T, S(0));
     }
-    dq.noalias() = ds.template triangularView<Eigen::Lower>() * k;
-    dk.noalias() = ds.transpose().template triangularView<Eigen::Upper>() * q;
+    gemm(T, hs, T, rows_of<S>(p, T).transposed(), dy, v, row_stride, false, gemm_structure::a_upper);  // v dead
+    gemm(T, hs, T, rows_of<S>(ds, T), head.k, dq, hs, false, gemm_structure::a_lower);
+    gemm(T, hs, T, rows_of<S>(ds, T).transposed(), head.q, k, row_stride, false, gemm_structure::a_upper);  // k dead
+    for (int t = 0; t < T; ++t)
+      std::copy(dq + static_cast<std::size_t>(t) * hs, dq + static_cast<std::size_t>(t + 1) * hs,
+                q + static_cast<std::size_t>(t) * row_stride);
   }
 }
 

@@ -1,0 +1,228 @@
+#pragma once
+// AVX2/FMA kernels for the GPT's element-wise float layers (softmax rows, GELU, LayerNorm rows), chosen at run time
+// like gemm.hpp's kernel, so a portable build uses them on any CPU that has the instructions. Portable
+// Eigen evaluates exp and tanh with SSE2 (four lanes, no FMA); these use eight lanes and FMA.
+//
+// exp(x) = 2^n e^r with n = round(x log2 e), r = x - n ln 2 (ln 2 split in two parts, Cody-Waite) and
+// e^r a degree-6 polynomial on |r| <= ln2 / 2 (Cephes expf coefficients): relative error <= 2 ulp on
+// [-87.3, 88]; below that the result is 0, and x above 88 is taken as 88 (no overflow to inf).
+// tanh(u) = sign(u) (1 - e^{-2|u|}) / (1 + e^{-2|u|}): absolute error <= 3e-7, which is all GELU's
+// 0.5 x (1 + tanh) needs (tests/nn/test_simd.cpp checks both against long double). Row sums use eight
+// lane-wise partial sums (GCC does not vectorise an ordered float sum), in a fixed order.
+#include <cmath>
+#include <cstddef>
+
+#if (defined(__x86_64__) || defined(_M_X64)) && (defined(__GNUC__) || defined(__clang__))
+#define INDUCT_HAVE_AVX2_KERNELS 1
+#include <immintrin.h>
+#else
+#define INDUCT_HAVE_AVX2_KERNELS 0
+#endif
+
+namespace induct::nn::simd {
+
+/// True when this CPU runs the AVX2/FMA kernels (x86-64 with AVX2 and FMA, detected once).
+inline bool cpu_has_avx2_fma() noexcept {
+#if INDUCT_HAVE_AVX2_KERNELS
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  }();
+  return has;
+#else
+  return false;
+#endif
+}
+
+#if INDUCT_HAVE_AVX2_KERNELS
+namespace avx2 {
+
+/// e^x on eight lanes (see the header comment for the method and its error).
+__attribute__((target("avx2,fma"))) inline __m256 exp(__m256 x) noexcept {
+  const __m256 hi = _mm256_set1_ps(88.0f), lo = _mm256_set1_ps(-87.3365f);
+  const __m256 below = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+  x = _mm256_max_ps(_mm256_min_ps(x, hi), lo);
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  // 2^n by building the exponent field; n in [-126, 128] after the clamp (2^128 is split as 2 * 2^127).
+  const __m256i k = _mm256_cvtps_epi32(n);
+  const __m256i half_k = _mm256_srai_epi32(k, 1);
+  const __m256 two_a = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(half_k, _mm256_set1_epi32(127)), 23));
+  const __m256 two_b =
+      _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(_mm256_sub_epi32(k, half_k), _mm256_set1_epi32(127)), 23));
+  const __m256 result = _mm256_mul_ps(_mm256_mul_ps(p, two_a), two_b);
+  return _mm256_andnot_ps(below, result);  // exp(x) underflows to 0 below -87.3
+}
+
+/// tanh(u) on eight lanes.
+__attribute__((target("avx2,fma"))) inline __m256 tanh(__m256 u) noexcept {
+  const __m256 sign_mask = _mm256_set1_ps(-0.0f);
+  const __m256 magnitude = _mm256_andnot_ps(sign_mask, u);
+  const __m256 e = exp(_mm256_mul_ps(magnitude, _mm256_set1_ps(-2.0f)));  // in (0, 1]
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 t = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
+  return _mm256_or_ps(t, _mm256_and_ps(sign_mask, u));
+}
+
+/// Lanes [0, count) of a float array as a vector, the others 0 (count < 8).
+__attribute__((target("avx2,fma"))) inline __m256i tail_mask(std::size_t count) noexcept {
+  const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(static_cast<int>(count)), index);
+}
+
+/// Horizontal sum / max of eight lanes.
+__attribute__((target("avx2,fma"))) inline float sum(__m256 v) noexcept {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+__attribute__((target("avx2,fma"))) inline float max(__m256 v) noexcept {
+  __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_max_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+/// row[0..count) = softmax(scale * row[0..count)), count >= 1.
+__attribute__((target("avx2,fma"))) inline void softmax_row(float* row, std::size_t count, float scale) noexcept {
+  const std::size_t full = count / 8 * 8;
+  const __m256i mask = tail_mask(count - full);
+  __m256 m = _mm256_set1_ps(row[0]);
+  for (std::size_t j = 0; j < full; j += 8) m = _mm256_max_ps(m, _mm256_loadu_ps(row + j));
+  if (full < count) m = _mm256_max_ps(m, _mm256_blendv_ps(m, _mm256_maskload_ps(row + full, mask), _mm256_castsi256_ps(mask)));
+  const __m256 row_max = _mm256_set1_ps(max(m)), vscale = _mm256_set1_ps(scale);
+  __m256 total = _mm256_setzero_ps();
+  for (std::size_t j = 0; j < full; j += 8) {
+    const __m256 e = exp(_mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(row + j), row_max), vscale));
+    total = _mm256_add_ps(total, e);
+    _mm256_storeu_ps(row + j, e);
+  }
+  if (full < count) {
+    const __m256 e = _mm256_and_ps(
+        exp(_mm256_mul_ps(_mm256_sub_ps(_mm256_maskload_ps(row + full, mask), row_max), vscale)), _mm256_castsi256_ps(mask));
+    total = _mm256_add_ps(total, e);
+    _mm256_maskstore_ps(row + full, mask, e);
+  }
+  const __m256 inverse = _mm256_set1_ps(1.0f / sum(total));
+  for (std::size_t j = 0; j < full; j += 8) _mm256_storeu_ps(row + j, _mm256_mul_ps(_mm256_loadu_ps(row + j), inverse));
+  if (full < count) _mm256_maskstore_ps(row + full, mask, _mm256_mul_ps(_mm256_maskload_ps(row + full, mask), inverse));
+}
+
+/// GELU (tanh form) over [0, n): out = 0.5 x (1 + tanh(u)); with derivative != null also
+/// derivative = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 a x^2); out and derivative may
+/// alias x (each lane is read before it is written).
+__attribute__((target("avx2,fma"))) inline void gelu(float* out, float* derivative, const float* x_in,
+                                                    std::size_t n) noexcept {
+  const __m256 k = _mm256_set1_ps(0.7978845608028654f), a = _mm256_set1_ps(0.044715f),
+               three_a = _mm256_set1_ps(3.0f * 0.044715f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
+  std::size_t i = 0;
+  for (; i < n; i += 8) {
+    const std::size_t lanes = n - i < 8 ? n - i : 8;
+    const __m256i mask = tail_mask(lanes);
+    const __m256 x = lanes == 8 ? _mm256_loadu_ps(x_in + i) : _mm256_maskload_ps(x_in + i, mask);
+    const __m256 x2 = _mm256_mul_ps(x, x);
+    const __m256 th = tanh(_mm256_mul_ps(k, _mm256_fmadd_ps(_mm256_mul_ps(a, x2), x, x)));
+    const __m256 one_plus = _mm256_add_ps(one, th);
+    const __m256 y = _mm256_mul_ps(_mm256_mul_ps(half, x), one_plus);
+    __m256 d{};
+    if (derivative != nullptr) {
+      const __m256 sech2 = _mm256_fnmadd_ps(th, th, one);
+      const __m256 inner = _mm256_mul_ps(k, _mm256_fmadd_ps(three_a, x2, one));
+      d = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_mul_ps(half, x), sech2), inner, _mm256_mul_ps(half, one_plus));
+    }
+    if (lanes == 8) {
+      _mm256_storeu_ps(out + i, y);
+      if (derivative != nullptr) _mm256_storeu_ps(derivative + i, d);
+    } else {
+      _mm256_maskstore_ps(out + i, mask, y);
+      if (derivative != nullptr) _mm256_maskstore_ps(derivative + i, mask, d);
+    }
+  }
+}
+
+/// Sum of x[0..n) in eight lane-wise partial sums, added in a fixed order.
+__attribute__((target("avx2,fma"))) inline float sum(const float* x, std::size_t n) noexcept {
+  __m256 total = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) total = _mm256_add_ps(total, _mm256_loadu_ps(x + i));
+  float rest = 0;
+  for (; i < n; ++i) rest += x[i];
+  return sum(total) + rest;
+}
+
+/// One LayerNorm row (see layers::layernorm_forward): mean, rstd = 1/sqrt(biased var + eps), and
+/// y = (x - mean) rstd weight + bias when y != null.
+__attribute__((target("avx2,fma"))) inline void layernorm_row(float* y, float& mean, float& rstd, const float* x,
+                                                             const float* weight, const float* bias, std::size_t n,
+                                                             float eps) noexcept {
+  const float m = sum(x, n) / static_cast<float>(n);
+  const __m256 vm = _mm256_set1_ps(m);
+  __m256 squares = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(x + i), vm);
+    squares = _mm256_fmadd_ps(d, d, squares);
+  }
+  float rest = 0;
+  for (; i < n; ++i) rest += (x[i] - m) * (x[i] - m);
+  const float s = 1.0f / std::sqrt((sum(squares) + rest) / static_cast<float>(n) + eps);
+  mean = m;
+  rstd = s;
+  if (y == nullptr) return;
+  const __m256 vs = _mm256_set1_ps(s);
+  for (i = 0; i + 8 <= n; i += 8) {
+    const __m256 xhat = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vs);
+    _mm256_storeu_ps(y + i, _mm256_fmadd_ps(xhat, _mm256_loadu_ps(weight + i), _mm256_loadu_ps(bias + i)));
+  }
+  for (; i < n; ++i) y[i] = (x[i] - m) * s * weight[i] + bias[i];
+}
+
+/// One LayerNorm backward row: dx += rstd (g - mean(g) - xhat mean(g xhat)), g = dy weight,
+/// xhat = (x - mean) rstd.
+__attribute__((target("avx2,fma"))) inline void layernorm_backward_row(float* dx, const float* dy, const float* x,
+                                                                      const float* weight, float mean, float rstd,
+                                                                      std::size_t n) noexcept {
+  const __m256 vm = _mm256_set1_ps(mean), vs = _mm256_set1_ps(rstd);
+  __m256 g_total = _mm256_setzero_ps(), gx_total = _mm256_setzero_ps();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 g = _mm256_mul_ps(_mm256_loadu_ps(dy + i), _mm256_loadu_ps(weight + i));
+    const __m256 xhat = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vs);
+    g_total = _mm256_add_ps(g_total, g);
+    gx_total = _mm256_fmadd_ps(g, xhat, gx_total);
+  }
+  float g_rest = 0, gx_rest = 0;
+  for (std::size_t j = i; j < n; ++j) {
+    const float g = dy[j] * weight[j];
+    g_rest += g;
+    gx_rest += g * (x[j] - mean) * rstd;
+  }
+  const float g_mean = (sum(g_total) + g_rest) / static_cast<float>(n);
+  const float gx_mean = (sum(gx_total) + gx_rest) / static_cast<float>(n);
+  const __m256 vg = _mm256_set1_ps(g_mean), vgx = _mm256_set1_ps(gx_mean);
+  for (i = 0; i + 8 <= n; i += 8) {
+    const __m256 xhat = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vs);
+    const __m256 g = _mm256_mul_ps(_mm256_loadu_ps(dy + i), _mm256_loadu_ps(weight + i));
+    const __m256 t = _mm256_fnmadd_ps(xhat, vgx, _mm256_sub_ps(g, vg));
+    _mm256_storeu_ps(dx + i, _mm256_fmadd_ps(vs, t, _mm256_loadu_ps(dx + i)));
+  }
+  for (; i < n; ++i) {
+    const float xhat = (x[i] - mean) * rstd;
+    dx[i] += rstd * (dy[i] * weight[i] - g_mean - xhat * gx_mean);
+  }
+}
+
+}  // namespace avx2
+#endif  // INDUCT_HAVE_AVX2_KERNELS
+
+}  // namespace induct::nn::simd
