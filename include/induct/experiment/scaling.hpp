@@ -25,15 +25,17 @@
 
 namespace induct::experiment {
 
-/// Preset grids. small: 3 models x 3 token counts (under an hour on 2 cores); paper: layers 1..8,
-/// width 32..256, tokens 1e5..1e8 (see docs/results.md for its cost).
+/// Preset grids, on the default setup with the demo's training recipe. small: 3 models x 3 token counts
+/// (about 30 minutes on 2 cores); paper: layers 1..8, width 32..256, tokens 1e5..1e8 (see docs/results.md
+/// for its cost).
 inline nlohmann::json preset_grid(const std::string& name) {
   if (name == "small")
     return nlohmann::json::parse(R"({
       "models": [{"layers": 1, "width": 32, "heads": 2}, {"layers": 2, "width": 64, "heads": 4},
                  {"layers": 4, "width": 96, "heads": 4}],
-      "tokens": [200000, 1000000, 3000000],
-      "base": {"context": 96, "batch": 16, "prompts": 100, "examples": [0, 1, 2, 4, 8, 16], "seed": 1, "shares": "demo"}
+      "tokens": [1000000, 4000000, 16000000],
+      "base": {"context": 80, "batch": 16, "prompts": 100, "examples": [0, 1, 2, 4, 8, 16], "seed": 1,
+               "shares": "default"}
     })");
   if (name == "paper")
     return nlohmann::json::parse(R"({
@@ -48,7 +50,7 @@ inline nlohmann::json preset_grid(const std::string& name) {
 }
 
 /// Peak learning rate by width when the grid gives none: smaller models tolerate larger steps.
-inline double default_learning_rate(int width) { return width <= 64 ? 3e-3 : (width <= 128 ? 2e-3 : 1e-3); }
+inline double default_learning_rate(int width) { return width <= 64 ? 5e-3 : (width <= 128 ? 3e-3 : 1e-3); }
 
 /// The points of a grid, models outer and tokens inner; each a complete run description.
 inline std::vector<nlohmann::json> grid_points(const nlohmann::json& grid) {
@@ -90,22 +92,17 @@ inline std::vector<nlohmann::json> grid_points(const nlohmann::json& grid) {
 
 /// The run of one point: tokens are both the corpus size and the training tokens (one pass).
 inline run_config point_run_config(const nlohmann::json& point) {
+  // The demo's run (default world and setup, its loss weights and schedule), resized by the point.
   run_config c = default_demo_config();
-  // Sweeps run on the default world (the demo's world is reduced); shares as the grid says.
-  const setup::setup_config world_defaults;
-  c.setup.entities = world_defaults.entities;
-  c.setup.functions = world_defaults.functions;
-  c.setup.filler_words = world_defaults.filler_words;
-  c.setup.max_depth = world_defaults.max_depth;
   c.evaluation.prompt_seed = 2024;
   const std::string shares = point.at("shares").get<std::string>();
-  if (shares == "default") {
-    const setup::setup_config defaults;
-    c.setup.share_fact = defaults.share_fact;
-    c.setup.share_direct_list = defaults.share_direct_list;
-    c.setup.share_stepwise_list = defaults.share_stepwise_list;
-    c.setup.share_filler = defaults.share_filler;
-  } else if (shares != "demo") {
+  if (shares == "demo") {  // the list-heavy shares of the reduced demo (facts .40, lists .35 + .20, filler .05)
+    const setup::setup_config lists = reduced_demo_config().setup;
+    c.setup.share_fact = lists.share_fact;
+    c.setup.share_direct_list = lists.share_direct_list;
+    c.setup.share_stepwise_list = lists.share_stepwise_list;
+    c.setup.share_filler = lists.share_filler;
+  } else if (shares != "default") {
     throw config_error("shares", "must be \"demo\" or \"default\", got \"" + shares + "\"");
   }
   c.model.layers = point.at("layers").get<int>();
@@ -119,7 +116,7 @@ inline run_config point_run_config(const nlohmann::json& point) {
   const auto per_step = static_cast<std::uint64_t>(c.training.batch) * static_cast<std::uint64_t>(c.model.context_length);
   c.corpus_tokens = std::max<std::uint64_t>(tokens, per_step * 2);
   c.training.steps = static_cast<std::int64_t>(std::max<std::uint64_t>(1, tokens / per_step));
-  c.training.warmup_steps = std::min<std::int64_t>(100, std::max<std::int64_t>(1, c.training.steps / 10));
+  c.training.warmup_steps = std::min<std::int64_t>(200, std::max<std::int64_t>(1, c.training.steps / 10));
   c.training.seed = c.corpus_seed = point.at("seed").get<std::uint64_t>();
   c.evaluation.prompts = point.at("prompts").get<int>();
   c.evaluation.examples = point.at("examples").get<std::vector<int>>();

@@ -89,10 +89,13 @@ class adamw {
     const Scalar* g = gradients.data();
     Scalar* m = first_moment_.data();
     Scalar* v = second_moment_.data();
+    // One parallel region for all segments (a fork/join per tensor costs more than the small ones take);
+    // each element's update is independent, so the result does not depend on the thread count.
+#pragma omp parallel if (size_ >= (1u << 15))
     for (const auto& s : segments_) {
       const auto begin = static_cast<std::ptrdiff_t>(s.offset), end = static_cast<std::ptrdiff_t>(s.offset + s.size);
       const Scalar factor = s.decays ? decay : Scalar(1);
-#pragma omp parallel for schedule(static) if (s.size >= (1u << 15))
+#pragma omp for schedule(static) nowait
       for (std::ptrdiff_t i = begin; i < end; ++i) {
         p[i] *= factor;
         m[i] = m[i] * b1 + one_minus_b1 * g[i];
