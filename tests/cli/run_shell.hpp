@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 namespace induct_test {
@@ -22,6 +23,25 @@ inline shell_result run_shell(const std::string& command) {
   while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) out += buffer.data();
   const int raw = ::pclose(pipe);
   return {WIFEXITED(raw) ? WEXITSTATUS(raw) : -1, out};
+}
+
+/// The experiment commands' runner: the induct tool on one thread (deterministic, and fair to the other
+/// tests running beside it), stderr merged into the output.
+struct command_result {
+  int status = -1;
+  std::string output;
+};
+
+inline command_result run_tool_one_thread(const std::string& arguments) {
+  const auto r = run_shell("OMP_NUM_THREADS=1 " + std::string(INDUCT_TOOL_PATH) + " " + arguments + " 2>&1");
+  return {r.status, r.out};
+}
+
+/// An empty scratch path <tmp>/<prefix><name> (removed if it exists; the command creates it).
+inline std::filesystem::path fresh_scratch(const std::string& prefix, const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / (prefix + name);
+  std::filesystem::remove_all(dir);
+  return dir;
 }
 
 }  // namespace induct_test

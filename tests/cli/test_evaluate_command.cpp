@@ -19,23 +19,11 @@
 
 namespace {
 
-struct command_result {
-  int status = -1;
-  std::string output;
-};
+using induct_test::command_result;
 
-// Runs the tool with `arguments` (stderr merged into the output).
-command_result run_tool(const std::string& arguments) {
-  const std::string command = "OMP_NUM_THREADS=1 " + std::string(INDUCT_TOOL_PATH) + " " + arguments + " 2>&1";
-  const auto r = induct_test::run_shell(command);
-  return {r.status, r.out};
-}
+command_result run_tool(const std::string& arguments) { return induct_test::run_tool_one_thread(arguments); }
 
-std::filesystem::path scratch(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("induct_cli_evaluate_" + name);
-  std::filesystem::remove_all(dir);
-  return dir;
-}
+std::filesystem::path scratch(const std::string& name) { return induct_test::fresh_scratch("induct_cli_evaluate_", name); }
 
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -51,12 +39,12 @@ void write_file(const std::filesystem::path& path, const std::string& text) {
   REQUIRE(out.good());
 }
 
-// The toy demo's directory (trained once, a few seconds): its model, results.csv and results.json.
+// The toy demo's directory (reduced world, trained once, a few seconds): its model, results.csv and results.json.
 const std::filesystem::path& demo_dir() {
   static const std::filesystem::path dir = [] {
     auto d = scratch("demo");
     const auto demo = run_tool("demo --out " + d.string() +
-                               " --steps 4 --tokens 20000 --prompts 4 --examples 0,1 --layers 1 --width 16 --heads 2 --context 32");
+                               " --reduced-world --steps 4 --tokens 20000 --prompts 4 --examples 0,1 --layers 1 --width 16 --heads 2 --context 32");
     INFO(demo.output);
     REQUIRE(demo.status == 0);
     return d;

@@ -12,23 +12,11 @@
 
 namespace {
 
-struct command_result {
-  int status = -1;
-  std::string output;
-};
+using induct_test::command_result;
 
-// Runs the tool with `arguments` (stderr merged into the output).
-command_result run_tool(const std::string& arguments) {
-  const std::string command = "OMP_NUM_THREADS=1 " + std::string(INDUCT_TOOL_PATH) + " " + arguments + " 2>&1";
-  const auto r = induct_test::run_shell(command);
-  return {r.status, r.out};
-}
+command_result run_tool(const std::string& arguments) { return induct_test::run_tool_one_thread(arguments); }
 
-std::filesystem::path scratch(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("induct_cli_experiment_" + name);
-  std::filesystem::remove_all(dir);
-  return dir;
-}
+std::filesystem::path scratch(const std::string& name) { return induct_test::fresh_scratch("induct_cli_experiment_", name); }
 
 const std::string toy_run = "--steps 4 --tokens 20000 --prompts 4 --examples 0,1 --layers 1 --width 16 --heads 2 --context 32";
 
