@@ -23,18 +23,6 @@ namespace induct::nn {
 
 template <class S>
 using row_matrix = Eigen::Matrix<S, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-template <class S>
-using matrix_view = Eigen::Map<row_matrix<S>>;
-template <class S>
-using const_matrix_view = Eigen::Map<const row_matrix<S>>;
-template <class S>
-using strided_view = Eigen::Map<row_matrix<S>, Eigen::Unaligned, Eigen::OuterStride<>>;
-template <class S>
-using const_strided_view = Eigen::Map<const row_matrix<S>, Eigen::Unaligned, Eigen::OuterStride<>>;
-template <class S>
-using const_row_vector_view = Eigen::Map<const Eigen::Matrix<S, 1, Eigen::Dynamic>>;
-template <class S>
-using row_vector_view = Eigen::Map<Eigen::Matrix<S, 1, Eigen::Dynamic>>;
 
 namespace layers {
 
