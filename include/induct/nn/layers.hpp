@@ -251,62 +251,63 @@ void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp,
   }
 }
 
+/// Runs block(start, length) over [0, n) in blocks of 4096 scalars, split statically between threads
+/// (the element-wise layers: one block fits in L1 with its output).
+template <class Block>
+void for_each_block(std::size_t n, Block&& block) {
+  constexpr std::size_t size = 4096;
+  const auto blocks = static_cast<std::ptrdiff_t>((n + size - 1) / size);
+#pragma omp parallel for schedule(static) if (n >= parallel_threshold)
+  for (std::ptrdiff_t i = 0; i < blocks; ++i) {
+    const std::size_t start = static_cast<std::size_t>(i) * size;
+    block(start, std::min(size, n - start));
+  }
+}
+
 /// GELU, tanh approximation (torch nn.GELU(approximate='tanh')):
 ///   gelu(x) = 0.5 x (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3).
 template <class S>
 void gelu_forward(S* out, const S* inp, std::size_t n) {
-  constexpr std::size_t block = 4096;
-  const auto blocks = static_cast<std::ptrdiff_t>((n + block - 1) / block);
   const S k = S(0.7978845608028654), a = S(0.044715);
-#pragma omp parallel for schedule(static) if (n >= parallel_threshold)
-  for (std::ptrdiff_t i = 0; i < blocks; ++i) {
-    const std::size_t start = static_cast<std::size_t>(i) * block, len = std::min(block, n - start);
+  for_each_block(n, [&](std::size_t start, std::size_t len) {
 #if INDUCT_HAVE_AVX2_KERNELS
     if constexpr (std::is_same_v<S, float>)
       if (simd::cpu_has_avx2_fma()) {
         simd::avx2::gelu(out + start, nullptr, inp + start, len);
-        continue;
+        return;
       }
 #endif
     Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> x(inp + start, static_cast<Eigen::Index>(len));
     Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> y(out + start, static_cast<Eigen::Index>(len));
     y = S(0.5) * x * (S(1) + (k * (x + a * x.cube())).tanh());
-  }
+  });
 }
 
 /// dinp = dout * gelu'(x),  gelu'(x) = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2).
 /// dinp may alias dout.
 template <class S>
 void gelu_backward(S* dinp, const S* inp, const S* dout, std::size_t n) {
-  constexpr std::size_t block = 4096;
-  const auto blocks = static_cast<std::ptrdiff_t>((n + block - 1) / block);
   const S k = S(0.7978845608028654), a = S(0.044715);
-#pragma omp parallel for schedule(static) if (n >= parallel_threshold)
-  for (std::ptrdiff_t i = 0; i < blocks; ++i) {
-    const std::size_t start = static_cast<std::size_t>(i) * block, len = std::min(block, n - start);
+  for_each_block(n, [&](std::size_t start, std::size_t len) {
     const auto m = static_cast<Eigen::Index>(len);
     Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> x(inp + start, m), dy(dout + start, m);
     Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> dx(dinp + start, m);
     const auto th = (k * (x + a * x.cube())).tanh();
     dx = dy * (S(0.5) * (S(1) + th) + S(0.5) * x * (S(1) - th.square()) * k * (S(1) + S(3) * a * x.square()));
-  }
+  });
 }
 
 /// Backward's recompute of a GELU: out = gelu(x) and, in place of x (dead after this), gelu'(x), so the
 /// gradient needs one multiply instead of a second tanh: dinp = dout * x_after.
 template <class S>
 void gelu_recompute_with_derivative(S* out, S* x_then_derivative, std::size_t n) {
-  constexpr std::size_t block = 4096;
-  const auto blocks = static_cast<std::ptrdiff_t>((n + block - 1) / block);
   const S k = S(0.7978845608028654), a = S(0.044715);
-#pragma omp parallel for schedule(static) if (n >= parallel_threshold)
-  for (std::ptrdiff_t i = 0; i < blocks; ++i) {
-    const std::size_t start = static_cast<std::size_t>(i) * block, len = std::min(block, n - start);
+  for_each_block(n, [&](std::size_t start, std::size_t len) {
 #if INDUCT_HAVE_AVX2_KERNELS
     if constexpr (std::is_same_v<S, float>)
       if (simd::cpu_has_avx2_fma()) {
         simd::avx2::gelu(out + start, x_then_derivative + start, x_then_derivative + start, len);
-        continue;
+        return;
       }
 #endif
     const auto m = static_cast<Eigen::Index>(len);
@@ -320,7 +321,7 @@ void gelu_recompute_with_derivative(S* out, S* x_then_derivative, std::size_t n)
       xs = S(0.5) * (S(1) + th.head(len_j)) +
            S(0.5) * xs * (S(1) - th.head(len_j).square()) * k * (S(1) + S(3) * a * xs.square());
     }
-  }
+  });
 }
 
 /// In place, row t of a T x T block of scores: p[t, j] = softmax_{j <= t}(scale * p[t, j]), 0 for j > t.
