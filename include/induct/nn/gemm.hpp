@@ -51,7 +51,8 @@ enum class gemm_structure {
   c_lower,   ///< only C(i, j) with j <= i is wanted; entries above the diagonal are left unspecified
 };
 
-/// Which implementation gemm<float> uses on this CPU: "avx2-fma" or "eigen".
+/// Backend of a gemm call: automatic (the AVX2/FMA kernel for float where the CPU has it, else Eigen) or
+/// Eigen always (the tests compare the two).
 enum class gemm_backend { automatic, eigen };
 
 namespace detail {
