@@ -3,10 +3,11 @@
 // a pointer and two strides each, so a transposed operand is only a swap of strides.
 //
 // float on an x86-64 CPU with AVX2 and FMA (checked at run time, so a portable build still gets it)
-// runs a kernel in the style of BLIS/GotoBLAS: B is packed into panels of 16 columns, A is read in place
-// when its rows are contiguous (else packed into panels of 6 rows), and a 6 x 16 register-blocked
-// micro-kernel (12 ymm accumulators, one FMA per accumulator per k) does the arithmetic. Portable Eigen uses SSE2 here, a quarter of the FMA peak;
-// this kernel is what lets the training step reach the SGEMM-bound limit (bench/RESULTS.md).
+// runs a kernel in the style of BLIS/GotoBLAS: a 6 x 16 register-blocked micro-kernel (12 ymm
+// accumulators, one FMA per accumulator per k) over B packed into panels of 16 columns and A packed into
+// panels of 6 rows; either operand is read in place instead where packing would not pay (small N for A,
+// small M for B: the attention heads). Portable Eigen runs SSE2 here, a quarter of the FMA peak; this
+// kernel is what lets the training step reach the SGEMM-bound limit (bench/RESULTS.md).
 // Everything else (double, other CPUs) goes to Eigen. The product is single-threaded: the layers
 // split rows between OpenMP threads themselves (layers.hpp), which keeps results independent of
 // scheduling. Each output element is summed over k in increasing order of blocks, so a fixed build,
@@ -22,7 +23,6 @@
 #include <Eigen/Core>
 
 #include "induct/nn/simd.hpp"
-
 
 namespace induct::nn {
 
