@@ -172,12 +172,7 @@ class gpt {
   }
 
   /// Sets every gradient to 0.
-  void zero_gradients() {
-    const auto n = static_cast<std::ptrdiff_t>(gradients_.size());
-    Scalar* g = gradients_.data();
-#pragma omp parallel for schedule(static) if (n >= (1 << 15))
-    for (std::ptrdiff_t i = 0; i < n; ++i) g[i] = Scalar(0);
-  }
+  void zero_gradients() { layers::set_zero(gradients_.data(), gradients_.size()); }
 
   /// Accumulates d loss / d parameters into gradients() for the last forward (which must have had targets).
   void backward() {
@@ -198,7 +193,7 @@ class gpt {
     Scalar* dlnf = a.lnf;
     layers::linear_backward(dlnf, G + lm_head_, static_cast<Scalar*>(nullptr), g.dlogits, a.lnf, P + lm_head_, N, C,
                             V);
-    std::fill(g.dresidual, g.dresidual + NC, Scalar(0));  // layernorm_backward accumulates
+    layers::set_zero(g.dresidual, NC);  // layernorm_backward accumulates
     layers::layernorm_backward(g.dresidual, G + lnf_weight_, G + lnf_bias_, dlnf, a.residual(config_.layers),
                                a.lnf_mean, a.lnf_rstd, P + lnf_weight_, N, C);
     for (int l = config_.layers - 1; l >= 0; --l) {

@@ -45,31 +45,60 @@ inline int max_threads() noexcept {
 #endif
 }
 
+/// [begin, end) of part `index` of `count` near-equal parts of n items.
+inline std::pair<int, int> split_range(int n, int index, int count) noexcept {
+  const auto begin = static_cast<int>(static_cast<long long>(n) * index / count);
+  const auto end = static_cast<int>(static_cast<long long>(n) * (index + 1) / count);
+  return {begin, end};
+}
+
+inline int team_size() noexcept {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
+/// x[0..n) = 0, split between threads (gradient buffers are megabytes; a serial fill idles the team).
+template <class S>
+void set_zero(S* x, std::size_t n) {
+  const auto count = static_cast<std::ptrdiff_t>(n);
+#pragma omp parallel for schedule(static) if (n >= (std::size_t{1} << 15))
+  for (std::ptrdiff_t i = 0; i < count; ++i) x[i] = S(0);
+}
+
 /// out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]    out [B*T, C]; tokens must be in [0, V).
 template <class S>
 void embedding_forward(S* out, const std::int32_t* tokens, const S* wte, const S* wpe, int B, int T, int C) {
-  for (int b = 0; b < B; ++b)
-    for (int t = 0; t < T; ++t) {
-      S* o = out + (static_cast<std::size_t>(b) * T + t) * C;
-      const S* e = wte + static_cast<std::size_t>(tokens[b * T + t]) * C;
-      const S* p = wpe + static_cast<std::size_t>(t) * C;
-      for (int c = 0; c < C; ++c) o[c] = e[c] + p[c];
-    }
+  const int N = B * T;
+#pragma omp parallel for schedule(static) if (static_cast<std::size_t>(N) * C >= parallel_threshold)
+  for (int i = 0; i < N; ++i) {
+    S* o = out + static_cast<std::size_t>(i) * C;
+    const S* e = wte + static_cast<std::size_t>(tokens[i]) * C;
+    const S* p = wpe + static_cast<std::size_t>(i % T) * C;
+    for (int c = 0; c < C; ++c) o[c] = e[c] + p[c];
+  }
 }
 
-/// dwte[tokens[b,t],:] += dout[b,t,:]; dwpe[t,:] += dout[b,t,:]  (accumulates, in (b, t) order).
+/// dwte[tokens[b,t],:] += dout[b,t,:]; dwpe[t,:] += dout[b,t,:]  (accumulates, in (b, t) order). Threads
+/// split the channels, so rows sharing a token never collide and each sum keeps the row order.
 template <class S>
 void embedding_backward(S* dwte, S* dwpe, const S* dout, const std::int32_t* tokens, int B, int T, int C) {
-  for (int b = 0; b < B; ++b)
-    for (int t = 0; t < T; ++t) {
-      const S* d = dout + (static_cast<std::size_t>(b) * T + t) * C;
-      S* e = dwte + static_cast<std::size_t>(tokens[b * T + t]) * C;
-      S* p = dwpe + static_cast<std::size_t>(t) * C;
-      for (int c = 0; c < C; ++c) {
+  const int N = B * T;
+#pragma omp parallel if (static_cast<std::size_t>(N) * C >= parallel_threshold)
+  {
+    const auto [c0, c1] = split_range(C, thread_index(), team_size());
+    for (int i = 0; i < N; ++i) {
+      const S* d = dout + static_cast<std::size_t>(i) * C;
+      S* e = dwte + static_cast<std::size_t>(tokens[i]) * C;
+      S* p = dwpe + static_cast<std::size_t>(i % T) * C;
+      for (int c = c0; c < c1; ++c) {
         e[c] += d[c];
         p[c] += d[c];
       }
     }
+  }
 }
 
 /// LayerNorm over the last axis: y = (x - mean) * rstd * weight + bias, rstd = 1/sqrt(var + 1e-5) with
@@ -171,21 +200,6 @@ void layernorm_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* i
 
 /// Products below this many multiply-adds run on one thread.
 inline constexpr double parallel_gemm_threshold = 1 << 18;
-
-/// [begin, end) of part `index` of `count` near-equal parts of n items.
-inline std::pair<int, int> split_range(int n, int index, int count) noexcept {
-  const auto begin = static_cast<int>(static_cast<long long>(n) * index / count);
-  const auto end = static_cast<int>(static_cast<long long>(n) * (index + 1) / count);
-  return {begin, end};
-}
-
-inline int team_size() noexcept {
-#ifdef _OPENMP
-  return omp_get_num_threads();
-#else
-  return 1;
-#endif
-}
 
 // Threading of the Linear layers: one OpenMP team splits the rows of each product, and every thread runs
 // the single-threaded gemm (gemm.hpp) on its part. Compared with a parallel GEMM this has one barrier per
