@@ -75,6 +75,26 @@ TEST_CASE("simd: softmax rows of every length match long double") {
   }
 }
 
+TEST_CASE("simd: shifted exp (the cross-entropy's softmax) of every length matches long double") {
+  if (!induct::nn::simd::cpu_has_avx2_fma()) return;
+  induct::random_engine rng(11);
+  for (std::size_t n = 1; n <= 70; n += 3) {
+    std::vector<float> z(n), out(n + 2, 7.0f);
+    for (auto& x : z) x = static_cast<float>(rng.normal() * 5);
+    const float total = induct::nn::simd::avx2::shifted_exp(out.data(), z.data(), n, 1.5f, 0.25f);
+    long double exact_total = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const long double e = std::exp(static_cast<long double>(z[j]) - 1.5L);
+      exact_total += e;
+      CHECK(std::fabs(out[j] - 0.25L * e) <= 1e-6L * 0.25L * e);
+    }
+    CHECK(std::fabs(total - exact_total) <= 1e-6L * exact_total);
+    CHECK(out[n] == 7.0f);  // nothing past n is written
+    CHECK(out[n + 1] == 7.0f);
+    CHECK(induct::nn::simd::avx2::shifted_exp(nullptr, z.data(), n, 1.5f, 1.0f) == total);
+  }
+}
+
 TEST_CASE("simd: GELU and its derivative match the tanh formula in long double") {
   if (!induct::nn::simd::cpu_has_avx2_fma()) return;
   std::vector<float> x;

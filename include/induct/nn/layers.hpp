@@ -457,7 +457,16 @@ void cross_entropy_forward(S* lse, S* losses, const S* logits, const std::int32_
     S max = z[0];
     for (int v = 1; v < V; ++v) max = std::max(max, z[v]);
     S sum = 0;
-    for (int v = 0; v < V; ++v) sum += std::exp(z[v] - max);
+    bool summed = false;
+#if INDUCT_HAVE_AVX2_KERNELS
+    if constexpr (std::is_same_v<S, float>)
+      if (simd::cpu_has_avx2_fma()) {
+        sum = simd::avx2::shifted_exp(nullptr, z, static_cast<std::size_t>(V), max, 1.0f);
+        summed = true;
+      }
+#endif
+    if (!summed)
+      for (int v = 0; v < V; ++v) sum += std::exp(z[v] - max);
     lse[i] = max + std::log(sum);
     losses[i] = targets[i] >= 0 ? lse[i] - z[targets[i]] : S(0);
   }
@@ -477,6 +486,14 @@ void cross_entropy_backward(S* dlogits, const S* logits, const S* lse, const std
       std::fill(d, d + V, S(0));
       continue;
     }
+#if INDUCT_HAVE_AVX2_KERNELS
+    if constexpr (std::is_same_v<S, float>)
+      if (simd::cpu_has_avx2_fma()) {
+        simd::avx2::shifted_exp(d, z, static_cast<std::size_t>(V), lse[i], w);
+        d[targets[i]] -= w;
+        continue;
+      }
+#endif
     for (int v = 0; v < V; ++v) d[v] = w * std::exp(z[v] - lse[i]);
     d[targets[i]] -= w;
   }

@@ -150,6 +150,29 @@ __attribute__((target("avx2,fma"))) inline void gelu(float* out, float* derivati
   }
 }
 
+/// out[j] = scale * exp(x[j] - shift) for j < n (out may be x); returns the sum of exp(x[j] - shift)
+/// (eight lane-wise partial sums, fixed order). The cross-entropy's softmax: shift = max or log-sum-exp.
+__attribute__((target("avx2,fma"))) inline float shifted_exp(float* out, const float* x, std::size_t n, float shift,
+                                                            float scale) noexcept {
+  const __m256 vshift = _mm256_set1_ps(shift), vscale = _mm256_set1_ps(scale);
+  __m256 total = _mm256_setzero_ps();
+  for (std::size_t i = 0; i < n; i += 8) {
+    const std::size_t lanes = n - i < 8 ? n - i : 8;
+    const __m256i mask = tail_mask(lanes);
+    const __m256 v = lanes == 8 ? _mm256_loadu_ps(x + i) : _mm256_maskload_ps(x + i, mask);
+    __m256 e = exp(_mm256_sub_ps(v, vshift));
+    if (lanes < 8) e = _mm256_and_ps(e, _mm256_castsi256_ps(mask));
+    total = _mm256_add_ps(total, e);
+    if (out != nullptr) {
+      if (lanes == 8)
+        _mm256_storeu_ps(out + i, _mm256_mul_ps(e, vscale));
+      else
+        _mm256_maskstore_ps(out + i, mask, _mm256_mul_ps(e, vscale));
+    }
+  }
+  return sum(total);
+}
+
 /// Sum of x[0..n) in eight lane-wise partial sums, added in a fixed order.
 __attribute__((target("avx2,fma"))) inline float sum(const float* x, std::size_t n) noexcept {
   __m256 total = _mm256_setzero_ps();
