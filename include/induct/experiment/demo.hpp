@@ -26,9 +26,9 @@ namespace induct::experiment {
 /// segment shares and list lengths), a 2-layer, width-64 GPT with context 80 trained for 12,000 steps of
 /// 16 windows on a 16M-token corpus at peak lr 5e-3. The training loss weighs list answers (tokens right
 /// after ':') 3x and skips list inputs x (uniform random, unpredictable: weight 0), which shortens the
-/// plateau before in-context learning appears. Measured (docs/results.md, seed 1, 2 threads, about
-/// 3 minutes): lookup error 0.82 at n = 0, 0.10 at n = 1, 0 at n = 8; compose2 stepwise 0.99 -> 0 at
-/// n = 8, while compose2 direct stays near 0.97.
+/// plateau before in-context learning appears. Measured (docs/results.md, seed 1, 2 threads, under
+/// 3 minutes): lookup error 0.82 at n = 0, 0.08 at n = 1, 0 from n = 2; compose2 stepwise 0.99 -> 0.14
+/// at n = 1 -> 0 from n = 4, while compose2 direct stays at 0.96-1.00.
 inline run_config default_demo_config() {
   run_config c;  // c.setup: the SPEC defaults
   c.corpus_tokens = 16'000'000;
