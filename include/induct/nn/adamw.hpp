@@ -11,12 +11,15 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
+#include "induct/nn/layers.hpp"
 #include "induct/nn/parameters.hpp"
+#include "induct/nn/simd.hpp"
 
 namespace induct::nn {
 
@@ -89,18 +92,29 @@ class adamw {
     const Scalar* g = gradients.data();
     Scalar* m = first_moment_.data();
     Scalar* v = second_moment_.data();
-    // One parallel region for all segments (a fork/join per tensor costs more than the small ones take);
-    // each element's update is independent, so the result does not depend on the thread count.
+    // One parallel region for all segments (a fork/join per tensor costs more than the small ones take),
+    // each segment split between the threads; each element's update is independent, so the result does
+    // not depend on the thread count.
 #pragma omp parallel if (size_ >= (1u << 15))
-    for (const auto& s : segments_) {
-      const auto begin = static_cast<std::ptrdiff_t>(s.offset), end = static_cast<std::ptrdiff_t>(s.offset + s.size);
-      const Scalar factor = s.decays ? decay : Scalar(1);
-#pragma omp for schedule(static) nowait
-      for (std::ptrdiff_t i = begin; i < end; ++i) {
-        p[i] *= factor;
-        m[i] = m[i] * b1 + one_minus_b1 * g[i];
-        v[i] = v[i] * b2 + one_minus_b2 * g[i] * g[i];
-        p[i] -= step_size * (m[i] / (std::sqrt(v[i]) / correction2_sqrt + eps));
+    {
+      const int thread = layers::thread_index(), threads = layers::team_size();
+      for (const auto& s : segments_) {
+        const auto [begin, end] = layers::split_range(static_cast<int>(s.size), thread, threads);
+        const std::size_t offset = s.offset + static_cast<std::size_t>(begin), count = static_cast<std::size_t>(end - begin);
+        const Scalar factor = s.decays ? decay : Scalar(1);
+#if INDUCT_HAVE_AVX2_KERNELS
+        if constexpr (std::is_same_v<Scalar, float>)
+          if (simd::cpu_has_avx2_fma()) {
+            simd::avx2::adamw_update(p + offset, g + offset, m + offset, v + offset, count,
+                                     {factor, b1, one_minus_b1, b2, one_minus_b2, step_size, correction2_sqrt, eps});
+            continue;
+          }
+#endif
+        for (std::size_t i = offset; i < offset + count; ++i) {
+          m[i] = m[i] * b1 + one_minus_b1 * g[i];
+          v[i] = v[i] * b2 + one_minus_b2 * g[i] * g[i];
+          p[i] = p[i] * factor - step_size * (m[i] / (std::sqrt(v[i]) / correction2_sqrt + eps));
+        }
       }
     }
   }

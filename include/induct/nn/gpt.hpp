@@ -139,8 +139,14 @@ class gpt {
       layers::linear_forward(x.residual2, x.atty, P + o.attn_proj_weight, P + o.attn_proj_bias, N, C, C, false,
                              a.residual(l));
       layers::layernorm_forward(ln, x.ln2_mean, x.ln2_rstd, x.residual2, P + o.ln2_weight, P + o.ln2_bias, N, C);
-      layers::linear_forward(x.fch, ln, P + o.fc_weight, P + o.fc_bias, N, C, 4 * C);
-      layers::gelu_forward(a.gelu_scratch, x.fch, static_cast<std::size_t>(N) * 4 * C);
+      const auto C4 = static_cast<std::size_t>(4) * C;
+      layers::linear_forward(x.fch, ln, P + o.fc_weight, P + o.fc_bias, N, C, 4 * C, false,
+                             static_cast<const Scalar*>(nullptr), [&](int r0, int r1) {
+                               // GELU on the rows this thread just wrote, while they are in cache
+                               const auto begin = static_cast<std::size_t>(r0) * C4;
+                               layers::gelu_block(a.gelu_scratch + begin, static_cast<Scalar*>(nullptr), x.fch + begin,
+                                                  static_cast<std::size_t>(r1 - r0) * C4);
+                             });
       layers::linear_forward(a.residual(l + 1), a.gelu_scratch, P + o.fc_proj_weight, P + o.fc_proj_bias, N, 4 * C, C,
                              false, x.residual2);
     }
@@ -203,16 +209,16 @@ class gpt {
       layers::layernorm_apply(a.ln_scratch, x.residual2, x.ln2_mean, x.ln2_rstd, P + o.ln2_weight, P + o.ln2_bias,
                               N, C);
       layers::gelu_recompute_with_derivative(a.gelu_scratch, x.fch, NC * 4);  // x.fch now holds gelu'(fch)
+      const auto C4 = static_cast<std::size_t>(4) * C;
       Scalar* dfch = a.gelu_scratch;
       Scalar* dln = a.ln_scratch;
+      const Scalar* derivative = x.fch;
       layers::linear_backward(dfch, G + o.fc_proj_weight, G + o.fc_proj_bias, g.dresidual, a.gelu_scratch,
-                              P + o.fc_proj_weight, N, 4 * C, C);
-      {
-        const auto n = static_cast<std::ptrdiff_t>(NC * 4);
-        const Scalar* derivative = x.fch;
-#pragma omp parallel for schedule(static) if (n >= (1 << 15))
-        for (std::ptrdiff_t i = 0; i < n; ++i) dfch[i] *= derivative[i];
-      }
+                              P + o.fc_proj_weight, N, 4 * C, C, false, [&](int r0, int r1) {
+                                // d gelu -> d fch on this thread's rows: times gelu'(fch)
+                                const auto end = static_cast<std::size_t>(r1) * C4;
+                                for (auto i = static_cast<std::size_t>(r0) * C4; i < end; ++i) dfch[i] *= derivative[i];
+                              });
       layers::linear_backward(dln, G + o.fc_weight, G + o.fc_bias, dfch, a.ln_scratch, P + o.fc_weight, N, C, 4 * C);
       layers::layernorm_backward(g.dresidual, G + o.ln2_weight, G + o.ln2_bias, dln, x.residual2, x.ln2_mean,
                                  x.ln2_rstd, P + o.ln2_weight, N, C);

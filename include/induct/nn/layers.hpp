@@ -4,6 +4,7 @@
 // Parallel loops use static OpenMP schedules and no float atomics, so results are identical for a
 // fixed thread count; reductions over rows (bias and LayerNorm gradients) run in a fixed order.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -89,14 +90,16 @@ void embedding_backward(S* dwte, S* dwpe, const S* dout, const std::int32_t* tok
 #pragma omp parallel if (static_cast<std::size_t>(N) * C >= parallel_threshold)
   {
     const auto [c0, c1] = split_range(C, thread_index(), team_size());
+    // Two passes, so that each inner loop has one destination and vectorises (dwte and dwpe might alias).
     for (int i = 0; i < N; ++i) {
-      const S* d = dout + static_cast<std::size_t>(i) * C;
-      S* e = dwte + static_cast<std::size_t>(tokens[i]) * C;
-      S* p = dwpe + static_cast<std::size_t>(i % T) * C;
-      for (int c = c0; c < c1; ++c) {
-        e[c] += d[c];
-        p[c] += d[c];
-      }
+      const S* __restrict d = dout + static_cast<std::size_t>(i) * C;
+      S* __restrict e = dwte + static_cast<std::size_t>(tokens[i]) * C;
+      for (int c = c0; c < c1; ++c) e[c] += d[c];
+    }
+    for (int i = 0; i < N; ++i) {
+      const S* __restrict d = dout + static_cast<std::size_t>(i) * C;
+      S* __restrict p = dwpe + static_cast<std::size_t>(i % T) * C;
+      for (int c = c0; c < c1; ++c) p[c] += d[c];
     }
   }
 }
@@ -206,12 +209,19 @@ inline constexpr double parallel_gemm_threshold = 1 << 18;
 // layer instead of spin-waits per block, which matters on a loaded machine, and each output element is
 // computed by one thread in a fixed order (deterministic).
 
+/// Called by linear_forward / linear_backward with each thread's finished output rows [begin, end): the
+/// next element-wise layer runs there on rows still in cache, with no parallel region of its own.
+struct no_epilogue {
+  void operator()(int, int) const noexcept {}
+};
+
 /// nn.Linear: out = inp weight^T + bias (or out += ... when accumulate), or out = residual + inp weight^T +
 /// bias when residual is given (the residual stream's add, copied row-block-wise by the thread that owns it).
-/// inp [N, IC], weight [OC, IC], bias [OC] or null, residual [N, OC] or null, out [N, OC].
-template <class S>
+/// inp [N, IC], weight [OC, IC], bias [OC] or null, residual [N, OC] or null, out [N, OC]; then
+/// after_rows(begin, end) on the calling thread's rows of out.
+template <class S, class Epilogue = no_epilogue>
 void linear_forward(S* out, const S* inp, const S* weight, const S* bias, int N, int IC, int OC,
-                    bool accumulate = false, const S* residual = nullptr) {
+                    bool accumulate = false, const S* residual = nullptr, Epilogue&& after_rows = {}) {
   const double work = static_cast<double>(N) * IC * OC;
 #pragma omp parallel if (work >= parallel_gemm_threshold)
   {
@@ -227,16 +237,18 @@ void linear_forward(S* out, const S* inp, const S* weight, const S* bias, int N,
           S* row = y + static_cast<std::size_t>(i) * OC;
           for (int o = 0; o < OC; ++o) row[o] += bias[o];
         }
+      after_rows(r0, r1);
     }
   }
 }
 
-/// Linear backward: dweight += dout^T inp; dbias += sum_rows dout; then dinp (= or +=) dout weight.
+/// Linear backward: dweight += dout^T inp; dbias += sum_rows dout; then dinp (= or +=) dout weight, then
+/// after_dinp_rows(begin, end) on the calling thread's rows of dinp.
 /// dinp may be null (not needed) and may alias inp (the weight gradient is taken first); dbias may be null.
 /// Threads split the rows of dweight (and the columns of dbias), then, after a barrier, the rows of dinp.
-template <class S>
+template <class S, class Epilogue = no_epilogue>
 void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp, const S* weight, int N, int IC,
-                     int OC, bool accumulate_dinp = false) {
+                     int OC, bool accumulate_dinp = false, Epilogue&& after_dinp_rows = {}) {
   const double work = static_cast<double>(N) * IC * OC;
 #pragma omp parallel if (work >= parallel_gemm_threshold)
   {
@@ -247,10 +259,17 @@ void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp,
         gemm(o1 - o0, IC, N, rows_of(dout + o0, OC).transposed(), rows_of(inp, IC),
              dweight + static_cast<std::size_t>(o0) * IC, IC, true);
         if (dbias != nullptr) {
-          // Column sums over rows in order: the same order whatever the thread count.
-          for (int i = 0; i < N; ++i) {
-            const S* d = dout + static_cast<std::size_t>(i) * OC;
-            for (int c = o0; c < o1; ++c) dbias[c] += d[c];
+          // Column sums over rows in order (the same order whatever the thread count), 64 columns at a time
+          // in a local array the compiler keeps in registers.
+          for (int c0 = o0; c0 < o1; c0 += 64) {
+            const int width = std::min(64, o1 - c0);
+            std::array<S, 64> sums{};
+            for (int j = 0; j < width; ++j) sums[static_cast<std::size_t>(j)] = dbias[c0 + j];
+            for (int i = 0; i < N; ++i) {
+              const S* d = dout + static_cast<std::size_t>(i) * OC + c0;
+              for (int j = 0; j < width; ++j) sums[static_cast<std::size_t>(j)] += d[j];
+            }
+            for (int j = 0; j < width; ++j) dbias[c0 + j] = sums[static_cast<std::size_t>(j)];
           }
         }
       }
@@ -258,9 +277,11 @@ void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp,
     if (dinp != nullptr) {
 #pragma omp barrier
       const auto [r0, r1] = split_range(N, thread, threads);
-      if (r1 > r0)
+      if (r1 > r0) {
         gemm(r1 - r0, IC, OC, rows_of(dout + static_cast<std::size_t>(r0) * OC, OC), rows_of(weight, IC),
              dinp + static_cast<std::size_t>(r0) * IC, IC, accumulate_dinp);
+        after_dinp_rows(r0, r1);
+      }
     }
   }
 }
@@ -278,36 +299,47 @@ void for_each_block(std::size_t n, Block&& block) {
   }
 }
 
-/// GELU, tanh approximation (torch nn.GELU(approximate='tanh')):
-///   gelu(x) = 0.5 x (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3).
+/// GELU, tanh approximation (torch nn.GELU(approximate='tanh')), on one thread over [0, n):
+///   gelu(x) = 0.5 x (1 + tanh(u)),  u = sqrt(2/pi) (x + 0.044715 x^3);
+/// with derivative != null also its derivative (which may alias inp: each value is read first)
+///   gelu'(x) = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2).
 template <class S>
-void gelu_forward(S* out, const S* inp, std::size_t n) {
-  const S k = S(0.7978845608028654), a = S(0.044715);
-  for_each_block(n, [&](std::size_t start, std::size_t len) {
+void gelu_block(S* out, S* derivative, const S* inp, std::size_t n) {
 #if INDUCT_HAVE_AVX2_KERNELS
-    if constexpr (std::is_same_v<S, float>)
-      if (simd::cpu_has_avx2_fma()) {
-        simd::avx2::gelu(out + start, nullptr, inp + start, len);
-        return;
-      }
+  if constexpr (std::is_same_v<S, float>)
+    if (simd::cpu_has_avx2_fma()) {
+      simd::avx2::gelu(out, derivative, inp, n);
+      return;
+    }
 #endif
-    Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> x(inp + start, static_cast<Eigen::Index>(len));
-    Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> y(out + start, static_cast<Eigen::Index>(len));
-    y = S(0.5) * x * (S(1) + (k * (x + a * x.cube())).tanh());
-  });
+  const S k = S(0.7978845608028654), a = S(0.044715);
+  for (std::size_t j = 0; j < n; j += 256) {  // a short tile keeps tanh in cache between its uses
+    const auto len = static_cast<Eigen::Index>(std::min<std::size_t>(256, n - j));
+    Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> x(inp + j, len);
+    Eigen::Array<S, 256, 1> th, x_copy;
+    x_copy.head(len) = x;
+    th.head(len) = (k * (x_copy.head(len) + a * x_copy.head(len).cube())).tanh();
+    Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>>(out + j, len) = S(0.5) * x_copy.head(len) * (S(1) + th.head(len));
+    if (derivative != nullptr)
+      Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>>(derivative + j, len) =
+          S(0.5) * (S(1) + th.head(len)) + S(0.5) * x_copy.head(len) * (S(1) - th.head(len).square()) * k *
+                                               (S(1) + S(3) * a * x_copy.head(len).square());
+  }
 }
 
-/// dinp = dout * gelu'(x),  gelu'(x) = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 x^2).
-/// dinp may alias dout.
+/// out = gelu(inp) over [0, n), split between threads (see gelu_block).
+template <class S>
+void gelu_forward(S* out, const S* inp, std::size_t n) {
+  for_each_block(n, [&](std::size_t start, std::size_t len) { gelu_block(out + start, static_cast<S*>(nullptr), inp + start, len); });
+}
+
+/// dinp = dout * gelu'(x) (see gelu_block).  dinp may alias dout.
 template <class S>
 void gelu_backward(S* dinp, const S* inp, const S* dout, std::size_t n) {
-  const S k = S(0.7978845608028654), a = S(0.044715);
   for_each_block(n, [&](std::size_t start, std::size_t len) {
-    const auto m = static_cast<Eigen::Index>(len);
-    Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>> x(inp + start, m), dy(dout + start, m);
-    Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> dx(dinp + start, m);
-    const auto th = (k * (x + a * x.cube())).tanh();
-    dx = dy * (S(0.5) * (S(1) + th) + S(0.5) * x * (S(1) - th.square()) * k * (S(1) + S(3) * a * x.square()));
+    std::array<S, 4096> value, derivative;  // for_each_block's blocks are at most 4096 long
+    gelu_block(value.data(), derivative.data(), inp + start, len);
+    for (std::size_t j = 0; j < len; ++j) dinp[start + j] = dout[start + j] * derivative[j];
   });
 }
 
@@ -315,26 +347,8 @@ void gelu_backward(S* dinp, const S* inp, const S* dout, std::size_t n) {
 /// gradient needs one multiply instead of a second tanh: dinp = dout * x_after.
 template <class S>
 void gelu_recompute_with_derivative(S* out, S* x_then_derivative, std::size_t n) {
-  const S k = S(0.7978845608028654), a = S(0.044715);
   for_each_block(n, [&](std::size_t start, std::size_t len) {
-#if INDUCT_HAVE_AVX2_KERNELS
-    if constexpr (std::is_same_v<S, float>)
-      if (simd::cpu_has_avx2_fma()) {
-        simd::avx2::gelu(out + start, x_then_derivative + start, x_then_derivative + start, len);
-        return;
-      }
-#endif
-    const auto m = static_cast<Eigen::Index>(len);
-    Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>> x(x_then_derivative + start, m), y(out + start, m);
-    for (Eigen::Index j = 0; j < m; j += 256) {  // a short tile keeps tanh in cache between the two uses
-      const Eigen::Index len_j = std::min<Eigen::Index>(256, m - j);
-      Eigen::Array<S, 256, 1> th;
-      auto xs = x.segment(j, len_j);
-      th.head(len_j) = (k * (xs + a * xs.cube())).tanh();
-      y.segment(j, len_j) = S(0.5) * xs * (S(1) + th.head(len_j));
-      xs = S(0.5) * (S(1) + th.head(len_j)) +
-           S(0.5) * xs * (S(1) - th.head(len_j).square()) * k * (S(1) + S(3) * a * xs.square());
-    }
+    gelu_block(out + start, x_then_derivative + start, x_then_derivative + start, len);
   });
 }
 

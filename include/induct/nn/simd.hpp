@@ -6,9 +6,9 @@
 // exp(x) = 2^n e^r with n = round(x log2 e), r = x - n ln 2 (ln 2 split in two parts, Cody-Waite) and
 // e^r a degree-6 polynomial on |r| <= ln2 / 2 (Cephes expf coefficients): relative error <= 2 ulp on
 // [-87.3, 88]; below that the result is 0, and x above 88 is taken as 88 (no overflow to inf).
-// tanh(u) = sign(u) (1 - e^{-2|u|}) / (1 + e^{-2|u|}): absolute error <= 3e-7, which is all GELU's
-// 0.5 x (1 + tanh) needs (tests/nn/test_simd.cpp checks both against long double). Row sums use eight
-// lane-wise partial sums (GCC does not vectorise an ordered float sum), in a fixed order.
+// GELU's tanh goes through the logistic function on the same exp (see gelu). tests/nn/test_simd.cpp
+// checks every kernel against long double. Row sums use eight lane-wise partial sums (GCC does not
+// vectorise an ordered float sum), in a fixed order.
 #include <cmath>
 #include <cstddef>
 
@@ -63,16 +63,6 @@ __attribute__((target("avx2,fma"))) inline __m256 exp(__m256 x) noexcept {
   return _mm256_andnot_ps(below, result);  // exp(x) underflows to 0 below -87.3
 }
 
-/// tanh(u) on eight lanes.
-__attribute__((target("avx2,fma"))) inline __m256 tanh(__m256 u) noexcept {
-  const __m256 sign_mask = _mm256_set1_ps(-0.0f);
-  const __m256 magnitude = _mm256_andnot_ps(sign_mask, u);
-  const __m256 e = exp(_mm256_mul_ps(magnitude, _mm256_set1_ps(-2.0f)));  // in (0, 1]
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 t = _mm256_div_ps(_mm256_sub_ps(one, e), _mm256_add_ps(one, e));
-  return _mm256_or_ps(t, _mm256_and_ps(sign_mask, u));
-}
-
 /// Lanes [0, count) of a float array as a vector, the others 0 (count < 8).
 __attribute__((target("avx2,fma"))) inline __m256i tail_mask(std::size_t count) noexcept {
   const __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -118,36 +108,75 @@ __attribute__((target("avx2,fma"))) inline void softmax_row(float* row, std::siz
   if (full < count) _mm256_maskstore_ps(row + full, mask, _mm256_mul_ps(_mm256_maskload_ps(row + full, mask), inverse));
 }
 
-/// GELU (tanh form) over [0, n): out = 0.5 x (1 + tanh(u)); with derivative != null also
-/// derivative = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) sqrt(2/pi) (1 + 3 a x^2); out and derivative may
-/// alias x (each lane is read before it is written).
-__attribute__((target("avx2,fma"))) inline void gelu(float* out, float* derivative, const float* x_in,
-                                                    std::size_t n) noexcept {
-  const __m256 k = _mm256_set1_ps(0.7978845608028654f), a = _mm256_set1_ps(0.044715f),
-               three_a = _mm256_set1_ps(3.0f * 0.044715f), half = _mm256_set1_ps(0.5f), one = _mm256_set1_ps(1.0f);
-  std::size_t i = 0;
-  for (; i < n; i += 8) {
-    const std::size_t lanes = n - i < 8 ? n - i : 8;
-    const __m256i mask = tail_mask(lanes);
-    const __m256 x = lanes == 8 ? _mm256_loadu_ps(x_in + i) : _mm256_maskload_ps(x_in + i, mask);
-    const __m256 x2 = _mm256_mul_ps(x, x);
-    const __m256 th = tanh(_mm256_mul_ps(k, _mm256_fmadd_ps(_mm256_mul_ps(a, x2), x, x)));
-    const __m256 one_plus = _mm256_add_ps(one, th);
-    const __m256 y = _mm256_mul_ps(_mm256_mul_ps(half, x), one_plus);
-    __m256 d{};
-    if (derivative != nullptr) {
-      const __m256 sech2 = _mm256_fnmadd_ps(th, th, one);
-      const __m256 inner = _mm256_mul_ps(k, _mm256_fmadd_ps(three_a, x2, one));
-      d = _mm256_fmadd_ps(_mm256_mul_ps(_mm256_mul_ps(half, x), sech2), inner, _mm256_mul_ps(half, one_plus));
-    }
-    if (lanes == 8) {
-      _mm256_storeu_ps(out + i, y);
-      if (derivative != nullptr) _mm256_storeu_ps(derivative + i, d);
-    } else {
-      _mm256_maskstore_ps(out + i, mask, y);
-      if (derivative != nullptr) _mm256_maskstore_ps(derivative + i, mask, d);
-    }
+/// 2^t on eight lanes for t clamped to [-126, 126] (normal floats throughout): 2^n 2^f with n = round(t),
+/// f = t - n in [-1/2, 1/2] and 2^f a degree-6 polynomial (Cephes exp2f coefficients), relative error
+/// <= 2 ulp. Cheaper than exp when the caller can fold log2(e) into its own constants (GELU does).
+__attribute__((target("avx2,fma"))) inline __m256 exp2_clamped(__m256 t) noexcept {
+  t = _mm256_max_ps(_mm256_min_ps(t, _mm256_set1_ps(126.0f)), _mm256_set1_ps(-126.0f));
+  const __m256 n = _mm256_round_ps(t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256 f = _mm256_sub_ps(t, n);
+  __m256 p = _mm256_set1_ps(1.535336188319500e-4f);
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.339887440266574e-3f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(9.618437357674640e-3f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(5.550332471162809e-2f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(2.402264791363012e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(6.931472028550421e-1f));
+  p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
+  const __m256i exponent = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(p, _mm256_castsi256_ps(exponent));
+}
+
+/// GELU on eight lanes, evaluated as the logistic function it equals:
+///   gelu(x) = 0.5 x (1 + tanh u) = x s,  s = 1 / (1 + e^{-2u}),  u = sqrt(2/pi) (x + 0.044715 x^3),
+///   gelu'(x) = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) u' = s + 2 x s (1 - s) sqrt(2/pi) (1 + 3 * 0.044715 x^2),
+/// with s (1 - s) = e^{-2u} s^2. One exp2 (e^{-2u} = 2^{x (c1 + c3 x^2)}, constants folded) and a
+/// reciprocal (rcp plus a Newton step, ~2 ulp) instead of tanh's exp and division, whose latency made
+/// GELU a tenth of a small model's training step. Sets derivative only when WithDerivative.
+template <bool WithDerivative>
+__attribute__((target("avx2,fma"))) inline __m256 gelu_lanes(__m256 x, __m256& derivative) noexcept {
+  constexpr float k = 0.7978845608028654f, log2_e = 1.4426950408889634f, a = 0.044715f;
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 x2 = _mm256_mul_ps(x, x);
+  // e = e^{-2u} is at most 2^126, so 1 + e and its reciprocal stay normal.
+  const __m256 e = exp2_clamped(
+      _mm256_mul_ps(x, _mm256_fmadd_ps(_mm256_set1_ps(-2.0f * k * log2_e * a), x2, _mm256_set1_ps(-2.0f * k * log2_e))));
+  const __m256 denominator = _mm256_add_ps(one, e);
+  __m256 s = _mm256_rcp_ps(denominator);
+  s = _mm256_mul_ps(s, _mm256_fnmadd_ps(denominator, s, _mm256_set1_ps(2.0f)));
+  if constexpr (WithDerivative) {
+    const __m256 s_one_minus_s = _mm256_mul_ps(s, _mm256_mul_ps(e, s));
+    const __m256 du = _mm256_mul_ps(_mm256_set1_ps(2.0f * k), _mm256_fmadd_ps(_mm256_set1_ps(3.0f * a), x2, one));
+    derivative = _mm256_fmadd_ps(_mm256_mul_ps(x, s_one_minus_s), du, s);
   }
+  return _mm256_mul_ps(x, s);
+}
+
+/// GELU (tanh form, see gelu_lanes) over [0, n): out = gelu(x), and derivative = gelu'(x) when derivative
+/// != null; out and derivative may alias x (each lane is read before it is written).
+template <bool WithDerivative>
+__attribute__((target("avx2,fma"))) inline void gelu_array(float* out, float* derivative, const float* x_in,
+                                                          std::size_t n) noexcept {
+  __m256 d{};
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 y = gelu_lanes<WithDerivative>(_mm256_loadu_ps(x_in + i), d);
+    _mm256_storeu_ps(out + i, y);
+    if constexpr (WithDerivative) _mm256_storeu_ps(derivative + i, d);
+  }
+  if (i < n) {
+    const __m256i mask = tail_mask(n - i);
+    const __m256 y = gelu_lanes<WithDerivative>(_mm256_maskload_ps(x_in + i, mask), d);
+    _mm256_maskstore_ps(out + i, mask, y);
+    if constexpr (WithDerivative) _mm256_maskstore_ps(derivative + i, mask, d);
+  }
+}
+
+/// gelu_array with the derivative when derivative != null.
+inline void gelu(float* out, float* derivative, const float* x_in, std::size_t n) noexcept {
+  if (derivative != nullptr)
+    gelu_array<true>(out, derivative, x_in, n);
+  else
+    gelu_array<false>(out, nullptr, x_in, n);
 }
 
 /// out[j] = scale * exp(x[j] - shift) for j < n (out may be x); returns the sum of exp(x[j] - shift)
@@ -242,6 +271,42 @@ __attribute__((target("avx2,fma"))) inline void layernorm_backward_row(float* dx
   for (; i < n; ++i) {
     const float xhat = (x[i] - mean) * rstd;
     dx[i] += rstd * (dy[i] * weight[i] - g_mean - xhat * gx_mean);
+  }
+}
+
+/// AdamW's element update (nn/adamw.hpp) over [0, n), eight lanes with sqrt and division as IEEE as
+/// the scalar loop's:  p *= decay;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+///                     p -= step_size * m / (sqrt(v) / correction2_sqrt + eps).
+struct adamw_coefficients {
+  float decay, b1, one_minus_b1, b2, one_minus_b2, step_size, correction2_sqrt, eps;
+};
+__attribute__((target("avx2,fma"))) inline void adamw_update(float* p, const float* g, float* m, float* v,
+                                                            std::size_t n, const adamw_coefficients& c) noexcept {
+  const __m256 decay = _mm256_set1_ps(c.decay), b1 = _mm256_set1_ps(c.b1), one_minus_b1 = _mm256_set1_ps(c.one_minus_b1),
+               b2 = _mm256_set1_ps(c.b2), one_minus_b2 = _mm256_set1_ps(c.one_minus_b2),
+               step_size = _mm256_set1_ps(c.step_size), correction2_sqrt = _mm256_set1_ps(c.correction2_sqrt),
+               eps = _mm256_set1_ps(c.eps);
+  for (std::size_t i = 0; i < n; i += 8) {
+    const std::size_t lanes = n - i < 8 ? n - i : 8;
+    const __m256i mask = tail_mask(lanes);
+    const bool full = lanes == 8;
+    const __m256 gi = full ? _mm256_loadu_ps(g + i) : _mm256_maskload_ps(g + i, mask);
+    const __m256 m0 = full ? _mm256_loadu_ps(m + i) : _mm256_maskload_ps(m + i, mask);
+    const __m256 v0 = full ? _mm256_loadu_ps(v + i) : _mm256_maskload_ps(v + i, mask);
+    const __m256 p0 = full ? _mm256_loadu_ps(p + i) : _mm256_maskload_ps(p + i, mask);
+    const __m256 mi = _mm256_add_ps(_mm256_mul_ps(m0, b1), _mm256_mul_ps(one_minus_b1, gi));
+    const __m256 vi = _mm256_add_ps(_mm256_mul_ps(v0, b2), _mm256_mul_ps(_mm256_mul_ps(one_minus_b2, gi), gi));
+    const __m256 denominator = _mm256_add_ps(_mm256_div_ps(_mm256_sqrt_ps(vi), correction2_sqrt), eps);
+    const __m256 pi = _mm256_sub_ps(_mm256_mul_ps(p0, decay), _mm256_mul_ps(step_size, _mm256_div_ps(mi, denominator)));
+    if (full) {
+      _mm256_storeu_ps(m + i, mi);
+      _mm256_storeu_ps(v + i, vi);
+      _mm256_storeu_ps(p + i, pi);
+    } else {
+      _mm256_maskstore_ps(m + i, mask, mi);
+      _mm256_maskstore_ps(v + i, mask, vi);
+      _mm256_maskstore_ps(p + i, mask, pi);
+    }
   }
 }
 
