@@ -166,11 +166,15 @@ TEST_CASE("simd: LayerNorm rows, forward and backward, match long double") {
       g_mean += dy[i] * static_cast<long double>(w[i]) / n;
       gx_mean += dy[i] * static_cast<long double>(w[i]) * xhat / n;
     }
-    induct::nn::simd::avx2::layernorm_backward_row(dx.data(), dy.data(), x.data(), w.data(), mean, rstd, n);
+    std::vector<float> dw(n, -0.5f), db(n, 0.75f);  // the row's terms are added to what is there
+    induct::nn::simd::avx2::layernorm_backward_row(dx.data(), dw.data(), db.data(), dy.data(), x.data(), w.data(), mean,
+                                                   rstd, n);
     for (std::size_t i = 0; i < n; ++i) {
       const long double xhat = (x[i] - m) * s;
       const long double exact = 0.25L + s * (dy[i] * static_cast<long double>(w[i]) - g_mean - xhat * gx_mean);
       CHECK(std::fabs(dx[i] - exact) <= 2e-5L * (1 + std::fabs(exact)));
+      CHECK(std::fabs(dw[i] - (-0.5L + dy[i] * xhat)) <= 2e-5L * (1 + std::fabs(dy[i] * xhat)));
+      CHECK(db[i] == 0.75f + dy[i]);
     }
   }
 }

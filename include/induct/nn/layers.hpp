@@ -1,8 +1,9 @@
 #pragma once
 // The layers of the GPT, each a forward and a hand-written backward over raw row-major buffers with
 // explicit shapes (N = batch * time rows). Backward functions say whether they set or accumulate (+=).
-// Parallel loops use static OpenMP schedules and no float atomics, so results are identical for a
-// fixed thread count; reductions over rows (bias and LayerNorm gradients) run in a fixed order.
+// Parallel loops use static OpenMP schedules and no float atomics. Sums over rows (the weight, bias and
+// LayerNorm parameter gradients) run over a fixed partition of the rows into chunks (row_chunks) whose
+// sums are added in chunk order, so results do not depend on the thread count at all.
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -10,7 +11,9 @@
 #include <cstdint>
 #include <limits>
 #include <type_traits>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include <Eigen/Core>
 
@@ -69,6 +72,22 @@ void set_zero(S* x, std::size_t n) {
   for (std::ptrdiff_t i = 0; i < count; ++i) x[i] = S(0);
 }
 
+/// Number of row chunks for sums over the N rows of a layer (weight gradients): fixed by N alone, so the
+/// summation order does not depend on the thread count. With 1, 2, 4 or 8 threads each thread gets whole
+/// chunks that are exactly its rows of the row-split layers before (split_range), so it sums data in its
+/// own cache instead of reading half of it from the other core's (on a 2-vCPU VM that traffic cost ~10%
+/// of a small model's step).
+inline int row_chunks(int N) noexcept { return std::clamp(N / 64, 1, 8); }
+
+/// Scratch of at least `size` scalars for per-chunk partial sums, one buffer per calling thread, grown
+/// once and reused (the team shares the caller's buffer through a pointer taken before the region).
+template <class S>
+S* partial_sum_scratch(std::size_t size) {
+  static thread_local std::vector<S> buffer;
+  if (buffer.size() < size) buffer.resize(size);
+  return buffer.data();
+}
+
 /// out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]    out [B*T, C]; tokens must be in [0, V).
 template <class S>
 void embedding_forward(S* out, const std::int32_t* tokens, const S* wte, const S* wpe, int B, int T, int C) {
@@ -82,6 +101,26 @@ void embedding_forward(S* out, const std::int32_t* tokens, const S* wte, const S
   }
 }
 
+/// Part `index` of `count` of the C columns of a row-major matrix with rows of C scalars at `rows`, with
+/// the boundaries moved to cache-line starts when every row has the same alignment (64 bytes divide a
+/// row): threads then never write the same line (false sharing would move it between cores each row).
+template <class S>
+std::pair<int, int> cache_line_split(const S* rows, int C, int index, int count) noexcept {
+  constexpr int line = static_cast<int>(64 / sizeof(S));
+  if (static_cast<std::size_t>(C) * sizeof(S) % 64 != 0 || 64 % sizeof(S) != 0) return split_range(C, index, count);
+  // Column c starts a line when (phase + c) % line == 0, in every row.
+  const auto phase = static_cast<int>(reinterpret_cast<std::uintptr_t>(rows) / sizeof(S) % line);
+  const auto boundary = [&](int part) {
+    if (part <= 0) return 0;
+    if (part >= count) return C;
+    const int even = split_range(C, part, count).first;
+    int c = (even + phase + line / 2) / line * line - phase;  // the line start nearest the even split
+    if (c < 0) c += line;
+    return std::clamp(c, 0, C);
+  };
+  return {boundary(index), boundary(index + 1)};
+}
+
 /// dwte[tokens[b,t],:] += dout[b,t,:]; dwpe[t,:] += dout[b,t,:]  (accumulates, in (b, t) order). Threads
 /// split the channels, so rows sharing a token never collide and each sum keeps the row order.
 template <class S>
@@ -89,13 +128,15 @@ void embedding_backward(S* dwte, S* dwpe, const S* dout, const std::int32_t* tok
   const int N = B * T;
 #pragma omp parallel if (static_cast<std::size_t>(N) * C >= parallel_threshold)
   {
-    const auto [c0, c1] = split_range(C, thread_index(), team_size());
+    const int thread = thread_index(), threads = team_size();
     // Two passes, so that each inner loop has one destination and vectorises (dwte and dwpe might alias).
+    auto [c0, c1] = cache_line_split(dwte, C, thread, threads);
     for (int i = 0; i < N; ++i) {
       const S* __restrict d = dout + static_cast<std::size_t>(i) * C;
       S* __restrict e = dwte + static_cast<std::size_t>(tokens[i]) * C;
       for (int c = c0; c < c1; ++c) e[c] += d[c];
     }
+    std::tie(c0, c1) = cache_line_split(dwpe, C, thread, threads);
     for (int i = 0; i < N; ++i) {
       const S* __restrict d = dout + static_cast<std::size_t>(i) * C;
       S* __restrict p = dwpe + static_cast<std::size_t>(i % T) * C;
@@ -147,55 +188,56 @@ void layernorm_apply(S* out, const S* inp, const S* mean, const S* rstd, const S
 
 /// LayerNorm backward with xhat = (x - mean) * rstd, g = dout * weight:
 ///   dinp += rstd * (g - mean(g) - xhat * mean(g * xhat))      (accumulates)
-///   dweight += sum_rows dout * xhat;  dbias += sum_rows dout  (accumulates, rows in order)
+///   dweight += sum_rows dout * xhat;  dbias += sum_rows dout  (accumulates)
+/// Threads take whole row chunks (row_chunks); each chunk's parameter-gradient sums (rows in order) go to
+/// scratch and are added in chunk order.
 template <class S>
 void layernorm_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp, const S* mean, const S* rstd,
                         const S* weight, int N, int C) {
-  constexpr int column_block = 16;
-  const int column_blocks = (C + column_block - 1) / column_block;
+  const int chunks = row_chunks(N);
+  const auto width = static_cast<std::size_t>(C);
+  S* partials = partial_sum_scratch<S>(static_cast<std::size_t>(chunks) * 2 * width);  // [chunk][dweight | dbias]
 #pragma omp parallel if (static_cast<std::size_t>(N) * C >= parallel_threshold)
   {
 #pragma omp for schedule(static)
-    for (int i = 0; i < N; ++i) {
-      const S* x = inp + static_cast<std::size_t>(i) * C;
-      const S* dy = dout + static_cast<std::size_t>(i) * C;
-      S* dx = dinp + static_cast<std::size_t>(i) * C;
-#if INDUCT_HAVE_AVX2_KERNELS
-      if constexpr (std::is_same_v<S, float>)
-        if (simd::cpu_has_avx2_fma()) {
-          simd::avx2::layernorm_backward_row(dx, dy, x, weight, mean[i], rstd[i], static_cast<std::size_t>(C));
-          continue;
-        }
-#endif
-      S g_mean = 0, gx_mean = 0;
-      for (int c = 0; c < C; ++c) {
-        const S g = dy[c] * weight[c];
-        g_mean += g;
-        gx_mean += g * (x[c] - mean[i]) * rstd[i];
-      }
-      g_mean /= S(C);
-      gx_mean /= S(C);
-      for (int c = 0; c < C; ++c) {
-        const S xhat = (x[c] - mean[i]) * rstd[i];
-        dx[c] += rstd[i] * (dy[c] * weight[c] - g_mean - xhat * gx_mean);
-      }
-    }
-    // Each column block is summed over all rows by one thread: the order does not depend on threads.
-#pragma omp for schedule(static)
-    for (int block = 0; block < column_blocks; ++block) {
-      const int c0 = block * column_block, c1 = std::min(C, c0 + column_block);
-      S dw[column_block] = {}, db[column_block] = {};
-      for (int i = 0; i < N; ++i) {
+    for (int chunk = 0; chunk < chunks; ++chunk) {
+      const auto [k0, k1] = split_range(N, chunk, chunks);
+      S* dw = partials + static_cast<std::size_t>(chunk) * 2 * width;
+      S* db = dw + width;
+      std::fill(dw, dw + 2 * width, S(0));
+      for (int i = k0; i < k1; ++i) {
         const S* x = inp + static_cast<std::size_t>(i) * C;
         const S* dy = dout + static_cast<std::size_t>(i) * C;
-        for (int c = c0; c < c1; ++c) {
-          dw[c - c0] += dy[c] * (x[c] - mean[i]) * rstd[i];
-          db[c - c0] += dy[c];
+        S* dx = dinp + static_cast<std::size_t>(i) * C;
+#if INDUCT_HAVE_AVX2_KERNELS
+        if constexpr (std::is_same_v<S, float>)
+          if (simd::cpu_has_avx2_fma()) {
+            simd::avx2::layernorm_backward_row(dx, dw, db, dy, x, weight, mean[i], rstd[i], width);
+            continue;
+          }
+#endif
+        S g_mean = 0, gx_mean = 0;
+        for (int c = 0; c < C; ++c) {
+          const S g = dy[c] * weight[c];
+          g_mean += g;
+          gx_mean += g * (x[c] - mean[i]) * rstd[i];
+        }
+        g_mean /= S(C);
+        gx_mean /= S(C);
+        for (int c = 0; c < C; ++c) {
+          const S xhat = (x[c] - mean[i]) * rstd[i];
+          dx[c] += rstd[i] * (dy[c] * weight[c] - g_mean - xhat * gx_mean);
+          dw[c] += dy[c] * xhat;
+          db[c] += dy[c];
         }
       }
+    }  // implicit barrier: every chunk is summed
+    const auto [c0, c1] = split_range(C, thread_index(), team_size());
+    for (int chunk = 0; chunk < chunks; ++chunk) {
+      const S* dw = partials + static_cast<std::size_t>(chunk) * 2 * width;
       for (int c = c0; c < c1; ++c) {
-        dweight[c] += dw[c - c0];
-        dbias[c] += db[c - c0];
+        dweight[c] += dw[c];
+        dbias[c] += dw[width + static_cast<std::size_t>(c)];
       }
     }
   }
@@ -245,37 +287,53 @@ void linear_forward(S* out, const S* inp, const S* weight, const S* bias, int N,
 /// Linear backward: dweight += dout^T inp; dbias += sum_rows dout; then dinp (= or +=) dout weight, then
 /// after_dinp_rows(begin, end) on the calling thread's rows of dinp.
 /// dinp may be null (not needed) and may alias inp (the weight gradient is taken first); dbias may be null.
-/// Threads split the rows of dweight (and the columns of dbias), then, after a barrier, the rows of dinp.
+/// The weight and bias gradients are summed per row chunk (row_chunks: chunk 0 straight into dweight, the
+/// others into scratch, then added in chunk order, rows of dweight split between threads); after the
+/// chunks' barrier threads take the rows of dinp.
 template <class S, class Epilogue = no_epilogue>
 void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp, const S* weight, int N, int IC,
                      int OC, bool accumulate_dinp = false, Epilogue&& after_dinp_rows = {}) {
   const double work = static_cast<double>(N) * IC * OC;
+  const int chunks = row_chunks(N);
+  const std::size_t weight_size = static_cast<std::size_t>(OC) * IC, partial_size = weight_size + OC;
+  S* partials = partial_sum_scratch<S>((static_cast<std::size_t>(chunks) - 1) * partial_size);
 #pragma omp parallel if (work >= parallel_gemm_threshold)
   {
     const int thread = thread_index(), threads = team_size();
-    {
-      const auto [o0, o1] = split_range(OC, thread, threads);
-      if (o1 > o0) {
-        gemm(o1 - o0, IC, N, rows_of(dout + o0, OC).transposed(), rows_of(inp, IC),
-             dweight + static_cast<std::size_t>(o0) * IC, IC, true);
-        if (dbias != nullptr) {
-          // Column sums over rows in order (the same order whatever the thread count), 64 columns at a time
-          // in a local array the compiler keeps in registers.
-          for (int c0 = o0; c0 < o1; c0 += 64) {
-            const int width = std::min(64, o1 - c0);
-            std::array<S, 64> sums{};
-            for (int j = 0; j < width; ++j) sums[static_cast<std::size_t>(j)] = dbias[c0 + j];
-            for (int i = 0; i < N; ++i) {
-              const S* d = dout + static_cast<std::size_t>(i) * OC + c0;
-              for (int j = 0; j < width; ++j) sums[static_cast<std::size_t>(j)] += d[j];
-            }
-            for (int j = 0; j < width; ++j) dbias[c0 + j] = sums[static_cast<std::size_t>(j)];
+#pragma omp for schedule(static)
+    for (int chunk = 0; chunk < chunks; ++chunk) {
+      const auto [k0, k1] = split_range(N, chunk, chunks);
+      S* dw = chunk == 0 ? dweight : partials + static_cast<std::size_t>(chunk - 1) * partial_size;
+      gemm(OC, IC, k1 - k0, rows_of(dout + static_cast<std::size_t>(k0) * OC, OC).transposed(),
+           rows_of(inp + static_cast<std::size_t>(k0) * IC, IC), dw, IC, chunk == 0);
+      if (dbias != nullptr) {
+        // Column sums over the chunk's rows in order; 64 columns at a time in a local array the compiler
+        // keeps in registers.
+        S* db = chunk == 0 ? dbias : dw + weight_size;
+        for (int c0 = 0; c0 < OC; c0 += 64) {
+          const int width = std::min(64, OC - c0);
+          std::array<S, 64> sums{};
+          if (chunk == 0)
+            for (int j = 0; j < width; ++j) sums[static_cast<std::size_t>(j)] = db[c0 + j];
+          for (int i = k0; i < k1; ++i) {
+            const S* d = dout + static_cast<std::size_t>(i) * OC + c0;
+            for (int j = 0; j < width; ++j) sums[static_cast<std::size_t>(j)] += d[j];
           }
+          for (int j = 0; j < width; ++j) db[c0 + j] = sums[static_cast<std::size_t>(j)];
         }
+      }
+    }  // implicit barrier: every chunk is summed and inp is no longer read
+    if (chunks > 1) {
+      const auto [o0, o1] = split_range(OC, thread, threads);
+      for (int chunk = 1; chunk < chunks; ++chunk) {
+        const S* dw = partials + static_cast<std::size_t>(chunk - 1) * partial_size;
+        const auto end = static_cast<std::size_t>(o1) * IC;
+        for (auto i = static_cast<std::size_t>(o0) * IC; i < end; ++i) dweight[i] += dw[i];
+        if (dbias != nullptr)
+          for (int o = o0; o < o1; ++o) dbias[o] += dw[weight_size + static_cast<std::size_t>(o)];
       }
     }
     if (dinp != nullptr) {
-#pragma omp barrier
       const auto [r0, r1] = split_range(N, thread, threads);
       if (r1 > r0) {
         gemm(r1 - r0, IC, OC, rows_of(dout + static_cast<std::size_t>(r0) * OC, OC), rows_of(weight, IC),

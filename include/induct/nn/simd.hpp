@@ -240,8 +240,9 @@ __attribute__((target("avx2,fma"))) inline void layernorm_row(float* y, float& m
 }
 
 /// One LayerNorm backward row: dx += rstd (g - mean(g) - xhat mean(g xhat)), g = dy weight,
-/// xhat = (x - mean) rstd.
-__attribute__((target("avx2,fma"))) inline void layernorm_backward_row(float* dx, const float* dy, const float* x,
+/// xhat = (x - mean) rstd; and the row's parameter-gradient terms dweight += dy xhat, dbias += dy.
+__attribute__((target("avx2,fma"))) inline void layernorm_backward_row(float* dx, float* dweight, float* dbias,
+                                                                      const float* dy, const float* x,
                                                                       const float* weight, float mean, float rstd,
                                                                       std::size_t n) noexcept {
   const __m256 vm = _mm256_set1_ps(mean), vs = _mm256_set1_ps(rstd);
@@ -264,13 +265,18 @@ __attribute__((target("avx2,fma"))) inline void layernorm_backward_row(float* dx
   const __m256 vg = _mm256_set1_ps(g_mean), vgx = _mm256_set1_ps(gx_mean);
   for (i = 0; i + 8 <= n; i += 8) {
     const __m256 xhat = _mm256_mul_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), vm), vs);
-    const __m256 g = _mm256_mul_ps(_mm256_loadu_ps(dy + i), _mm256_loadu_ps(weight + i));
+    const __m256 d = _mm256_loadu_ps(dy + i);
+    const __m256 g = _mm256_mul_ps(d, _mm256_loadu_ps(weight + i));
     const __m256 t = _mm256_fnmadd_ps(xhat, vgx, _mm256_sub_ps(g, vg));
     _mm256_storeu_ps(dx + i, _mm256_fmadd_ps(vs, t, _mm256_loadu_ps(dx + i)));
+    _mm256_storeu_ps(dweight + i, _mm256_fmadd_ps(d, xhat, _mm256_loadu_ps(dweight + i)));
+    _mm256_storeu_ps(dbias + i, _mm256_add_ps(d, _mm256_loadu_ps(dbias + i)));
   }
   for (; i < n; ++i) {
     const float xhat = (x[i] - mean) * rstd;
     dx[i] += rstd * (dy[i] * weight[i] - g_mean - xhat * gx_mean);
+    dweight[i] += dy[i] * xhat;
+    dbias[i] += dy[i];
   }
 }
 
