@@ -198,10 +198,10 @@ class gpt {
     // scratch, d ln output and d attention output into the ln scratch.
     Scalar* dlnf = a.lnf;
     layers::linear_backward(dlnf, G + lm_head_, static_cast<Scalar*>(nullptr), g.dlogits, a.lnf, P + lm_head_, N, C,
-                            V);
+                            V, g.partial_sums);
     layers::set_zero(g.dresidual, NC);  // layernorm_backward accumulates
     layers::layernorm_backward(g.dresidual, G + lnf_weight_, G + lnf_bias_, dlnf, a.residual(config_.layers),
-                               a.lnf_mean, a.lnf_rstd, P + lnf_weight_, N, C);
+                               a.lnf_mean, a.lnf_rstd, P + lnf_weight_, N, C, g.partial_sums);
     for (int l = config_.layers - 1; l >= 0; --l) {
       const auto& o = blocks_[static_cast<std::size_t>(l)];
       const auto x = a.layer(l);
@@ -214,25 +214,26 @@ class gpt {
       Scalar* dln = a.ln_scratch;
       const Scalar* derivative = x.fch;
       layers::linear_backward(dfch, G + o.fc_proj_weight, G + o.fc_proj_bias, g.dresidual, a.gelu_scratch,
-                              P + o.fc_proj_weight, N, 4 * C, C, false, [&](int r0, int r1) {
+                              P + o.fc_proj_weight, N, 4 * C, C, g.partial_sums, false, [&](int r0, int r1) {
                                 // d gelu -> d fch on this thread's rows: times gelu'(fch)
                                 const auto end = static_cast<std::size_t>(r1) * C4;
                                 for (auto i = static_cast<std::size_t>(r0) * C4; i < end; ++i) dfch[i] *= derivative[i];
                               });
-      layers::linear_backward(dln, G + o.fc_weight, G + o.fc_bias, dfch, a.ln_scratch, P + o.fc_weight, N, C, 4 * C);
+      layers::linear_backward(dln, G + o.fc_weight, G + o.fc_bias, dfch, a.ln_scratch, P + o.fc_weight, N, C, 4 * C,
+                              g.partial_sums);
       layers::layernorm_backward(g.dresidual, G + o.ln2_weight, G + o.ln2_bias, dln, x.residual2, x.ln2_mean,
-                                 x.ln2_rstd, P + o.ln2_weight, N, C);
+                                 x.ln2_rstd, P + o.ln2_weight, N, C, g.partial_sums);
       // Attention: back through c_proj, attention, c_attn, ln_1.
       Scalar* datty = a.ln_scratch;
       layers::linear_backward(datty, G + o.attn_proj_weight, G + o.attn_proj_bias, g.dresidual, x.atty,
-                              P + o.attn_proj_weight, N, C, C);
+                              P + o.attn_proj_weight, N, C, C, g.partial_sums);
       layers::attention_backward(x.qkv, g.attention, datty, B, T, C, H);  // x.qkv becomes dqkv
       layers::layernorm_apply(a.ln_scratch, a.residual(l), x.ln1_mean, x.ln1_rstd, P + o.ln1_weight,
                               P + o.ln1_bias, N, C);
       layers::linear_backward(dln, G + o.attn_weight, G + o.attn_bias, x.qkv, a.ln_scratch, P + o.attn_weight, N, C,
-                              3 * C);
+                              3 * C, g.partial_sums);
       layers::layernorm_backward(g.dresidual, G + o.ln1_weight, G + o.ln1_bias, dln, a.residual(l), x.ln1_mean,
-                                 x.ln1_rstd, P + o.ln1_weight, N, C);
+                                 x.ln1_rstd, P + o.ln1_weight, N, C, g.partial_sums);
     }
     layers::embedding_backward(G + layout_[0].offset, G + layout_[1].offset, g.dresidual, tokens_.data(), B, T, C);
   }
@@ -295,7 +296,7 @@ class gpt {
   };
 
   struct grad_scratch {
-    Scalar *dresidual, *dlogits, *attention;
+    Scalar *dresidual, *dlogits, *attention, *partial_sums;
   };
 
   [[nodiscard]] std::size_t per_layer_size(int B, int T) const {
@@ -338,7 +339,13 @@ class gpt {
   [[nodiscard]] std::size_t scratch_size(int B, int T) const {
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
                       V = static_cast<std::size_t>(config_.vocab_size);
-    return N * C + N * V + layers::attention_scratch_size(T, config_.width / config_.heads);
+    return N * C + N * V + layers::attention_scratch_size(T, config_.width / config_.heads) + partial_sums_size(B, T);
+  }
+  /// The chunk sums of the Linear and LayerNorm backward (one at a time): the largest any layer needs.
+  [[nodiscard]] std::size_t partial_sums_size(int B, int T) const {
+    const int N = B * T, C = config_.width;
+    return std::max({layers::linear_backward_scratch_size(N, C, std::max(4 * C, config_.vocab_size)),
+                     layers::linear_backward_scratch_size(N, 4 * C, C), layers::layernorm_backward_scratch_size(N, C)});
   }
   [[nodiscard]] grad_scratch scratch(int B, int T) {
     // The thread count may have grown since reserve(): the attention scratch needs T*T blocks per thread.
@@ -352,6 +359,8 @@ class gpt {
     g.dlogits = p;
     p += N * static_cast<std::size_t>(config_.vocab_size);
     g.attention = p;
+    p += layers::attention_scratch_size(T, config_.width / config_.heads);
+    g.partial_sums = p;
     return g;
   }
 

@@ -13,7 +13,6 @@
 #include <type_traits>
 #include <tuple>
 #include <utility>
-#include <vector>
 
 #include <Eigen/Core>
 
@@ -72,20 +71,26 @@ void set_zero(S* x, std::size_t n) {
   for (std::ptrdiff_t i = 0; i < count; ++i) x[i] = S(0);
 }
 
-/// Number of row chunks for sums over the N rows of a layer (weight gradients): fixed by N alone, so the
-/// summation order does not depend on the thread count. With 1, 2, 4 or 8 threads each thread gets whole
-/// chunks that are exactly its rows of the row-split layers before (split_range), so it sums data in its
-/// own cache instead of reading half of it from the other core's (on a 2-vCPU VM that traffic cost ~10%
-/// of a small model's step).
+/// Number of row chunks for the LayerNorm parameter-gradient sums: fixed by N alone, so the summation
+/// order does not depend on the thread count. With 1, 2, 4 or 8 threads each thread gets whole chunks
+/// that are exactly its rows of the row-split layers before (split_range), so it sums data in its own
+/// cache instead of reading half of it from the other core's (on a 2-vCPU VM that traffic cost ~10% of
+/// a small model's step).
 inline int row_chunks(int N) noexcept { return std::clamp(N / 64, 1, 8); }
 
-/// Scratch of at least `size` scalars for per-chunk partial sums, one buffer per calling thread, grown
-/// once and reused (the team shares the caller's buffer through a pointer taken before the region).
-template <class S>
-S* partial_sum_scratch(std::size_t size) {
-  static thread_local std::vector<S> buffer;
-  if (buffer.size() < size) buffer.resize(size);
-  return buffer.data();
+/// Row chunks of a Linear layer's weight gradient: two halves (one per thread of a 2-core machine), as
+/// each chunk but the first needs a weight-sized partial sum; more threads split a chunk's output rows.
+inline int weight_gradient_chunks(int N) noexcept { return N >= 128 ? 2 : 1; }
+
+/// Scratch scalars linear_backward needs for its chunk sums.
+inline std::size_t linear_backward_scratch_size(int N, int IC, int OC) noexcept {
+  return static_cast<std::size_t>(weight_gradient_chunks(N) - 1) *
+         (static_cast<std::size_t>(OC) * static_cast<std::size_t>(IC) + static_cast<std::size_t>(OC));
+}
+
+/// Scratch scalars layernorm_backward needs for its chunk sums.
+inline std::size_t layernorm_backward_scratch_size(int N, int C) noexcept {
+  return static_cast<std::size_t>(row_chunks(N)) * 2 * static_cast<std::size_t>(C);
 }
 
 /// out[b,t,:] = wte[tokens[b,t],:] + wpe[t,:]    out [B*T, C]; tokens must be in [0, V).
@@ -190,13 +195,12 @@ void layernorm_apply(S* out, const S* inp, const S* mean, const S* rstd, const S
 ///   dinp += rstd * (g - mean(g) - xhat * mean(g * xhat))      (accumulates)
 ///   dweight += sum_rows dout * xhat;  dbias += sum_rows dout  (accumulates)
 /// Threads take whole row chunks (row_chunks); each chunk's parameter-gradient sums (rows in order) go to
-/// scratch and are added in chunk order.
+/// `partials` (layernorm_backward_scratch_size(N, C) scalars) and are added in chunk order.
 template <class S>
 void layernorm_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp, const S* mean, const S* rstd,
-                        const S* weight, int N, int C) {
+                        const S* weight, int N, int C, S* partials) {
   const int chunks = row_chunks(N);
-  const auto width = static_cast<std::size_t>(C);
-  S* partials = partial_sum_scratch<S>(static_cast<std::size_t>(chunks) * 2 * width);  // [chunk][dweight | dbias]
+  const auto width = static_cast<std::size_t>(C);  // partials: [chunk][dweight | dbias]
 #pragma omp parallel if (static_cast<std::size_t>(N) * C >= parallel_threshold)
   {
 #pragma omp for schedule(static)
@@ -287,31 +291,36 @@ void linear_forward(S* out, const S* inp, const S* weight, const S* bias, int N,
 /// Linear backward: dweight += dout^T inp; dbias += sum_rows dout; then dinp (= or +=) dout weight, then
 /// after_dinp_rows(begin, end) on the calling thread's rows of dinp.
 /// dinp may be null (not needed) and may alias inp (the weight gradient is taken first); dbias may be null.
-/// The weight and bias gradients are summed per row chunk (row_chunks: chunk 0 straight into dweight, the
-/// others into scratch, then added in chunk order, rows of dweight split between threads); after the
-/// chunks' barrier threads take the rows of dinp.
+/// The weight and bias gradients are summed per row chunk (weight_gradient_chunks: chunk 0 straight into
+/// dweight, the others into `partials`, linear_backward_scratch_size(N, IC, OC) scalars, then added in
+/// chunk order), so the result does not depend on the thread count; threads beyond the chunk count split
+/// a chunk's rows of dweight. After the chunks' barrier threads take the rows of dinp.
 template <class S, class Epilogue = no_epilogue>
 void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp, const S* weight, int N, int IC,
-                     int OC, bool accumulate_dinp = false, Epilogue&& after_dinp_rows = {}) {
+                     int OC, S* partials, bool accumulate_dinp = false, Epilogue&& after_dinp_rows = {}) {
   const double work = static_cast<double>(N) * IC * OC;
-  const int chunks = row_chunks(N);
+  const int chunks = weight_gradient_chunks(N);
   const std::size_t weight_size = static_cast<std::size_t>(OC) * IC, partial_size = weight_size + OC;
-  S* partials = partial_sum_scratch<S>((static_cast<std::size_t>(chunks) - 1) * partial_size);
 #pragma omp parallel if (work >= parallel_gemm_threshold)
   {
     const int thread = thread_index(), threads = team_size();
-#pragma omp for schedule(static)
-    for (int chunk = 0; chunk < chunks; ++chunk) {
+    const int slices = (threads + chunks - 1) / chunks;  // parts of a chunk's dweight rows
+    const auto [item0, item1] = split_range(chunks * slices, thread, threads);
+    for (int item = item0; item < item1; ++item) {
+      const int chunk = item / slices;
       const auto [k0, k1] = split_range(N, chunk, chunks);
+      const auto [o0, o1] = split_range(OC, item % slices, slices);
       S* dw = chunk == 0 ? dweight : partials + static_cast<std::size_t>(chunk - 1) * partial_size;
-      gemm(OC, IC, k1 - k0, rows_of(dout + static_cast<std::size_t>(k0) * OC, OC).transposed(),
-           rows_of(inp + static_cast<std::size_t>(k0) * IC, IC), dw, IC, chunk == 0);
+      if (o1 > o0)
+        gemm(o1 - o0, IC, k1 - k0, rows_of(dout + static_cast<std::size_t>(k0) * OC + o0, OC).transposed(),
+             rows_of(inp + static_cast<std::size_t>(k0) * IC, IC), dw + static_cast<std::size_t>(o0) * IC, IC,
+             chunk == 0);
       if (dbias != nullptr) {
         // Column sums over the chunk's rows in order; 64 columns at a time in a local array the compiler
         // keeps in registers.
         S* db = chunk == 0 ? dbias : dw + weight_size;
-        for (int c0 = 0; c0 < OC; c0 += 64) {
-          const int width = std::min(64, OC - c0);
+        for (int c0 = o0; c0 < o1; c0 += 64) {
+          const int width = std::min(64, o1 - c0);
           std::array<S, 64> sums{};
           if (chunk == 0)
             for (int j = 0; j < width; ++j) sums[static_cast<std::size_t>(j)] = db[c0 + j];
@@ -322,7 +331,9 @@ void linear_backward(S* dinp, S* dweight, S* dbias, const S* dout, const S* inp,
           for (int j = 0; j < width; ++j) db[c0 + j] = sums[static_cast<std::size_t>(j)];
         }
       }
-    }  // implicit barrier: every chunk is summed and inp is no longer read
+    }
+#pragma omp barrier
+    // Every chunk is summed and inp is no longer read (dinp may overwrite it).
     if (chunks > 1) {
       const auto [o0, o1] = split_range(OC, thread, threads);
       for (int chunk = 1; chunk < chunks; ++chunk) {
