@@ -113,6 +113,27 @@ TEST_CASE("simd: shifted exp (the cross-entropy's softmax) of every length match
   }
 }
 
+TEST_CASE("simd: softmax backward rows of every length match long double") {
+  if (!induct::nn::simd::cpu_has_avx2_fma()) return;
+  induct::random_engine rng(7);
+  for (std::size_t count = 1; count <= 41; ++count) {
+    std::vector<float> p(count), d(count + 3, 9.0f);  // the 3 floats past the row must stay untouched
+    float total = 0;
+    for (std::size_t j = 0; j < count; ++j) total += p[j] = static_cast<float>(rng.uniform()) + 0.01f;
+    for (auto& x : p) x /= total;
+    for (std::size_t j = 0; j < count; ++j) d[j] = static_cast<float>(rng.normal());
+    const std::vector<float> input = d;
+    induct::nn::simd::avx2::softmax_backward_row(d.data(), p.data(), count, 0.3f);
+    long double dot = 0;
+    for (std::size_t j = 0; j < count; ++j) dot += static_cast<long double>(input[j]) * p[j];
+    for (std::size_t j = 0; j < count; ++j) {
+      const long double exact = 0.3L * p[j] * (input[j] - dot);
+      CHECK(std::fabs(d[j] - exact) <= 1e-6L * (1 + std::fabs(exact)));
+    }
+    for (std::size_t j = count; j < count + 3; ++j) CHECK(d[j] == 9.0f);
+  }
+}
+
 TEST_CASE("simd: GELU and its derivative match the tanh formula in long double") {
   if (!induct::nn::simd::cpu_has_avx2_fma()) return;
   std::vector<float> x;

@@ -129,16 +129,22 @@ class gpt {
     const Scalar* P = parameters_.data();
 
     layers::embedding_forward(a.residual(0), tokens, P + layout_[0].offset, P + layout_[1].offset, B, T, C);
+    // Each LayerNorm after the first runs in the epilogue of the Linear layer that writes its input rows.
+    Scalar* ln = a.ln_scratch;
+    const auto first = blocks_.front();
+    const auto x0 = a.layer(0);
+    layers::layernorm_forward(ln, x0.ln1_mean, x0.ln1_rstd, a.residual(0), P + first.ln1_weight, P + first.ln1_bias, N,
+                              C);
     for (int l = 0; l < config_.layers; ++l) {
       const auto& o = blocks_[static_cast<std::size_t>(l)];
       const auto x = a.layer(l);
-      Scalar* ln = a.ln_scratch;
-      layers::layernorm_forward(ln, x.ln1_mean, x.ln1_rstd, a.residual(l), P + o.ln1_weight, P + o.ln1_bias, N, C);
       layers::linear_forward(x.qkv, ln, P + o.attn_weight, P + o.attn_bias, N, C, 3 * C);
       layers::attention_forward(x.atty, scratch(B, T).attention, x.qkv, B, T, C, H);
       layers::linear_forward(x.residual2, x.atty, P + o.attn_proj_weight, P + o.attn_proj_bias, N, C, C, false,
-                             a.residual(l));
-      layers::layernorm_forward(ln, x.ln2_mean, x.ln2_rstd, x.residual2, P + o.ln2_weight, P + o.ln2_bias, N, C);
+                             static_cast<const Scalar*>(a.residual(l)), [&](int r0, int r1) {
+                               layers::layernorm_rows(ln, x.ln2_mean, x.ln2_rstd, x.residual2, P + o.ln2_weight,
+                                                      P + o.ln2_bias, r0, r1, C);
+                             });
       const auto C4 = static_cast<std::size_t>(4) * C;
       layers::linear_forward(x.fch, ln, P + o.fc_weight, P + o.fc_bias, N, C, 4 * C, false,
                              static_cast<const Scalar*>(nullptr), [&](int r0, int r1) {
@@ -147,11 +153,19 @@ class gpt {
                                layers::gelu_block(a.gelu_scratch + begin, static_cast<Scalar*>(nullptr), x.fch + begin,
                                                   static_cast<std::size_t>(r1 - r0) * C4);
                              });
+      const bool last = l + 1 == config_.layers;
+      Scalar* next_out = last ? a.lnf : ln;
+      Scalar* next_mean = last ? a.lnf_mean : a.layer(l + 1).ln1_mean;
+      Scalar* next_rstd = last ? a.lnf_rstd : a.layer(l + 1).ln1_rstd;
+      const Scalar* next_weight = P + (last ? lnf_weight_ : blocks_[static_cast<std::size_t>(l) + 1].ln1_weight);
+      const Scalar* next_bias = P + (last ? lnf_bias_ : blocks_[static_cast<std::size_t>(l) + 1].ln1_bias);
       layers::linear_forward(a.residual(l + 1), a.gelu_scratch, P + o.fc_proj_weight, P + o.fc_proj_bias, N, 4 * C, C,
-                             false, x.residual2);
+                             false, static_cast<const Scalar*>(x.residual2), [&](int r0, int r1) {
+                               // ln_1 of the next block (or ln_f) on the rows of the residual stream just written
+                               layers::layernorm_rows(next_out, next_mean, next_rstd, a.residual(l + 1), next_weight,
+                                                      next_bias, r0, r1, C);
+                             });
     }
-    layers::layernorm_forward(a.lnf, a.lnf_mean, a.lnf_rstd, a.residual(config_.layers), P + lnf_weight_,
-                              P + lnf_bias_, N, C);
     layers::linear_forward(a.logits, a.lnf, P + lm_head_, static_cast<const Scalar*>(nullptr), N, C, V);
     if (!has_targets_) return Scalar(0);
 

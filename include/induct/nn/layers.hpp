@@ -150,13 +150,12 @@ void embedding_backward(S* dwte, S* dwpe, const S* dout, const std::int32_t* tok
   }
 }
 
-/// LayerNorm over the last axis: y = (x - mean) * rstd * weight + bias, rstd = 1/sqrt(var + 1e-5) with
-/// the biased variance (torch.nn.LayerNorm). inp, out [N, C]; mean, rstd [N] are saved for backward.
+/// LayerNorm of rows [begin, end) on the calling thread (see layernorm_forward).
 template <class S>
-void layernorm_forward(S* out, S* mean, S* rstd, const S* inp, const S* weight, const S* bias, int N, int C) {
+void layernorm_rows(S* out, S* mean, S* rstd, const S* inp, const S* weight, const S* bias, int begin, int end,
+                    int C) {
   const S eps = S(1e-5);
-#pragma omp parallel for schedule(static) if (static_cast<std::size_t>(N) * C >= parallel_threshold)
-  for (int i = 0; i < N; ++i) {
+  for (int i = begin; i < end; ++i) {
     const S* x = inp + static_cast<std::size_t>(i) * C;
     S* y = out + static_cast<std::size_t>(i) * C;
 #if INDUCT_HAVE_AVX2_KERNELS
@@ -176,6 +175,17 @@ void layernorm_forward(S* out, S* mean, S* rstd, const S* inp, const S* weight, 
     for (int c = 0; c < C; ++c) y[c] = (x[c] - m) * s * weight[c] + bias[c];
     mean[i] = m;
     rstd[i] = s;
+  }
+}
+
+/// LayerNorm over the last axis: y = (x - mean) * rstd * weight + bias, rstd = 1/sqrt(var + 1e-5) with
+/// the biased variance (torch.nn.LayerNorm). inp, out [N, C]; mean, rstd [N] are saved for backward.
+template <class S>
+void layernorm_forward(S* out, S* mean, S* rstd, const S* inp, const S* weight, const S* bias, int N, int C) {
+#pragma omp parallel if (static_cast<std::size_t>(N) * C >= parallel_threshold)
+  {
+    const auto [r0, r1] = split_range(N, thread_index(), team_size());
+    layernorm_rows(out, mean, rstd, inp, weight, bias, r0, r1, C);
   }
 }
 
@@ -516,10 +526,17 @@ void attention_backward(S* qkv_then_dqkv, S* scratch, const S* dout, int B, int 
     for (int t = 0; t < T; ++t) {
       S* d = ds + static_cast<std::size_t>(t) * T;
       const S* pr = p + static_cast<std::size_t>(t) * T;
+      std::fill(d + t + 1, d + T, S(0));
+#if INDUCT_HAVE_AVX2_KERNELS
+      if constexpr (std::is_same_v<S, float>)
+        if (simd::cpu_has_avx2_fma()) {
+          simd::avx2::softmax_backward_row(d, pr, static_cast<std::size_t>(t) + 1, scale);
+          continue;
+        }
+#endif
       S dot = 0;
       for (int j = 0; j <= t; ++j) dot += d[j] * pr[j];
       for (int j = 0; j <= t; ++j) d[j] = pr[j] * (d[j] - dot) * scale;
-      std::fill(d + t + 1, d + T, S(0));
     }
     gemm(T, hs, T, rows_of<S>(p, T).transposed(), dy, v, row_stride, false, gemm_structure::a_upper);  // v dead
     gemm(T, hs, T, rows_of<S>(ds, T), head.k, dq, hs, false, gemm_structure::a_lower);

@@ -126,6 +126,27 @@ __attribute__((target("avx2,fma"))) inline __m256 exp2_clamped(__m256 t) noexcep
   return _mm256_mul_ps(p, _mm256_castsi256_ps(exponent));
 }
 
+/// Softmax backward of one row, in place: d[j] = scale p[j] (d[j] - sum_i d[i] p[i]) for j < count (the
+/// dot product in eight lane-wise partial sums, fixed order).
+__attribute__((target("avx2,fma"))) inline void softmax_backward_row(float* d, const float* p, std::size_t count,
+                                                                    float scale) noexcept {
+  const std::size_t full = count / 8 * 8;
+  const __m256i mask = tail_mask(count - full);
+  __m256 dot = _mm256_setzero_ps();
+  for (std::size_t j = 0; j < full; j += 8) dot = _mm256_fmadd_ps(_mm256_loadu_ps(d + j), _mm256_loadu_ps(p + j), dot);
+  if (full < count)
+    dot = _mm256_fmadd_ps(_mm256_maskload_ps(d + full, mask), _mm256_maskload_ps(p + full, mask), dot);
+  const __m256 total = _mm256_set1_ps(sum(dot)), vscale = _mm256_set1_ps(scale);
+  for (std::size_t j = 0; j < full; j += 8) {
+    const __m256 pj = _mm256_mul_ps(_mm256_loadu_ps(p + j), vscale);
+    _mm256_storeu_ps(d + j, _mm256_mul_ps(pj, _mm256_sub_ps(_mm256_loadu_ps(d + j), total)));
+  }
+  if (full < count) {
+    const __m256 pj = _mm256_mul_ps(_mm256_maskload_ps(p + full, mask), vscale);
+    _mm256_maskstore_ps(d + full, mask, _mm256_mul_ps(pj, _mm256_sub_ps(_mm256_maskload_ps(d + full, mask), total)));
+  }
+}
+
 /// GELU on eight lanes, evaluated as the logistic function it equals:
 ///   gelu(x) = 0.5 x (1 + tanh u) = x s,  s = 1 / (1 + e^{-2u}),  u = sqrt(2/pi) (x + 0.044715 x^3),
 ///   gelu'(x) = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) u' = s + 2 x s (1 - s) sqrt(2/pi) (1 + 3 * 0.044715 x^2),
