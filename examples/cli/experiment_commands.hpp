@@ -396,7 +396,7 @@ chains of depth <= 4, default segment shares and list lengths): samples a 16M-to
 stepwise) against the exact idealized predictor and the bound (D + R_n)/n, prints a compact table
 and writes DIR (default induct-demo/): results.csv, results.json (every column of the evaluation and
 the run's config), error_vs_n.svg, <task>_<format>.svg, stepwise_vs_direct.svg, summary.txt and
-model.safetensors. About 3 minutes on 2 cores; deterministic for a seed and thread count.
+model.safetensors. About 2.5 minutes on 2 cores; deterministic for a seed (on any thread count).
 
 The training loss weighs list answers (the token after ':') 3x and gives list inputs x weight 0
 (they are uniform random); with the plain loss the same model needs several times more steps to
@@ -444,8 +444,8 @@ world is an error naming the fields that differ.
 
 By default the tasks, n values, prompt count and prompt seed are those of the run that trained the
 model (its 'run_config' metadata), so `induct evaluate --model induct-demo/model.safetensors`
-reproduces the demo's results.csv (bit for bit with the same build and thread count: the float
-forward pass sums in a thread-dependent order); for other models: lookup and compose2 (direct) and compose2
+reproduces the demo's results.csv (bit for bit with the same build and CPU kernels, on any thread
+count); for other models: lookup and compose2 (direct) and compose2
 (stepwise), n in 0,1,2,3,4,6,8,12,16,24,32, 1000 prompts, seed 2024. --tasks or --formats
 evaluate every listed task in every listed format (either defaulting to lookup,compose2 and
 direct,stepwise).

@@ -138,10 +138,6 @@ inline int run_train(const args& a) {
       const auto stored = nlohmann::json::parse(state.metadata_value("trainer_config"));
       stored_trajectory = stored.at("trajectory");
       stored_steps = stored.at("steps").get<long long>();
-      if (stored.contains("threads") && stored["threads"].get<int>() != omp_get_max_threads())
-        std::cerr << "induct train: warning: the run was checkpointed with " << stored["threads"].get<int>()
-                  << " threads, resuming with " << omp_get_max_threads()
-                  << "; the continuation is exact only for the same thread count\n";
     } catch (const nlohmann::json::exception& e) {
       throw file_error(state.source(), std::string("corrupt checkpoint metadata 'trainer_config': ") + e.what());
     }

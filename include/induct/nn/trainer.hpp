@@ -4,9 +4,9 @@
 //   n_s = global gradient norm, gradients *= min(1, clip / (n_s + 1e-6));  lr_s = schedule(s);  AdamW step.
 // Everything a step depends on (parameters, AdamW moments and counter, the data sampler's engine state,
 // s) is in the checkpoint, so resuming from step k gives bit-for-bit the parameters of an uninterrupted
-// run (for the same thread count). A non-finite loss or gradient stops training with a
-// training_diverged error naming the step and the first bad tensor; checkpoints are only written from
-// finite parameters, so the last good one survives.
+// run, on any thread count (layers.hpp sums in a fixed order). A non-finite loss or gradient stops
+// training with a training_diverged error naming the step and the first bad tensor; checkpoints are only
+// written from finite parameters, so the last good one survives.
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -312,7 +312,7 @@ class trainer {
     state.adam_step = optimizer_.step_count();
     state.data = data_.position();
     state.loss_history = loss_history_;
-    // threads: results are bit-identical only for the same OpenMP thread count, so record it.
+    // threads: recorded for the record (results do not depend on it: layers.hpp sums in a fixed order).
     state.trainer_config = {{"trajectory", config_.trajectory_json()}, {"steps", config_.steps},
                             {"threads", omp_get_max_threads()}};
     state.data_source = {{"source", data_.source()},
