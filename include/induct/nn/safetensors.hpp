@@ -109,6 +109,7 @@ namespace detail {
 
 /// Copies `count` little-endian elements of `size` bytes into host order.
 inline void copy_from_little_endian(void* destination, const unsigned char* source, std::size_t count, std::size_t size) {
+  if (count == 0) return;  // an empty tensor's buffer may be null, which memcpy must not see
   std::memcpy(destination, source, count * size);
   if constexpr (std::endian::native == std::endian::big) {
     auto* bytes = static_cast<unsigned char*>(destination);
@@ -118,6 +119,7 @@ inline void copy_from_little_endian(void* destination, const unsigned char* sour
 
 /// Appends `count` host-order elements of `size` bytes as little-endian bytes.
 inline void append_little_endian(std::string& out, const void* source, std::size_t count, std::size_t size) {
+  if (count == 0) return;  // an empty tensor's buffer may be null
   const auto* bytes = static_cast<const char*>(source);
   const std::size_t start = out.size();
   out.append(bytes, count * size);
