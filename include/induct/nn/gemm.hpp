@@ -10,8 +10,9 @@
 // kernel is what lets the training step reach the SGEMM-bound limit (bench/RESULTS.md).
 // Everything else (double, other CPUs) goes to Eigen. The product is single-threaded: the layers
 // split rows between OpenMP threads themselves (layers.hpp), which keeps results independent of
-// scheduling. Each output element is summed over k in increasing order of blocks, so a fixed build,
-// CPU and thread count give bit-identical results.
+// scheduling. Each output element is summed over k in increasing order of blocks, with the same
+// arithmetic whichever rows a call gets, so a fixed build and CPU give bit-identical results however the
+// rows are split between threads.
 #include <algorithm>
 #include <cstddef>
 #include <cstdlib>

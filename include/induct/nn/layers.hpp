@@ -2,8 +2,8 @@
 // The layers of the GPT, each a forward and a hand-written backward over raw row-major buffers with
 // explicit shapes (N = batch * time rows). Backward functions say whether they set or accumulate (+=).
 // Parallel loops use static OpenMP schedules and no float atomics. Sums over rows (the weight, bias and
-// LayerNorm parameter gradients) run over a fixed partition of the rows into chunks (row_chunks) whose
-// sums are added in chunk order, so results do not depend on the thread count at all.
+// LayerNorm parameter gradients) run over a fixed partition of the rows into chunks (weight_gradient_chunks,
+// row_chunks) whose sums are added in chunk order, so results do not depend on the thread count at all.
 #include <algorithm>
 #include <array>
 #include <cmath>
