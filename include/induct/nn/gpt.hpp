@@ -131,7 +131,7 @@ class gpt {
     layers::embedding_forward(a.residual(0), tokens, P + layout_[0].offset, P + layout_[1].offset, B, T, C);
     // Each LayerNorm after the first runs in the epilogue of the Linear layer that writes its input rows.
     Scalar* ln = a.ln_scratch;
-    const auto first = blocks_.front();
+    const auto& first = blocks_.front();
     const auto x0 = a.layer(0);
     layers::layernorm_forward(ln, x0.ln1_mean, x0.ln1_rstd, a.residual(0), P + first.ln1_weight, P + first.ln1_bias, N,
                               C);
