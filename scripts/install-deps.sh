@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages induct needs that are missing (run as root). Usage:
-#   scripts/install-deps.sh build   # compiler, CMake, Eigen, Boost.Math, nlohmann-json
+#   scripts/install-deps.sh build   # compiler, CMake, Eigen, Boost.Math, nlohmann-json, CLI11
 #   scripts/install-deps.sh test    # build + doctest, Google Benchmark, python3-torch (PyTorch load test)
 #   scripts/install-deps.sh bench   # test + OpenBLAS, so the PyTorch peer runs on an optimised BLAS
 set -euo pipefail
-want=(build-essential cmake libeigen3-dev libboost-math-dev nlohmann-json3-dev)
+want=(build-essential cmake libeigen3-dev libboost-math-dev nlohmann-json3-dev libcli11-dev)
 if [[ "${1:-build}" == "test" || "${1:-build}" == "bench" ]]; then
   want+=(doctest-dev libbenchmark-dev python3-torch librsvg2-bin)
 fi

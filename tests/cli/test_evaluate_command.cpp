@@ -81,8 +81,8 @@ std::filesystem::path model_without_world(const std::filesystem::path& dir) {
 TEST_CASE("evaluate has full help and refuses bad invocations") {
   const auto help = run_tool("evaluate --help");
   CHECK(help.status == 0);
-  for (const char* needle : {"usage: induct evaluate --model FILE", "--tasks LIST", "--formats LIST", "--examples LIST",
-                             "--prompts N", "--seed S", "--setup JSON|FILE", "--json", "results.csv"})
+  for (const char* needle : {"Usage: induct evaluate", "--model", "--tasks LIST", "--formats LIST", "--examples LIST",
+                             "--prompts", "--seed", "--setup JSON|FILE", "--json", "results.csv"})
     CHECK(help.output.find(needle) != std::string::npos);
   CHECK(run_tool("evaluate").status == 2);  // --model missing
   CHECK(run_tool("evaluate --model x --bogus 1").status == 2);

@@ -26,7 +26,7 @@ TEST_CASE("experiment commands have help and reject bad invocations") {
   for (const char* command : {"demo", "sweep", "probe"}) {
     const auto help = run_tool(std::string(command) + " --help");
     CHECK(help.status == 0);
-    CHECK(help.output.find("usage: induct " + std::string(command)) != std::string::npos);
+    CHECK(help.output.find("Usage: induct " + std::string(command)) != std::string::npos);
   }
   CHECK(run_tool("sweep --out x").status == 2);                       // --grid missing
   CHECK(run_tool("demo --bogus 1").status == 2);                      // unknown option

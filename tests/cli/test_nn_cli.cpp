@@ -56,7 +56,7 @@ struct workspace {
   }
   [[nodiscard]] std::string train_options() const {
     return "train --corpus " + corpus + " --out " + model +
-           " --layers 1 --width 16 --heads 2 --context 16 --batch 4 --lr 3e-3 --progress false --threads 1";
+           " --layers 1 --width 16 --heads 2 --context 16 --batch 4 --lr 3e-3 --no-progress --threads 1";
   }
 };
 
@@ -95,7 +95,7 @@ TEST_CASE("induct train: JSON log lines, checkpoint pair, summary; resume contin
   CHECK(names[6] == "e0");
   CHECK(info.extra.count("setup_config") == 1);
 
-  const auto resumed = run_tool("train --corpus " + w.corpus + " --out " + w.model + " --resume --steps 8 --log-every 1 --progress false --json");
+  const auto resumed = run_tool("train --corpus " + w.corpus + " --out " + w.model + " --resume --steps 8 --log-every 1 --no-progress --json");
   REQUIRE(resumed.status == 0);
   const auto more = json_lines(resumed.out);
   REQUIRE(more.size() == 3);  // steps 7, 8, summary

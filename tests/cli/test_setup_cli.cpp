@@ -76,7 +76,7 @@ TEST_CASE("induct corpus writes the library's corpus; prompts read its sidecar")
   CHECK(summary["world_fingerprint"] == w.fingerprint());
 
   // prompts: JSON lines equal the library's prompts; the world comes from the corpus sidecar.
-  const auto p = run_setup_tool("prompts --task compose2 --format stepwise --examples 3 --count 4 --seed 9 --corpus " + file);
+  const auto p = run_setup_tool("prompts --task compose2 --format stepwise --examples 3 --prompts 4 --seed 9 --corpus " + file);
   REQUIRE(p.status == 0);
   std::istringstream lines(p.out);
   std::string line;
@@ -99,7 +99,7 @@ TEST_CASE("induct corpus writes the library's corpus; prompts read its sidecar")
   CHECK(run_setup_tool("corpus --out " + file).status == 2);
   // --out with --json: a summary, and the file holds the lines.
   const auto out = (dir / "p.jsonl").string();
-  const auto q = run_setup_tool("prompts --task lookup --examples 0..2 --count 5 --out " + out + " --json");
+  const auto q = run_setup_tool("prompts --task lookup --examples 0..2 --prompts 5 --out " + out + " --json");
   REQUIRE(q.status == 0);
   CHECK(nlohmann::json::parse(q.out)["prompts"] == 15);
   const std::string text = induct::read_text_file(out);

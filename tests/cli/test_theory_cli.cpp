@@ -54,7 +54,7 @@ TEST_CASE("induct bound --json: rows match the bound calculator") {
   // The stepwise bound is the smaller one for compose2.
   CHECK(j["rows"][33 + 4]["bound_cum_bits"].get<double>() < j["rows"][4]["bound_cum_bits"].get<double>());
   // Power-law variant: R_n > 0 for direct lists.
-  const auto p = nlohmann::json::parse(run_theory_tool("bound --task lookup --format direct --examples 8 --length-law power_law --json").out);
+  const auto p = nlohmann::json::parse(run_theory_tool("bound --task lookup --format direct --examples 8 --list-length-law power_law --json").out);
   CHECK(p["rows"][0]["R_n_bits"].get<double>() > 0.0);
 }
 
@@ -81,7 +81,7 @@ TEST_CASE("induct ideal --prompt --json: a normalised distribution and a posteri
 }
 
 TEST_CASE("induct ideal --task --json: scored rows with intervals and bounds") {
-  const auto r = run_theory_tool("ideal --task compose2 --format stepwise --examples 0,4,32 --count 50 --seed 3 --json");
+  const auto r = run_theory_tool("ideal --task compose2 --format stepwise --examples 0,4,32 --prompts 50 --seed 3 --json");
   REQUIRE(r.status == 0);
   const auto j = nlohmann::json::parse(r.out);
   REQUIRE(j["rows"].size() == 3);
@@ -134,7 +134,7 @@ TEST_CASE("induct bound/ideal --task novel reads the corpus sidecar") {
   REQUIRE(bound.status == 0);
   const auto b = nlohmann::json::parse(bound.out);
   CHECK(b["rows"][0]["depth"].get<int>() == 2);
-  const auto ideal = run_theory_tool("ideal --task novel --corpus " + corpus + " --format direct --examples 3 --count 20 --json");
+  const auto ideal = run_theory_tool("ideal --task novel --corpus " + corpus + " --format direct --examples 3 --prompts 20 --json");
   REQUIRE(ideal.status == 0);
   CHECK(nlohmann::json::parse(ideal.out)["rows"][0]["bound_violations"].get<int>() == 0);
   std::remove((corpus + ".json").c_str());

@@ -8,7 +8,7 @@ model with `induct train`, loads MODEL.safetensors into the nanoGPT-style refere
   * greedy generation equals `induct generate --json` wherever the top-2 logit margin exceeds 1e-3.
 Exit 0 on success, 1 with a message otherwise.
 
-  /usr/bin/python3 tests/nn/torch_load_checkpoint.py --tool build/examples/induct --workdir /tmp/x
+  /usr/bin/python3 tests/nn/torch_load_checkpoint.py --tool build/release/tools/induct/induct --workdir /tmp/x
 """
 import argparse
 import json
@@ -62,7 +62,7 @@ def main():
         tokens += [6 + x, 70 + r, 6 + (x * (r + 3) + r) % 64, 5]
     write_corpus(corpus, tokens, VOCAB)
     run(args.tool, "train", "--corpus", corpus, "--out", model_path, "--layers", "2", "--width", "32", "--heads", "4",
-        "--context", "16", "--batch", "8", "--steps", "30", "--lr", "1e-2", "--progress", "false", "--log-every", "0",
+        "--context", "16", "--batch", "8", "--steps", "30", "--lr", "1e-2", "--no-progress", "--log-every", "0",
         "--threads", "1")
 
     tensors, metadata = read_safetensors(model_path)

@@ -49,6 +49,8 @@ inline void write_text_atomically(const std::filesystem::path& path, std::string
 
 /// Reads a whole file; file_error if it cannot be opened.
 inline std::string read_text_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw file_error(path.string(), "is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw file_error(path.string(), "cannot open for reading");
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

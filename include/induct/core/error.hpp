@@ -49,6 +49,20 @@ class file_error : public error {
   std::string path_;
 };
 
+/// An input that would need more memory or disk than the machine has: refused before allocating, with the
+/// estimate, instead of failing halfway (or with std::bad_alloc).
+class resource_error : public error {
+ public:
+  resource_error(const std::string& message, double needed_bytes, double available_bytes)
+      : error(message), needed_(needed_bytes), available_(available_bytes) {}
+  [[nodiscard]] double needed_bytes() const noexcept { return needed_; }
+  [[nodiscard]] double available_bytes() const noexcept { return available_; }
+
+ private:
+  double needed_;
+  double available_;
+};
+
 /// A grammar that is well-formed text but not a valid (proper, consistent) PCFG.
 class grammar_error : public error {
  public:

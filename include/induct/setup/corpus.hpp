@@ -287,6 +287,28 @@ inline nlohmann::json read_corpus_sidecar(const std::filesystem::path& sidecar) 
   }
 }
 
+/// The world a corpus sidecar records: its "config", checked against the "world_fingerprint" recorded beside
+/// it (recomputed from the config), so that an edited sidecar cannot pass one world off as another.
+inline setup_config corpus_sidecar_setup(const nlohmann::json& sidecar, const std::filesystem::path& sidecar_path) {
+  if (!sidecar.is_object()) throw file_error(sidecar_path.string(), "corpus sidecar must be a JSON object");
+  if (!sidecar.contains("config")) throw file_error(sidecar_path.string(), "corpus sidecar has no \"config\"");
+  if (!sidecar.contains("world_fingerprint") || !sidecar["world_fingerprint"].is_string())
+    throw file_error(sidecar_path.string(), "corpus sidecar has no \"world_fingerprint\" string");
+  setup_config config;
+  try {
+    config = setup_config::from_json(sidecar["config"]);
+  } catch (const config_error& e) {
+    throw file_error(sidecar_path.string(), std::string("corpus sidecar \"config\": ") + e.what());
+  }
+  const std::string recorded = sidecar["world_fingerprint"].get<std::string>();
+  const std::string recomputed = world(config).fingerprint();
+  if (recorded != recomputed)
+    throw file_error(sidecar_path.string(), "corpus sidecar records world fingerprint " + recorded +
+                                                " but its \"config\" gives world " + recomputed +
+                                                " (was the sidecar edited?)");
+  return config;
+}
+
 /// The chains seen as lists in a sidecar (either format, or only `format` if given), as labels "r1.r2".
 inline std::set<std::string> chains_seen_as_lists(const nlohmann::json& sidecar, const std::string& format = "") {
   std::set<std::string> seen;

@@ -19,7 +19,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "induct/core/error.hpp"
+#include "induct/core/json_number.hpp"
 #include "induct/setup/prompt.hpp"
 #include "induct/setup/tasks.hpp"
 #include "induct/theory/bounds.hpp"
@@ -154,6 +157,33 @@ struct score_row {
   double bound_cum_bits = 0.0;            // D + Rbar_n
   double bound_error_rate = 0.0;          // (D + Rbar_n) / n
   int bound_violations = 0;               // prompts with loss or mistakes > D + R(s) + 1e-9
+
+  /// {"task","format","examples","possible","prompts","D_bits","R_n_bits","bound_cum_bits","bound_error_rate"}
+  /// and, for a possible row, the measured columns; values that are not finite are null.
+  [[nodiscard]] nlohmann::json to_json() const {
+    nlohmann::json row = {{"task", task},
+                          {"format", setup::to_string(format)},
+                          {"examples", examples},
+                          {"possible", possible},
+                          {"prompts", prompts},
+                          {"D_bits", finite_or_null(description_length_bits)},
+                          {"R_n_bits", finite_or_null(iteration_complexity_bound_bits)},
+                          {"bound_cum_bits", finite_or_null(bound_cum_bits)},
+                          {"bound_error_rate", finite_or_null(bound_error_rate)}};
+    if (possible) {
+      row["errors"] = errors;
+      row["error_rate"] = error_rate;
+      row["ci_low"] = ci_low;
+      row["ci_high"] = ci_high;
+      row["step_error_rate"] = step_error_rate;
+      row["mean_log_loss_bits"] = mean_log_loss_bits;
+      row["mean_cum_loss_bits"] = mean_cum_loss_bits;
+      row["mean_mistakes"] = mean_mistakes;
+      row["mean_R_bits"] = mean_iteration_complexity_bits;
+      row["bound_violations"] = bound_violations;
+    }
+    return row;
+  }
 };
 
 /// Scores `count` prompts of `task` with `examples` examples (setup::generate_prompt, seed `seed`).

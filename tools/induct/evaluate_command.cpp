@@ -1,0 +1,119 @@
+// induct evaluate: a trained model file against the idealized predictor and the bounds, with the demo's code.
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config_options.hpp"
+#include "induct/core/progress.hpp"
+#include "induct/experiment/evaluation_outputs.hpp"
+#include "induct/experiment/trained_model.hpp"
+#include "tool.hpp"
+
+namespace induct::tool {
+
+void add_evaluate_command(CLI::App& app, invocation& chosen) {
+  auto* command = add_command(
+      &app, "evaluate", "evaluate a trained model on the ICL task suite against the idealized predictor and bounds",
+      "Evaluates an already-trained model (written by `induct demo`, or by `induct train` on a corpus with its "
+      "sidecar) as the demo evaluates the model it trains, with the same code: per task, format and n, the error "
+      "rate at the query with its Clopper-Pearson 95% interval, the answer log-loss, the excess loss K over the "
+      "exact idealized predictor and the per-token KL from it, beside the bound (D + R_n)/n, the idealized "
+      "predictor's exact error and the model-specific bound D + R_n + K. Stepwise lists are scored on the final "
+      "value of greedy generation and on every step. n values whose prompt and answer do not fit the model's "
+      "context are skipped (and listed).\n\nThe world is the one the model file records; world options that "
+      "differ from it are an error naming the fields (a file that records none needs them). By default the tasks, "
+      "n values, prompt count and seed are those of the run that trained the model, so `induct evaluate --model "
+      "induct-demo/model.safetensors` reproduces the demo's results.csv; for other models: lookup and compose2 "
+      "(direct) and compose2 (stepwise), n in 0,1,2,3,4,6,8,12,16,24,32, 1000 prompts, seed 2024. --tasks or "
+      "--formats evaluate every listed task in every listed format.\n\nWrites --out: results.csv, results.json, "
+      "error_vs_n.svg, <task>_<format>.svg, stepwise_vs_direct.svg and summary.txt; prints the compact table.\n"
+      "JSON: the result table with its \"metadata\" (progress goes to stderr).");
+  struct options {
+    common_flags flags;
+    std::string model_file, out = "induct-evaluate", corpus;
+    std::vector<std::string> tasks{"lookup", "compose2"}, formats{"direct", "stepwise"};
+    std::vector<int> examples;
+    int prompts = 1000;
+    std::uint64_t seed = 2024;
+    std::optional<world_options> world;
+  };
+  auto o = std::make_shared<options>();
+  o->examples = experiment::evaluation_options{}.examples;
+  command->add_option("--model", o->model_file, "model file (safetensors with induct metadata)")
+      ->required();
+  command->add_option("--out", o->out, "output directory")->capture_default_str();
+  add_name_list(command, "--tasks", o->tasks, "tasks to evaluate (default: the run's)",
+                {"lookup", "compose2", "compose3", "novel"});
+  add_name_list(command, "--formats", o->formats, "formats to evaluate them in (default: the run's)",
+                {"direct", "stepwise"});
+  add_int_list(command, "--examples", o->examples, "n values (default: the run's)", 0, 100000);
+  add_integer(command, "--prompts", o->prompts, "prompts per task, format and n (default: the run's)", 1, 10000000);
+  add_unsigned(command, "--seed", o->seed, "prompt seed (default: the run's)", 0,
+               std::numeric_limits<std::uint64_t>::max());
+  command->add_option("--corpus", o->corpus, "for task novel: the training corpus (its sidecar lists the chains seen)");
+  add_common_flags(command, o->flags);
+  o->world.emplace(command);
+  on_run(command, chosen, [o, command] {
+    o->flags.apply();
+    std::optional<setup::setup_config> world_override;
+    if (o->world->given()) world_override = o->world->resolve();
+    const auto trained = experiment::load_trained_model(o->model_file, world_override ? &*world_override : nullptr);
+    experiment::evaluation_plan plan = experiment::evaluation_plan_of(trained.metadata);
+    if (command->count("--tasks") || command->count("--formats")) {
+      plan.tasks.clear();
+      for (const auto& name : o->tasks)
+        for (const auto& format : o->formats) plan.tasks.push_back({name, setup::parse_list_format(format)});
+    }
+    if (command->count("--examples")) plan.options.examples = o->examples;
+    if (command->count("--prompts")) plan.options.prompts = o->prompts;
+    if (command->count("--seed")) plan.options.prompt_seed = o->seed;
+    experiment::check_tasks_posable(plan.tasks, trained.world);
+    std::optional<nlohmann::json> sidecar;
+    for (const auto& t : plan.tasks)
+      if (t.name == "novel" && !sidecar) {
+        if (o->corpus.empty()) throw usage_error("--corpus", "task novel needs the training corpus");
+        sidecar = experiment::novel_task_sidecar(o->corpus, trained.world);
+      }
+
+    std::ostream& console = o->flags.json ? std::cerr : std::cout;
+    const auto& config = trained.model.config();
+    console << "evaluating " << o->model_file << " (" << config.layers << " layers, width " << config.width
+            << ", step " << trained.metadata.info.step << ") in its world of " << trained.world.entity_count()
+            << " entities and " << trained.world.function_count() << " functions, on " << plan.options.prompts
+            << " prompts per task, format and n (seed " << plan.options.prompt_seed << ")\n";
+    console.flush();
+    progress_bar bar("evaluate", 1.0);
+    plan.options.progress = [&](std::size_t done, std::size_t total) {
+      bar.update(static_cast<double>(done) / static_cast<double>(total));
+    };
+    std::vector<std::string> skipped;
+    const auto start = std::chrono::steady_clock::now();
+    const auto table = experiment::evaluate_trained_model(trained.model, trained.world, plan.tasks, plan.options,
+                                                          &skipped, sidecar ? &*sidecar : nullptr);
+    bar.finish();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    for (const auto& s : skipped) console << "skipped " << s << "\n";
+    if (table.row_count() == 0)
+      throw config_error("examples", "no (task, format, n) fits the model's context of " +
+                                         std::to_string(config.context_length) + " tokens");
+    nlohmann::json metadata =
+        experiment::evaluation_metadata(o->model_file, trained, plan, skipped, seconds);
+    const std::filesystem::path out = o->out;
+    experiment::write_evaluation_outputs(out, table, metadata, "Predicted (bound, idealized) against measured (" +
+                                                                   std::filesystem::path(o->model_file).filename().string() + ")");
+    console << "\n" << experiment::compact_table(table).to_text(3) << "\n" << experiment::icl_verdict(table) << "wrote "
+            << (out / "results.csv").string() << ", results.json, error_vs_n.svg, the per-task plots and summary.txt\n";
+    if (o->flags.json) {
+      nlohmann::json j = table.to_json();
+      j["metadata"] = metadata;
+      print_json(j);
+    }
+    return 0;
+  });
+}
+
+}  // namespace induct::tool

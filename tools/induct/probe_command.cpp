@@ -1,0 +1,81 @@
+// induct probe: linear probes for the prompt's structure on every layer of a trained model.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "induct/core/atomic_file.hpp"
+#include "induct/experiment/report.hpp"
+#include "induct/experiment/structure_probe.hpp"
+#include "induct/experiment/svg_plot.hpp"
+#include "induct/experiment/trained_model.hpp"
+#include "tool.hpp"
+
+namespace induct::tool {
+
+void add_probe_command(CLI::App& app, invocation& chosen) {
+  auto* command = add_command(
+      &app, "probe", "linear probes for the prompt's structure on every layer of a trained model",
+      "Runs prompts of lookup, compose2 and compose3 (direct) and compose2 (stepwise) with n examples through the "
+      "model (a model file that records its world, as `induct demo` and `induct train` write them), and fits "
+      "multinomial logistic-regression probes (L2, held-out split by prompt) on the residual stream after the "
+      "embeddings (layer 0) and after every block, for: token role, item index, the list's first function and "
+      "depth, and in direct composite lists the hidden intermediate value f_1(q) at the query. Writes "
+      "--out/probes.csv, probes.json (with the model's ICL accuracy on the same prompts) and probes.svg. Because "
+      "f_1(q) varies with q, hidden_f1 also has a q-only control (column q_only_control): a hidden_f1 probe above "
+      "it reads more than q.\nJSON: the probe table with its \"metadata\".");
+  struct options {
+    common_flags flags;
+    std::string model_file, out = "induct-probe";
+    experiment::structure_probe_options probe;
+  };
+  auto o = std::make_shared<options>();
+  command->add_option("--model", o->model_file, "model file (safetensors with induct metadata)")
+      ->required();
+  command->add_option("--out", o->out, "output directory")->capture_default_str();
+  add_integer(command, "--prompts", o->probe.prompts_per_task, "prompts per task and format", 4, 1000000);
+  add_integer(command, "--examples", o->probe.examples, "examples per prompt", 1, 10000);
+  add_unsigned(command, "--seed", o->probe.prompt_seed, "prompt seed", 0, std::numeric_limits<std::uint64_t>::max());
+  add_number(command, "--l2", o->probe.probe.l2, "L2 penalty of the probes", 0.0, 1e6);
+  add_common_flags(command, o->flags);
+  on_run(command, chosen, [o] {
+    o->flags.apply();
+    auto trained = experiment::load_trained_model(o->model_file);
+    const auto result = experiment::probe_structure(trained.model, trained.world, o->probe);
+    const std::filesystem::path out = o->out;
+    std::filesystem::create_directories(out);
+    const nlohmann::json metadata = {{"model", o->model_file},
+                                     {"examples", o->probe.examples},
+                                     {"prompts_per_task", o->probe.prompts_per_task},
+                                     {"prompt_seed", o->probe.prompt_seed},
+                                     {"l2", o->probe.probe.l2},
+                                     {"icl_accuracy", result.icl_accuracy},
+                                     {"icl_prompts", result.icl_prompts}};
+    experiment::write_csv(out / "probes.csv", result.table);
+    experiment::write_json(out / "probes.json", result.table, metadata);
+    char title[160];
+    std::snprintf(title, sizeof title, "Linear probes by layer (model's ICL accuracy on these prompts: %.2f)",
+                  result.icl_accuracy);
+    write_text_atomically(out / "probes.svg",
+                          experiment::render_svg(experiment::probe_chart(result.table, title), 760, 420));
+    if (o->flags.json) {
+      nlohmann::json j = result.table.to_json();
+      j["metadata"] = metadata;
+      print_json(j);
+      return 0;
+    }
+    std::cout << result.table.to_text(3) << "\nICL accuracy on the direct probe prompts (n = " << o->probe.examples
+              << "): " << result.icl_accuracy << "\n";
+    for (std::size_t r = 0; r < result.table.row_count(); ++r)
+      if (result.table.text(r, "feature") == "hidden_f1" && result.table.number(r, "layer") == 0) {
+        std::cout << "hidden_f1: a probe must beat the q-only control " << result.table.number(r, "q_only_control")
+                  << " (majority baseline " << result.table.number(r, "majority_baseline") << ") to read more than q\n";
+        break;
+      }
+    std::cout << "wrote " << (out / "probes.csv").string() << ", probes.json, probes.svg\n";
+    return 0;
+  });
+}
+
+}  // namespace induct::tool

@@ -1,0 +1,95 @@
+// induct sweep: a scaling sweep, one independent resumable job per design point (experiment/scaling.hpp).
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "induct/core/atomic_file.hpp"
+#include "induct/experiment/scaling.hpp"
+#include "tool.hpp"
+
+namespace induct::tool {
+
+void add_sweep_command(CLI::App& app, invocation& chosen) {
+  auto* command = add_command(
+      &app, "sweep", "scaling sweep over model sizes and training tokens (resumable, shardable)",
+      "Trains and evaluates one model per design point (model size x training tokens). Each point is an "
+      "independent job keyed by the hash of its config; its result is written atomically to DIR/points/<key>.json "
+      "(its full evaluation to DIR/evaluations/<key>.csv). Rerunning the same command skips finished points, so a "
+      "killed sweep loses at most the point in flight. Writes DIR/table.csv and table.json (one row per finished "
+      "point), DIR/emergence.svg (lookup error at n = 16 per model and data) and DIR/stepwise_vs_direct.svg "
+      "(compose2 at n = 8, both formats).\n\nGrids: small (3 models x 3 token counts on the default setup, about 30 "
+      "minutes on 2 cores), paper (layers 1..8, width 32..256, tokens 1e5..1e8), or a JSON file:\n"
+      "  {\"models\": [{\"layers\": 2, \"width\": 64, \"heads\": 4}], \"tokens\": [1e5, 1e6],\n"
+      "   \"base\": {\"context\": 96, \"batch\": 16, \"lr\": 0.002, \"prompts\": 100, \"examples\": [0, 8, 16],\n"
+      "            \"seed\": 1, \"shares\": \"demo\"|\"default\"}}\nJSON: the assembled table, with \"summary\".");
+  struct options {
+    common_flags flags;
+    std::string grid, out, shard;
+    std::int64_t max_points = -1;
+  };
+  auto o = std::make_shared<options>();
+  command->add_option("--grid", o->grid, "small, paper or a grid file")->required();
+  command->add_option("--out", o->out, "sweep directory (created; reused to resume)")->required();
+  command->add_option("--shard", o->shard, "compute only points with index % N == I (spread a grid over N machines)")
+      ->type_name("I/N");
+  add_integer(command, "--max-points", o->max_points, "compute at most N new points in this run (-1: all)", -1,
+              std::int64_t{1} << 40);
+  add_common_flags(command, o->flags);
+  on_run(command, chosen, [o] {
+    o->flags.apply();
+    nlohmann::json grid;
+    if (o->grid == "small" || o->grid == "paper") {
+      grid = experiment::preset_grid(o->grid);
+    } else {
+      try {
+        grid = nlohmann::json::parse(read_text_file(o->grid));
+      } catch (const nlohmann::json::parse_error& e) {
+        throw file_error(o->grid, std::string("grid is not valid JSON: ") + e.what());
+      }
+    }
+    const auto points = experiment::grid_points(grid);
+    experiment::sweep_runner runner(o->out);
+    experiment::sweep_options options;
+    if (o->max_points >= 0) options.max_new_points = static_cast<std::size_t>(o->max_points);
+    if (!o->shard.empty()) {
+      const auto slash = o->shard.find('/');
+      std::size_t index = 0, count = 0;
+      try {
+        if (slash == std::string::npos) throw std::invalid_argument("no slash");
+        std::size_t used = 0;
+        index = std::stoul(o->shard.substr(0, slash), &used);
+        if (used != slash) throw std::invalid_argument("index");
+        count = std::stoul(o->shard.substr(slash + 1), &used);
+        if (used != o->shard.size() - slash - 1) throw std::invalid_argument("count");
+      } catch (const std::exception&) {
+        throw usage_error("--shard", "must be I/N with integers, e.g. 0/4, got '" + o->shard + "'");
+      }
+      if (count < 1 || index >= count) throw usage_error("--shard", "needs 0 <= I < N, got '" + o->shard + "'");
+      options.shard_index = index;
+      options.shard_count = count;
+    }
+    std::ostream& console = o->flags.json ? std::cerr : std::cout;
+    options.on_point_start = [&](std::size_t i, std::size_t count, const nlohmann::json& point) {
+      console << "[" << i + 1 << "/" << count << "] point " << experiment::point_key(point) << ": "
+              << experiment::model_label(point) << ", "
+              << experiment::token_label(point["tokens"].get<std::uint64_t>()) << " tokens\n";
+      console.flush();
+    };
+    const auto summary = runner.run(
+        points, [&](const nlohmann::json& point) { return experiment::run_sweep_point(point, runner.directory()); },
+        options);
+    const auto table = experiment::write_sweep_outputs(runner, points, grid);
+    console << "points: " << summary.total << " in the grid, " << summary.reused << " already done, "
+            << summary.computed << " computed now, " << summary.pending << " pending\nwrote "
+            << (runner.directory() / "table.csv").string() << ", table.json, emergence.svg, stepwise_vs_direct.svg\n";
+    if (o->flags.json) {
+      nlohmann::json j = table.to_json();
+      j["summary"] = {{"total", summary.total}, {"reused", summary.reused}, {"computed", summary.computed},
+                      {"pending", summary.pending}};
+      print_json(j);
+    }
+    return 0;
+  });
+}
+
+}  // namespace induct::tool

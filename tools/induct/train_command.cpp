@@ -1,0 +1,95 @@
+// induct train: the GPT of SPEC section 5 on a corpus file (experiment/corpus_training.hpp).
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "config_options.hpp"
+#include "induct/experiment/corpus_training.hpp"
+#include "tool.hpp"
+
+namespace induct::tool {
+
+void add_train_command(CLI::App& app, invocation& chosen) {
+  auto* command = add_command(
+      &app, "train", "train the GPT on a corpus token file (checkpoints, resume, JSON log lines)",
+      "Trains the GPT of SPEC section 5 (pre-LN decoder, untied head) with AdamW, linear warmup then cosine decay "
+      "and global-norm gradient clipping, on random windows of the corpus (an INDUCTTK token file of `induct "
+      "corpus`; its last --validation-fraction is held out). Writes MODEL.safetensors (nanoGPT tensor names; with "
+      "the corpus's world when its sidecar is present) and MODEL.safetensors.state (AdamW moments, data sampler, "
+      "losses), atomically, every --checkpoint-every steps and at the end. --resume continues bit for bit (on any "
+      "thread count); every option not given is then the checkpoint's, and --steps is the total.\nBy default the "
+      "warmup is min(100, steps / 10) and the cosine floor --min-lr is --lr / 10. Prints a JSON log line every "
+      "--log-every steps (to --log FILE if given) and a summary line (with --json a summary object).");
+  struct options {
+    common_flags flags;
+    std::string corpus, out, log;
+    bool resume = false;
+    bool progress = true;
+    double validation_fraction = 0.05;
+    std::optional<config_options<nn::gpt_config>> model;
+    std::optional<config_options<nn::trainer_config>> training;
+  };
+  auto o = std::make_shared<options>();
+  command->add_option("--corpus", o->corpus, "corpus token file (INDUCTTK)")->required();
+  command->add_option("--out", o->out, "model file to write (MODEL.safetensors; the state goes beside it)")
+      ->required();
+  command->add_flag("--resume", o->resume, "continue the checkpoint at --out");
+  add_number(command, "--validation-fraction", o->validation_fraction, "share of the corpus held out for validation",
+             0.0, 0.5);
+  command->add_option("--log", o->log, "append the JSON log lines to this file instead of stdout");
+  command->add_flag("--progress,!--no-progress", o->progress, "draw a progress bar on a terminal");
+  nn::gpt_config model_defaults;
+  o->model.emplace(command, model_defaults, "Model");
+  o->training.emplace(command, nn::trainer_config{}, "Training");
+  add_common_flags(command, o->flags);
+  on_run(command, chosen, [o] {
+    const int threads = o->flags.apply();
+    experiment::corpus_training run;
+    run.corpus = o->corpus;
+    run.checkpoint = o->out;
+    run.resume = o->resume;
+    run.validation_fraction = o->validation_fraction;
+    if (o->resume) {
+      const auto stored = experiment::read_stored_training(run.checkpoint);
+      run.model = o->model->over(stored.model);
+      run.training = o->training->over(stored.training);
+    } else {
+      run.model = o->model->over(nn::gpt_config{});
+      run.training = o->training->over(nn::trainer_config{});
+      if (!o->training->given("warmup")) run.training.warmup_steps = std::min<std::int64_t>(100, run.training.steps / 10);
+      if (!o->training->given("min-lr")) run.training.min_learning_rate = run.training.learning_rate / 10;
+    }
+    std::ofstream log_file;
+    experiment::training_output output{&std::cout, o->progress};
+    if (!o->log.empty()) {
+      log_file.open(o->log, std::ios::app);
+      if (!log_file) throw file_error(o->log, "cannot open the log file for appending");
+      output.log = &log_file;
+    }
+    const auto result = experiment::train_on_corpus(run, output);
+    nlohmann::json summary = result.summary.to_json();
+    summary["model"] = o->out;
+    summary["state"] = nn::state_path_for(o->out).string();
+    summary["run_id"] = result.run_id;
+    summary["config"] = result.model.to_json();
+    summary["parameters"] = result.parameters;
+    summary["threads"] = threads;
+    if (o->flags.json) {
+      print_json(summary);
+    } else {
+      std::printf("trained %lld steps: final loss %.4f (mean of the last %lld steps), validation loss %s (%zu tokens), "
+                  "%.0f tokens/s; wrote %s\n",
+                  static_cast<long long>(result.summary.steps), result.summary.final_loss,
+                  static_cast<long long>(std::min<std::int64_t>(100, result.summary.steps)),
+                  std::isfinite(result.summary.validation_loss) ? fixed(result.summary.validation_loss).c_str() : "n/a",
+                  result.summary.validation_tokens, result.summary.tokens_per_second, o->out.c_str());
+    }
+    return 0;
+  });
+}
+
+}  // namespace induct::tool
