@@ -89,11 +89,11 @@ TEST_CASE("induct train: JSON log lines, checkpoint pair, summary; resume contin
   induct::nn::checkpoint_info info;
   (void)induct::nn::read_model_checkpoint<float>(w.model, &info);
   CHECK(info.step == 6);
-  const auto names = nlohmann::json::parse(info.extra.at("vocabulary"));
+  const auto names = nlohmann::json::parse(info.extra.at(induct::nn::checkpoint_keys::vocabulary));
   CHECK(names.size() == 110);
   CHECK(names[0] == "<d>");
   CHECK(names[6] == "e0");
-  CHECK(info.extra.count("setup_config") == 1);
+  CHECK(info.extra.count(induct::nn::checkpoint_keys::setup_config) == 1);
 
   const auto resumed = run_tool("train --corpus " + w.corpus + " --out " + w.model + " --resume --steps 8 --log-every 1 --no-progress --json");
   REQUIRE(resumed.status == 0);

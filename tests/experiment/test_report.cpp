@@ -82,3 +82,30 @@ TEST_CASE("text tables align columns") {
         " 0  0.988\n"
         "16      -\n");
 }
+
+TEST_CASE("rows by column name: the same row as by position; an unknown or unset column is an error") {
+  ex::result_table by_name({"task", "n", "error", "note"});
+  auto row = by_name.new_row();
+  row["note"] = std::monostate{};
+  row["error"] = 0.984375;
+  row["task"] = std::string("lookup");
+  row["n"] = 0LL;
+  by_name.add_row(row);
+  ex::result_table by_position({"task", "n", "error", "note"});
+  by_position.add_row({std::string("lookup"), 0LL, 0.984375, std::monostate{}});
+  CHECK(by_name.to_csv() == by_position.to_csv());
+  CHECK(by_name.rows() == by_position.rows());
+
+  auto unknown = by_name.new_row();
+  CHECK_THROWS_WITH_AS(unknown["error_rate"] = 0.5, doctest::Contains("unknown column 'error_rate'"), induct::error);
+  auto partial = by_name.new_row();
+  partial["task"] = std::string("x");
+  partial["n"] = 1LL;
+  partial["error"] = 0.5;
+  CHECK_THROWS_WITH_AS(by_name.add_row(partial), doctest::Contains("leaves column 'note' unset"), induct::error);
+  CHECK(by_name.row_count() == 1);
+  partial["note"] = std::string("done");
+  CHECK_THROWS_WITH_AS(by_position.add_row(partial), doctest::Contains("another table"), induct::error);
+  by_name.add_row(partial);
+  CHECK(by_name.row_count() == 2);
+}

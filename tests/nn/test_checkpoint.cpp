@@ -62,9 +62,9 @@ TEST_CASE("checkpoint: the model file is plain safetensors with nanoGPT names an
   const auto path = scratch("layout.safetensors");
   write_model_checkpoint(path, model, {"00000000000000aa", 12, {{"vocabulary", "[\"a\"]"}}});
   const auto file = safetensors_file::read(path);
-  CHECK(file.metadata_value("format") == "induct-gpt-1");
-  CHECK(nlohmann::json::parse(file.metadata_value("config")) == tiny_config().to_json());
-  CHECK(file.metadata_value("step") == "12");
+  CHECK(file.metadata_value(checkpoint_keys::format) == "induct-gpt-1");
+  CHECK(nlohmann::json::parse(file.metadata_value(checkpoint_keys::config)) == tiny_config().to_json());
+  CHECK(file.metadata_value(checkpoint_keys::step) == "12");
   CHECK(file.entries().size() == model.layout().size());
   // nn.Linear weight [out, in]: c_fc is [4C, C]; row r, column c at r * C + c in both.
   const auto& e = file.entry("transformer.h.1.mlp.c_fc.weight");
@@ -81,14 +81,14 @@ TEST_CASE("checkpoint: model round trip is bit-exact and keeps metadata") {
   gpt<float> model(tiny_config());
   model.initialize(9);
   const auto path = scratch("model.safetensors");
-  write_model_checkpoint(path, model, {"0123456789abcdef", 40, {{"vocabulary", "[\"x\",\"y\"]"}}});
+  write_model_checkpoint(path, model, {"0123456789abcdef", 40, {{checkpoint_keys::vocabulary, "[\"x\",\"y\"]"}}});
   checkpoint_info info;
   const auto loaded = read_model_checkpoint<float>(path, &info);
   CHECK(loaded.config() == tiny_config());
   CHECK(std::memcmp(loaded.parameters().data(), model.parameters().data(), model.parameters().size() * sizeof(float)) == 0);
   CHECK(info.run_id == "0123456789abcdef");
   CHECK(info.step == 40);
-  CHECK(info.extra.at("vocabulary") == "[\"x\",\"y\"]");
+  CHECK(info.extra.at(checkpoint_keys::vocabulary) == "[\"x\",\"y\"]");
   CHECK(read_checkpoint_config(path) == tiny_config());
   // A double model loads a float file exactly (widening).
   const auto wide = read_model_checkpoint<double>(path);
@@ -189,4 +189,112 @@ TEST_CASE("checkpoint: model + state pair round trip and mismatched pairs") {
     CHECK_THROWS_AS(save_checkpoint(path, model, {"00000000000000bb", 5, {}}, bad), induct::config_error);
     CHECK(load_checkpoint<float>(path).info.step == 3);
   }
+}
+
+TEST_CASE("checkpoint: the header-only read gives the full read's metadata, entries and identity") {
+  gpt<float> model(tiny_config());
+  model.initialize(5);
+  const auto path = scratch("header_only.safetensors");
+  checkpoint_info written{"fedcba9876543210", 17, {}};
+  set_json_metadata(written, checkpoint_keys::vocabulary, nlohmann::json::array({"a", "b"}));
+  written.extra[checkpoint_keys::world_fingerprint] = "0011223344556677";
+  write_model_checkpoint(path, model, written);
+
+  const auto full = safetensors_file::read(path);
+  const auto header = safetensors_header::read(path);
+  CHECK(header.metadata() == full.metadata());
+  REQUIRE(header.entries().size() == full.entries().size());
+  for (std::size_t i = 0; i < header.entries().size(); ++i) {
+    CHECK(header.entries()[i].name == full.entries()[i].name);
+    CHECK(header.entries()[i].shape == full.entries()[i].shape);
+    CHECK(header.entries()[i].begin == full.entries()[i].begin);
+    CHECK(header.entries()[i].end == full.entries()[i].end);
+  }
+
+  checkpoint_info info;
+  (void)read_model_checkpoint<float>(path, &info);
+  const auto metadata = read_checkpoint_metadata(path);
+  CHECK(metadata.config == tiny_config());
+  CHECK(metadata.info.run_id == info.run_id);
+  CHECK(metadata.info.step == 17);
+  CHECK(metadata.info.extra == info.extra);
+  CHECK(metadata.info.extra == written.extra);
+  CHECK(json_metadata(metadata.info, checkpoint_keys::vocabulary, path.string()).value() == nlohmann::json::array({"a", "b"}));
+  CHECK_FALSE(json_metadata(metadata.info, checkpoint_keys::run_config, path.string()).has_value());
+}
+
+TEST_CASE("checkpoint: the header-only read refuses a truncated or corrupt header, naming the file") {
+  gpt<float> model(tiny_config());
+  model.initialize(5);
+  const auto good = scratch("header_good.safetensors");
+  write_model_checkpoint(good, model, {"0123456789abcdef", 3, {}});
+  const std::string bytes = induct::read_text_file(good);
+  std::uint64_t header_size = 0;
+  for (int i = 7; i >= 0; --i) header_size = (header_size << 8) | static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]);
+
+  const auto expect_refused = [&](const std::string& name, const std::string& content, const std::string& why) {
+    const auto path = scratch(name);
+    induct::write_text_atomically(path, content);
+    CAPTURE(name);
+    try {
+      (void)read_checkpoint_metadata(path);
+      FAIL("read_checkpoint_metadata accepted " << name);
+    } catch (const file_error& e) {
+      CHECK(e.path() == path.string());
+      CHECK(std::string(e.what()).find(why) != std::string::npos);
+    }
+    // The full read refuses the same file for the same reason.
+    CHECK_THROWS_WITH_AS((void)safetensors_file::read(path), doctest::Contains(why.c_str()), file_error);
+  };
+  expect_refused("header_cut.safetensors", bytes.substr(0, 8 + header_size / 2), "truncated safetensors file");
+  expect_refused("header_size_only.safetensors", bytes.substr(0, 5), "fewer than the 8-byte header size field");
+  std::string garbled = bytes;
+  garbled[8] = 'x';  // the JSON header's opening brace
+  expect_refused("header_garbled.safetensors", garbled, "invalid JSON");
+  expect_refused("data_cut.safetensors", bytes.substr(0, bytes.size() - 4), "truncated safetensors file");
+  std::string huge = bytes;
+  huge[7] = '\x7f';
+  expect_refused("header_huge.safetensors", huge, "header size field");
+
+  // Not an induct model file: a plain safetensors file.
+  safetensors_writer plain;
+  plain.add<float>("w", {1}, std::vector<float>{1.0f});
+  const auto other = scratch("plain.safetensors");
+  plain.write(other);
+  CHECK_THROWS_WITH_AS((void)read_checkpoint_metadata(other), doctest::Contains("not an induct checkpoint"), file_error);
+}
+
+TEST_CASE("checkpoint: read_state_trainer_json reads the state file's trainer_config from its header") {
+  gpt<float> model(tiny_config());
+  model.initialize(2);
+  const auto path = scratch("state_trainer.safetensors");
+  auto state = some_state(model.parameters().size());
+  state.trainer_config = {{"trajectory", {{"batch", 3}, {"learning_rate", 0.01}}}, {"steps", 40}};
+  save_checkpoint(path, model, {"0123456789abcdef", 12, {}}, state);
+  CHECK(read_state_trainer_json(path) == state.trainer_config);
+
+  state.trainer_config = {{"batch", 3}};  // no trajectory, no steps
+  save_checkpoint(path, model, {"0123456789abcdef", 12, {}}, state);
+  CHECK_THROWS_WITH_AS((void)read_state_trainer_json(path), doctest::Contains("corrupt checkpoint metadata 'trainer_config'"),
+                       file_error);
+  try {
+    (void)read_state_trainer_json(path);
+  } catch (const file_error& e) {
+    CHECK(e.path() == state_path_for(path).string());
+  }
+  const auto alone = scratch("no_state.safetensors");
+  write_model_checkpoint(alone, model, {"0123456789abcdef", 1, {}});
+  std::filesystem::remove(state_path_for(alone));
+  CHECK_THROWS_WITH_AS((void)read_state_trainer_json(alone), doctest::Contains("missing training-state file"), file_error);
+}
+
+TEST_CASE("checkpoint: metadata keys are named once; reserved ones are refused as extras") {
+  CHECK(checkpoint_keys::is_reserved(checkpoint_keys::data_crc32));
+  CHECK(checkpoint_keys::is_reserved("format"));
+  CHECK_FALSE(checkpoint_keys::is_reserved(checkpoint_keys::vocabulary));
+  checkpoint_info info;
+  CHECK_THROWS_AS(set_json_metadata(info, checkpoint_keys::step, 3), induct::config_error);
+  info.extra[checkpoint_keys::run_config] = "{not json";
+  CHECK_THROWS_WITH_AS((void)json_metadata(info, checkpoint_keys::run_config, "m.safetensors"),
+                       doctest::Contains("m.safetensors: corrupt checkpoint metadata 'run_config'"), file_error);
 }

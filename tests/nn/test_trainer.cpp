@@ -215,7 +215,7 @@ TEST_CASE("trainer: resume after a crash is bitwise identical to an uninterrupte
     trainer<float> first(tiny_model(), config, token_windows(tokens, 11));
     first.set_progress(false);
     first.set_checkpoint_path(path);
-    first.set_metadata("vocabulary", "[]");
+    first.set_metadata(checkpoint_keys::vocabulary, "[]");
     first.set_step_callback([](const step_report& r) {
       if (r.step == 13) throw simulated_crash{};
     });
@@ -237,7 +237,7 @@ TEST_CASE("trainer: resume after a crash is bitwise identical to an uninterrupte
   const auto final_checkpoint = load_checkpoint<float>(path);
   CHECK(final_checkpoint.info.step == steps);
   CHECK(final_checkpoint.info.run_id == resumed.run_id());
-  CHECK(final_checkpoint.info.extra.at("vocabulary") == "[]");
+  CHECK(final_checkpoint.info.extra.at(checkpoint_keys::vocabulary) == "[]");
   CHECK(same_bits(final_checkpoint.model.parameters(), straight.model().parameters()));
 
   SUBCASE("extending a finished run keeps the cosine horizon") {

@@ -237,19 +237,36 @@ result_table evaluate_model(nn::gpt<Scalar>& model, const theory::idealized_list
     const double k_bits = (sums.model_cum_loss - sums.ideal_cum_loss) / count;
     const double missing = std::numeric_limits<double>::quiet_NaN();
     auto finite_or_missing = [](double v) { return std::isfinite(v) ? table_cell{v} : table_cell{}; };
-    table.add_row({task.name(), std::string(setup::to_string(task.format())), static_cast<long long>(task.depth()),
-                   static_cast<long long>(g.examples), static_cast<long long>(sums.prompts),
-                   bound.description_length_bits, bound.iteration_complexity_bits, bound.bound_cumulative_bits,
-                   bound.bound_mistakes, finite_or_missing(bound.bound_error_rate),
-                   static_cast<double>(sums.ideal_errors) / count,
-                   direct ? table_cell{} : table_cell{static_cast<double>(sums.ideal_step_errors) / count},
-                   sums.ideal_log_loss / count, sums.ideal_cum_loss / count, sums.ideal_cum_mistakes / count,
-                   sums.exact_r / count, interval.estimate, interval.low, interval.high,
-                   direct ? table_cell{} : table_cell{static_cast<double>(sums.model_step_errors) / count},
-                   sums.model_log_loss / count, sums.model_cum_loss / count, sums.model_cum_mistakes / count, k_bits,
-                   theory::trained_model_bound_bits(bound.description_length_bits, bound.iteration_complexity_bits, k_bits),
-                   sums.answer_tokens ? sums.kl_sum / static_cast<double>(sums.answer_tokens) : missing,
-                   sums.kl_sum / count});
+    auto row = table.new_row();
+    row["task"] = task.name();
+    row["format"] = std::string(setup::to_string(task.format()));
+    row["depth"] = static_cast<long long>(task.depth());
+    row["examples"] = static_cast<long long>(g.examples);
+    row["prompts"] = static_cast<long long>(sums.prompts);
+    row["D_bits"] = bound.description_length_bits;
+    row["R_n_bits"] = bound.iteration_complexity_bits;
+    row["bound_cum_bits"] = bound.bound_cumulative_bits;
+    row["bound_mistakes"] = bound.bound_mistakes;
+    row["bound_error_rate"] = finite_or_missing(bound.bound_error_rate);
+    row["ideal_error_rate"] = static_cast<double>(sums.ideal_errors) / count;
+    row["ideal_step_error_rate"] = direct ? table_cell{} : table_cell{static_cast<double>(sums.ideal_step_errors) / count};
+    row["ideal_mean_log_loss_bits"] = sums.ideal_log_loss / count;
+    row["ideal_mean_cum_loss_bits"] = sums.ideal_cum_loss / count;
+    row["ideal_mean_cum_mistakes"] = sums.ideal_cum_mistakes / count;
+    row["R_exact_mean_bits"] = sums.exact_r / count;
+    row["model_error_rate"] = interval.estimate;
+    row["model_ci_low"] = interval.low;
+    row["model_ci_high"] = interval.high;
+    row["model_step_error_rate"] = direct ? table_cell{} : table_cell{static_cast<double>(sums.model_step_errors) / count};
+    row["model_mean_log_loss_bits"] = sums.model_log_loss / count;
+    row["model_mean_cum_loss_bits"] = sums.model_cum_loss / count;
+    row["model_mean_cum_mistakes"] = sums.model_cum_mistakes / count;
+    row["K_bits"] = k_bits;
+    row["model_bound_cum_bits"] =
+        theory::trained_model_bound_bits(bound.description_length_bits, bound.iteration_complexity_bits, k_bits);
+    row["kl_bits_per_token"] = sums.answer_tokens ? sums.kl_sum / static_cast<double>(sums.answer_tokens) : missing;
+    row["kl_cum_bits"] = sums.kl_sum / count;
+    table.add_row(row);
   }
   return table;
 }

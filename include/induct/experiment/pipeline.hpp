@@ -157,17 +157,21 @@ inline run_result run_experiment(run_config config, const run_hooks& hooks = {})
   nn::token_windows data(std::move(tokens), config.model.vocab_size, config.validation_fraction, std::move(weights),
                          "corpus(seed=" + std::to_string(config.corpus_seed) + ")");
   nn::trainer<float> trainer(config.model, config.training, std::move(data));
-  trainer.set_metadata("setup_config", config.setup.to_json().dump());
-  trainer.set_metadata("run_config", config.to_json().dump());
+  trainer.set_metadata(nn::checkpoint_keys::setup_config, config.setup.to_json().dump());
+  trainer.set_metadata(nn::checkpoint_keys::run_config, config.to_json().dump());
   trainer.set_progress(hooks.training_progress_bar);
   if (hooks.on_step) trainer.set_step_callback(hooks.on_step);
   result.training = trainer.train();
   result.training_seconds = std::chrono::duration<double>(clock::now() - t0).count();
   result.parameters = trainer.model().parameters().size();
-  if (!hooks.checkpoint.empty())
-    nn::write_model_checkpoint(hooks.checkpoint, trainer.model(),
-                               {trainer.run_id(), trainer.step(),
-                                {{"setup_config", config.setup.to_json().dump()}, {"run_config", config.to_json().dump()}}});
+  if (!hooks.checkpoint.empty()) {
+    nn::checkpoint_info info{trainer.run_id(), trainer.step(), {}};
+    nn::set_json_metadata(info, nn::checkpoint_keys::setup_config, config.setup.to_json());
+    nn::set_json_metadata(info, nn::checkpoint_keys::run_config, config.to_json());
+    nn::set_json_metadata(info, nn::checkpoint_keys::vocabulary, world.vocab().names());
+    info.extra[nn::checkpoint_keys::world_fingerprint] = world.fingerprint();
+    nn::write_model_checkpoint(hooks.checkpoint, trainer.model(), info);
+  }
 
   if (hooks.on_phase) hooks.on_phase("evaluate");
   t0 = clock::now();
@@ -178,15 +182,15 @@ inline run_result run_experiment(run_config config, const run_hooks& hooks = {})
   return result;
 }
 
-/// The setup config stored in a model file written by run_experiment (or `induct train`).
+/// The setup config stored in a model file written by run_experiment (or `induct train`), read from
+/// its header only; file_error naming the file if it records none.
 inline setup::setup_config setup_config_of_checkpoint(const std::filesystem::path& model_file) {
-  nn::checkpoint_info info;
-  const auto model = nn::read_model_checkpoint<float>(model_file, &info);
-  const auto it = info.extra.find("setup_config");
-  if (it == info.extra.end())
+  const auto metadata = nn::read_checkpoint_metadata(model_file);
+  const auto recorded = nn::json_metadata(metadata.info, nn::checkpoint_keys::setup_config, model_file.string());
+  if (!recorded)
     throw file_error(model_file.string(), "the model file has no 'setup_config' metadata: pass the world options explicitly");
   try {
-    return setup::setup_config::from_json(nlohmann::json::parse(it->second));
+    return setup::setup_config::from_json(*recorded);
   } catch (const nlohmann::json::exception& e) {
     throw file_error(model_file.string(), std::string("corrupt 'setup_config' metadata: ") + e.what());
   }

@@ -1,6 +1,8 @@
 #pragma once
 // Result tables: named columns, rows of typed cells, written as CSV (RFC 4180) and JSON, both
-// atomically, and printed as an aligned text table for the terminal.
+// atomically, and printed as an aligned text table for the terminal. Rows are added by position
+// (add_row({...}), for short tables) or by column name (new_row(), row["error_rate"] = ..., add_row(row):
+// an unknown or unset column is an error), as evaluate_model builds its 27-column rows.
 //
 // Doubles are written in their shortest round-trip form (std::to_chars), so a table read back
 // from JSON equals the one written. JSON has no infinities: non-finite doubles become null in
@@ -74,6 +76,12 @@ class result_table {
                   " columns");
     rows_.push_back(std::move(row));
   }
+
+  class row_builder;
+  /// A row to fill by column name (row["error_rate"] = 0.1), then add_row(row).
+  [[nodiscard]] row_builder new_row() const;
+  /// Appends a row built by name: error naming an unset column, or if `row` is another table's.
+  void add_row(const row_builder& row);
 
   /// Index of a column; error naming it if absent.
   [[nodiscard]] std::size_t column_index(const std::string& name) const {
@@ -214,6 +222,47 @@ class result_table {
   std::vector<std::string> columns_;
   std::vector<std::vector<table_cell>> rows_;
 };
+
+/// The cells of one row of a result_table, set by column name. operator[] refuses (error) a column
+/// the table lacks; result_table::add_row refuses a row with a column left unset. Setting a cell to
+/// table_cell{} (missing) counts as setting it.
+class result_table::row_builder {
+ public:
+  explicit row_builder(const result_table& table)
+      : table_(&table), cells_(table.columns().size()), set_(table.columns().size(), false) {}
+
+  /// The cell of `column`; error naming the column if the table has none of that name.
+  table_cell& operator[](const std::string& column) {
+    const auto& columns = table_->columns();
+    for (std::size_t i = 0; i < columns.size(); ++i)
+      if (columns[i] == column) {
+        set_[i] = true;
+        return cells_[i];
+      }
+    throw error("result table: a row sets unknown column '" + column + "'");
+  }
+
+  /// The cells in column order; error naming the first column never set.
+  [[nodiscard]] std::vector<table_cell> cells() const {
+    for (std::size_t i = 0; i < set_.size(); ++i)
+      if (!set_[i]) throw error("result table: a row leaves column '" + table_->columns()[i] + "' unset");
+    return cells_;
+  }
+
+  [[nodiscard]] const result_table& table() const noexcept { return *table_; }
+
+ private:
+  const result_table* table_;
+  std::vector<table_cell> cells_;
+  std::vector<bool> set_;
+};
+
+inline result_table::row_builder result_table::new_row() const { return row_builder(*this); }
+
+inline void result_table::add_row(const row_builder& row) {
+  if (&row.table() != this) throw error("result table: a row built for another table");
+  add_row(row.cells());
+}
 
 /// Writes table.to_csv() atomically.
 inline void write_csv(const std::filesystem::path& path, const result_table& table) {

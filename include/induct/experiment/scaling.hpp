@@ -7,9 +7,11 @@
 // "base": {...}} with optional base fields context, batch, lr (or lr per width via
 // lr_by_width), prompts, examples, seed, shares ("demo" or "default"). A point's config holds
 // everything that defines its run, so its key (sweep.hpp) changes whenever the run would.
+// The preset grids (preset_grid: small, paper) are in presets.hpp.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -17,37 +19,13 @@
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
-#include "induct/experiment/demo.hpp"
 #include "induct/experiment/pipeline.hpp"
+#include "induct/experiment/presets.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/experiment/svg_plot.hpp"
 #include "induct/experiment/sweep.hpp"
 
 namespace induct::experiment {
-
-/// Preset grids, on the default setup with the demo's training recipe. small: 3 models x 3 token counts
-/// (about 30 minutes on 2 cores); paper: layers 1..8, width 32..256, tokens 1e5..1e8 (see docs/results.md
-/// for its cost).
-inline nlohmann::json preset_grid(const std::string& name) {
-  if (name == "small")
-    return nlohmann::json::parse(R"({
-      "models": [{"layers": 1, "width": 32, "heads": 2}, {"layers": 2, "width": 64, "heads": 4},
-                 {"layers": 4, "width": 96, "heads": 4}],
-      "tokens": [1000000, 4000000, 16000000],
-      "base": {"context": 80, "batch": 16, "prompts": 100, "examples": [0, 1, 2, 4, 8, 16], "seed": 1,
-               "shares": "default"}
-    })");
-  if (name == "paper")
-    return nlohmann::json::parse(R"({
-      "models": [{"layers": 1, "width": 32, "heads": 2}, {"layers": 2, "width": 64, "heads": 4},
-                 {"layers": 4, "width": 128, "heads": 4}, {"layers": 6, "width": 192, "heads": 6},
-                 {"layers": 8, "width": 256, "heads": 8}],
-      "tokens": [100000, 1000000, 10000000, 100000000],
-      "base": {"context": 128, "batch": 32, "prompts": 1000, "examples": [0, 1, 2, 4, 8, 16, 24], "seed": 1,
-               "shares": "default"}
-    })");
-  throw config_error("grid", "unknown preset '" + name + "' (expected small, paper or a JSON file)");
-}
 
 /// Peak learning rate by width when the grid gives none: smaller models tolerate larger steps.
 inline double default_learning_rate(int width) { return width <= 64 ? 5e-3 : (width <= 128 ? 3e-3 : 1e-3); }

@@ -3,25 +3,33 @@
 //
 // Model file (e.g. model.safetensors): one tensor per parameter, nanoGPT names and PyTorch layouts
 // (parameters.hpp), F32 for a float model, so a nanoGPT-style PyTorch model (untied lm_head, biases
-// on) loads it with load_state_dict. __metadata__:
+// on) loads it with load_state_dict. __metadata__ (keys named once, in checkpoint_keys):
 //   "format"     "induct-gpt-1"
 //   "config"     gpt_config JSON
 //   "run_id"     16 hex digits, fixed for a training run (kept across resumes)
 //   "step"       optimizer steps taken
 //   "data_crc32" CRC-32 of the data section (8 hex digits): detects corruption the format cannot
-//   any other keys the caller adds (e.g. "vocabulary": JSON array of token names, "setup_config").
+//   any other keys the caller adds (checkpoint_info::extra); those of induct's writers:
+//   "vocabulary" JSON array of token names, "setup_config" setup_config JSON, "world_fingerprint"
+//   setup::world::fingerprint(), "run_config" experiment::run_config JSON, "corpus" the corpus path.
 // State file (model path + ".state"): "adam.m", "adam.v" (flat, model layout), "data.rng_state" (U64[4]),
 // "loss_history" (F64, one training loss per step); __metadata__ "format" "induct-gpt-state-1",
 // "run_id", "step", "model_crc32" (data_crc32 of the model file it belongs to), "data_crc32",
 // "adam_step", "data_batches_drawn", "trainer_config", "data_source".
 //
+// read_checkpoint_metadata and read_state_trainer_json read a file's header only (no tensor data, so
+// no CRC check), with the header validation of the full read.
+//
 // save_checkpoint writes the state file, then the model file, each atomically; a crash between the two
 // leaves a pair whose run_id/step/model_crc32 disagree, which load_checkpoint refuses as mismatched.
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -39,6 +47,36 @@ namespace induct::nn {
 inline constexpr const char* model_checkpoint_format = "induct-gpt-1";
 inline constexpr const char* state_checkpoint_format = "induct-gpt-state-1";
 
+/// The __metadata__ keys of checkpoint files: every reader and writer names a key through these.
+namespace checkpoint_keys {
+// Reserved: written and read by this header only (model file; the state file has the first, third and fourth).
+inline constexpr const char* format = "format";
+inline constexpr const char* config = "config";
+inline constexpr const char* run_id = "run_id";
+inline constexpr const char* step = "step";
+inline constexpr const char* data_crc32 = "data_crc32";
+inline constexpr std::array<const char*, 5> reserved = {format, config, run_id, step, data_crc32};
+// State file only.
+inline constexpr const char* model_crc32 = "model_crc32";
+inline constexpr const char* adam_step = "adam_step";
+inline constexpr const char* data_batches_drawn = "data_batches_drawn";
+inline constexpr const char* trainer_config = "trainer_config";  // {"trajectory": {...}, "steps": N}
+inline constexpr const char* data_source = "data_source";
+// Extra keys of a model file (checkpoint_info::extra), written by `induct train` and run_experiment.
+inline constexpr const char* vocabulary = "vocabulary";                // JSON array of token names
+inline constexpr const char* setup_config = "setup_config";            // setup::setup_config JSON
+inline constexpr const char* world_fingerprint = "world_fingerprint";  // setup::world::fingerprint()
+inline constexpr const char* run_config = "run_config";                // experiment::run_config JSON
+inline constexpr const char* corpus = "corpus";                        // path of the training corpus
+
+/// True for the keys a caller may not set in checkpoint_info::extra.
+inline bool is_reserved(std::string_view key) noexcept {
+  for (const char* r : reserved)
+    if (key == r) return true;
+  return false;
+}
+}  // namespace checkpoint_keys
+
 /// The companion training-state file of a model checkpoint.
 inline std::filesystem::path state_path_for(const std::filesystem::path& model_path) {
   return model_path.string() + ".state";
@@ -48,7 +86,31 @@ inline std::filesystem::path state_path_for(const std::filesystem::path& model_p
 struct checkpoint_info {
   std::string run_id;
   std::int64_t step = 0;
-  std::map<std::string, std::string> extra;  // must not use the reserved keys listed above
+  std::map<std::string, std::string> extra;  // must not use checkpoint_keys::reserved
+};
+
+/// The write half of JSON-valued extra metadata: stores `value` (compact dump) under `key`.
+inline void set_json_metadata(checkpoint_info& info, const char* key, const nlohmann::json& value) {
+  if (checkpoint_keys::is_reserved(key)) throw config_error("checkpoint metadata", "key '" + std::string(key) + "' is reserved");
+  info.extra[key] = value.dump();
+}
+
+/// The read half: the JSON value stored under `key`, or nullopt when absent; file_error naming
+/// `source` and the key when the text is not JSON.
+inline std::optional<nlohmann::json> json_metadata(const checkpoint_info& info, const char* key, const std::string& source) {
+  const auto it = info.extra.find(key);
+  if (it == info.extra.end()) return std::nullopt;
+  try {
+    return nlohmann::json::parse(it->second);
+  } catch (const nlohmann::json::exception& e) {
+    throw file_error(source, "corrupt checkpoint metadata '" + std::string(key) + "': " + e.what());
+  }
+}
+
+/// What a model file's header records: its identity (with the extra keys) and its model config.
+struct checkpoint_metadata {
+  checkpoint_info info;
+  gpt_config config;
 };
 
 /// What training needs beyond the weights to continue bit-for-bit.
@@ -72,7 +134,7 @@ inline std::string crc_hex(std::uint32_t crc) {
 }
 
 inline std::uint32_t checked_crc(const safetensors_file& file) {
-  const std::string& stored = file.metadata_value("data_crc32");
+  const std::string& stored = file.metadata_value(checkpoint_keys::data_crc32);
   const std::uint32_t actual = crc32_update(0, file.data_section());
   if (stored != crc_hex(actual))
     throw file_error(file.source(), "corrupted checkpoint: CRC-32 of the tensor data is " + crc_hex(actual) +
@@ -80,7 +142,7 @@ inline std::uint32_t checked_crc(const safetensors_file& file) {
   return actual;
 }
 
-inline std::int64_t parse_count(const safetensors_file& file, const std::string& key) {
+inline std::int64_t parse_count(const safetensors_header& file, const std::string& key) {
   const std::string& text = file.metadata_value(key);
   std::size_t used = 0;
   long long value = -1;
@@ -94,12 +156,33 @@ inline std::int64_t parse_count(const safetensors_file& file, const std::string&
   return value;
 }
 
-inline void check_format(const safetensors_file& file, const char* expected) {
-  auto it = file.metadata().find("format");
+inline void check_format(const safetensors_header& file, const char* expected) {
+  auto it = file.metadata().find(checkpoint_keys::format);
   if (it == file.metadata().end() || it->second != expected)
     throw file_error(file.source(), std::string("not an induct checkpoint: __metadata__ format is '") +
                                         (it == file.metadata().end() ? std::string("<absent>") : it->second) +
                                         "', expected '" + expected + "'");
+}
+
+/// The "config" metadata of a model file; file_error naming the file when it is not a valid gpt_config.
+inline gpt_config config_of(const safetensors_header& file) {
+  try {
+    return gpt_config::from_json(nlohmann::json::parse(file.metadata_value(checkpoint_keys::config)));
+  } catch (const file_error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw file_error(file.source(), std::string("corrupt checkpoint metadata 'config': ") + e.what());
+  }
+}
+
+/// run_id, step and the non-reserved keys of a model file.
+inline checkpoint_info info_of(const safetensors_header& file) {
+  checkpoint_info info;
+  info.run_id = file.metadata_value(checkpoint_keys::run_id);
+  info.step = parse_count(file, checkpoint_keys::step);
+  for (const auto& [key, value] : file.metadata())
+    if (!checkpoint_keys::is_reserved(key)) info.extra[key] = value;
+  return info;
 }
 
 inline std::string describe_difference(const gpt_config& found, const gpt_config& wanted) {
@@ -122,15 +205,14 @@ safetensors_writer model_checkpoint_writer(const gpt<Scalar>& model, const check
   for (const auto& t : model.layout())
     writer.add<Scalar>(t.name, t.shape, model.parameters().subspan(t.offset, t.size));
   for (const auto& [key, value] : info.extra) {
-    if (key == "format" || key == "config" || key == "run_id" || key == "step" || key == "data_crc32")
-      throw config_error("checkpoint metadata", "key '" + key + "' is reserved");
+    if (checkpoint_keys::is_reserved(key)) throw config_error("checkpoint metadata", "key '" + key + "' is reserved");
     writer.set_metadata(key, value);
   }
-  writer.set_metadata("format", model_checkpoint_format);
-  writer.set_metadata("config", model.config().to_json().dump());
-  writer.set_metadata("run_id", info.run_id);
-  writer.set_metadata("step", std::to_string(info.step));
-  writer.set_metadata("data_crc32", detail::crc_hex(crc32_update(0, writer.data_section())));
+  writer.set_metadata(checkpoint_keys::format, model_checkpoint_format);
+  writer.set_metadata(checkpoint_keys::config, model.config().to_json().dump());
+  writer.set_metadata(checkpoint_keys::run_id, info.run_id);
+  writer.set_metadata(checkpoint_keys::step, std::to_string(info.step));
+  writer.set_metadata(checkpoint_keys::data_crc32, detail::crc_hex(crc32_update(0, writer.data_section())));
   return writer;
 }
 
@@ -147,16 +229,9 @@ template <class Scalar>
 gpt<Scalar> read_model_checkpoint(const std::filesystem::path& path, checkpoint_info* info = nullptr,
                                   const gpt_config* expected = nullptr, std::uint32_t* data_crc32 = nullptr) {
   const auto file = safetensors_file::read(path);
-  detail::check_format(file, model_checkpoint_format);
+  detail::check_format(file.header(), model_checkpoint_format);
   const std::uint32_t crc = detail::checked_crc(file);
-  gpt_config config;
-  try {
-    config = gpt_config::from_json(nlohmann::json::parse(file.metadata_value("config")));
-  } catch (const file_error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw file_error(file.source(), std::string("corrupt checkpoint metadata 'config': ") + e.what());
-  }
+  const gpt_config config = detail::config_of(file.header());
   if (expected != nullptr && !(config == *expected))
     throw file_error(file.source(), "mismatched checkpoint: its model config differs from the requested one: " +
                                         detail::describe_difference(config, *expected));
@@ -171,14 +246,7 @@ gpt<Scalar> read_model_checkpoint(const std::filesystem::path& path, checkpoint_
     const auto values = file.values<Scalar>(t.name, t.shape);
     std::copy(values.begin(), values.end(), model.parameters().begin() + static_cast<std::ptrdiff_t>(t.offset));
   }
-  if (info != nullptr) {
-    info->run_id = file.metadata_value("run_id");
-    info->step = detail::parse_count(file, "step");
-    info->extra.clear();
-    for (const auto& [key, value] : file.metadata())
-      if (key != "format" && key != "config" && key != "run_id" && key != "step" && key != "data_crc32")
-        info->extra[key] = value;
-  }
+  if (info != nullptr) *info = detail::info_of(file.header());
   if (data_crc32 != nullptr) *data_crc32 = crc;
   return model;
 }
@@ -186,15 +254,42 @@ gpt<Scalar> read_model_checkpoint(const std::filesystem::path& path, checkpoint_
 /// Only the config of a model file (validated, CRC-checked), e.g. to pick a model before loading.
 inline gpt_config read_checkpoint_config(const std::filesystem::path& path) {
   const auto file = safetensors_file::read(path);
-  detail::check_format(file, model_checkpoint_format);
+  detail::check_format(file.header(), model_checkpoint_format);
   detail::checked_crc(file);
+  return detail::config_of(file.header());
+}
+
+/// The identity, extra keys and config of a model file from its header alone (no weights read, so no
+/// CRC check; the header is validated as read_model_checkpoint validates it). file_error naming the
+/// file: truncated or malformed header, a non-induct file, corrupt "config", "run_id" or "step".
+inline checkpoint_metadata read_checkpoint_metadata(const std::filesystem::path& path) {
+  const auto header = safetensors_header::read(path);
+  detail::check_format(header, model_checkpoint_format);
+  return {detail::info_of(header), detail::config_of(header)};
+}
+
+/// The "trainer_config" metadata of the state file of `model_path` ({"trajectory": {...}, "steps": N},
+/// as the trainer writes it), from its header alone, e.g. for the defaults of a resumed run.
+/// file_error naming the state file: absent, truncated, not an induct state file, or that metadata
+/// missing, not JSON, or without an object "trajectory" and an integer "steps".
+inline nlohmann::json read_state_trainer_json(const std::filesystem::path& model_path) {
+  const auto state_path = state_path_for(model_path);
+  if (!std::filesystem::exists(state_path))
+    throw file_error(state_path.string(), "missing training-state file of checkpoint " + model_path.string());
+  const auto header = safetensors_header::read(state_path);
+  detail::check_format(header, state_checkpoint_format);
+  const std::string& text = header.metadata_value(checkpoint_keys::trainer_config);
+  nlohmann::json trainer;
   try {
-    return gpt_config::from_json(nlohmann::json::parse(file.metadata_value("config")));
-  } catch (const file_error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw file_error(file.source(), std::string("corrupt checkpoint metadata 'config': ") + e.what());
+    trainer = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw file_error(header.source(), std::string("corrupt checkpoint metadata 'trainer_config': ") + e.what());
   }
+  if (!trainer.is_object() || !trainer.contains("trajectory") || !trainer["trajectory"].is_object() ||
+      !trainer.contains("steps") || !trainer["steps"].is_number_integer())
+    throw file_error(header.source(), "corrupt checkpoint metadata 'trainer_config': expected {\"trajectory\": {...}, "
+                                      "\"steps\": N}, got " + text);
+  return trainer;
 }
 
 /// Writes the pair: state file first, then the model file, each atomically.
@@ -213,15 +308,15 @@ void save_checkpoint(const std::filesystem::path& model_path, const gpt<Scalar>&
   const std::vector<std::uint64_t> rng(state.data.rng_state.begin(), state.data.rng_state.end());
   writer.add<std::uint64_t>("data.rng_state", {4}, rng);
   writer.add<double>("loss_history", {static_cast<std::int64_t>(state.loss_history.size())}, state.loss_history);
-  writer.set_metadata("format", state_checkpoint_format);
-  writer.set_metadata("run_id", info.run_id);
-  writer.set_metadata("step", std::to_string(info.step));
-  writer.set_metadata("model_crc32", detail::crc_hex(crc32_update(0, model_writer.data_section())));
-  writer.set_metadata("adam_step", std::to_string(state.adam_step));
-  writer.set_metadata("data_batches_drawn", std::to_string(state.data.batches_drawn));
-  writer.set_metadata("trainer_config", state.trainer_config.dump());
-  writer.set_metadata("data_source", state.data_source.dump());
-  writer.set_metadata("data_crc32", detail::crc_hex(crc32_update(0, writer.data_section())));
+  writer.set_metadata(checkpoint_keys::format, state_checkpoint_format);
+  writer.set_metadata(checkpoint_keys::run_id, info.run_id);
+  writer.set_metadata(checkpoint_keys::step, std::to_string(info.step));
+  writer.set_metadata(checkpoint_keys::model_crc32, detail::crc_hex(crc32_update(0, model_writer.data_section())));
+  writer.set_metadata(checkpoint_keys::adam_step, std::to_string(state.adam_step));
+  writer.set_metadata(checkpoint_keys::data_batches_drawn, std::to_string(state.data.batches_drawn));
+  writer.set_metadata(checkpoint_keys::trainer_config, state.trainer_config.dump());
+  writer.set_metadata(checkpoint_keys::data_source, state.data_source.dump());
+  writer.set_metadata(checkpoint_keys::data_crc32, detail::crc_hex(crc32_update(0, writer.data_section())));
   writer.write(state_path_for(model_path));
   model_writer.write(model_path);
 }
@@ -247,11 +342,11 @@ loaded_checkpoint<Scalar> load_checkpoint(const std::filesystem::path& model_pat
     throw file_error(state_path.string(), "missing training-state file of checkpoint " + model_path.string() +
                                               " (needed to resume)");
   const auto file = safetensors_file::read(state_path);
-  detail::check_format(file, state_checkpoint_format);
+  detail::check_format(file.header(), state_checkpoint_format);
   detail::checked_crc(file);
-  const std::string& run_id = file.metadata_value("run_id");
-  const std::int64_t step = detail::parse_count(file, "step");
-  const std::string& paired_crc = file.metadata_value("model_crc32");
+  const std::string& run_id = file.metadata_value(checkpoint_keys::run_id);
+  const std::int64_t step = detail::parse_count(file.header(), checkpoint_keys::step);
+  const std::string& paired_crc = file.metadata_value(checkpoint_keys::model_crc32);
   if (run_id != info.run_id || step != info.step || paired_crc != detail::crc_hex(model_crc))
     throw file_error(state_path.string(),
                      "mismatched checkpoint pair: the state file is step " + std::to_string(step) + " of run " + run_id +
@@ -262,14 +357,14 @@ loaded_checkpoint<Scalar> load_checkpoint(const std::filesystem::path& model_pat
   const std::int64_t count = static_cast<std::int64_t>(model.parameters().size());
   state.adam_m = file.values<Scalar>("adam.m", {count});
   state.adam_v = file.values<Scalar>("adam.v", {count});
-  state.adam_step = detail::parse_count(file, "adam_step");
+  state.adam_step = detail::parse_count(file.header(), checkpoint_keys::adam_step);
   const auto rng = file.values<std::uint64_t>("data.rng_state", {4});
   std::copy(rng.begin(), rng.end(), state.data.rng_state.begin());
-  state.data.batches_drawn = static_cast<std::uint64_t>(detail::parse_count(file, "data_batches_drawn"));
+  state.data.batches_drawn = static_cast<std::uint64_t>(detail::parse_count(file.header(), checkpoint_keys::data_batches_drawn));
   state.loss_history = file.values<double>("loss_history");
   try {
-    state.trainer_config = nlohmann::json::parse(file.metadata_value("trainer_config"));
-    state.data_source = nlohmann::json::parse(file.metadata_value("data_source"));
+    state.trainer_config = nlohmann::json::parse(file.metadata_value(checkpoint_keys::trainer_config));
+    state.data_source = nlohmann::json::parse(file.metadata_value(checkpoint_keys::data_source));
   } catch (const nlohmann::json::exception& e) {
     throw file_error(state_path.string(), std::string("corrupt checkpoint metadata: ") + e.what());
   }

@@ -7,6 +7,8 @@
 // object, every tensor's byte length equals product(shape) * sizeof(dtype), and the tensors
 // tile the data section exactly (sorted by offset: no gap, no overlap, nothing past the end),
 // so a truncated or spliced file is refused with the file's and the tensor's name.
+// safetensors_header::read reads the size field and the header only (no tensor data) and validates
+// them as safetensors_file::read does, the data section's size taken from the file's size.
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -131,33 +133,55 @@ inline void append_little_endian(std::string& out, const void* source, std::size
 
 }  // namespace detail
 
-/// A parsed safetensors file held in memory: header entries, metadata and the data section.
-class safetensors_file {
+/// The header of a safetensors file, validated: its entries (in data-section order) and __metadata__.
+/// Validation is the whole file's (entries tile a data section of `data_size` bytes), so a header read
+/// alone (read_header) refuses exactly what safetensors_file::read refuses for the header and layout.
+class safetensors_header {
  public:
   /// Largest accepted header (the reference implementation's limit): a bigger size field means corruption.
   static constexpr std::uint64_t max_header_bytes = 100'000'000;
 
-  /// Reads and validates `path`; file_error naming the file (and the tensor, where one is at fault).
-  static safetensors_file read(const std::filesystem::path& path) {
-    return parse(read_text_file(path), path.string());
+  /// Reads only the 8-byte size field and the JSON header of `path` (no tensor data), validated
+  /// against the file's size; file_error naming the file (and the tensor, where one is at fault).
+  static safetensors_header read(const std::filesystem::path& path) {
+    const std::string source = path.string();
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw file_error(source, "cannot open for reading");
+    std::error_code ec;
+    const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
+    if (ec) throw file_error(source, "cannot read the file size: " + ec.message());
+    unsigned char size_field[8] = {};
+    in.read(reinterpret_cast<char*>(size_field), 8);
+    if (file_size < 8 || in.gcount() != 8)
+      throw file_error(source, "truncated safetensors file: " + std::to_string(file_size) +
+                                   " bytes, fewer than the 8-byte header size field");
+    const std::uint64_t header_size = checked_header_size(source, size_field, file_size - 8);
+    std::string header_text(static_cast<std::size_t>(header_size), '\0');
+    in.read(header_text.data(), static_cast<std::streamsize>(header_size));
+    if (static_cast<std::uint64_t>(in.gcount()) != header_size)
+      throw file_error(source, "truncated safetensors file: header size field says " + std::to_string(header_size) +
+                                   " bytes but only " + std::to_string(in.gcount()) + " could be read");
+    return parse(header_text, static_cast<std::size_t>(file_size - 8 - header_size), source);
   }
 
-  /// Validates the bytes of a whole file; `source` names it in errors.
-  static safetensors_file parse(std::string bytes, const std::string& source) {
-    safetensors_file file;
-    file.source_ = source;
-    if (bytes.size() < 8)
-      throw file_error(source, "truncated safetensors file: " + std::to_string(bytes.size()) +
-                                   " bytes, fewer than the 8-byte header size field");
+  /// The header size field of a file whose `following` bytes come after it; file_error if out of bounds.
+  static std::uint64_t checked_header_size(const std::string& source, const unsigned char* size_field,
+                                           std::uint64_t following) {
     std::uint64_t header_size = 0;
-    detail::copy_from_little_endian(&header_size, reinterpret_cast<const unsigned char*>(bytes.data()), 1, 8);
+    detail::copy_from_little_endian(&header_size, size_field, 1, 8);
     if (header_size < 2 || header_size > max_header_bytes)
       throw file_error(source, "corrupt safetensors file: header size field " + std::to_string(header_size) +
                                    " is outside [2, " + std::to_string(max_header_bytes) + "]");
-    if (header_size > bytes.size() - 8)
+    if (header_size > following)
       throw file_error(source, "truncated safetensors file: header size field says " + std::to_string(header_size) +
-                                   " bytes but only " + std::to_string(bytes.size() - 8) + " follow");
-    const std::string_view header_text(bytes.data() + 8, header_size);
+                                   " bytes but only " + std::to_string(following) + " follow");
+    return header_size;
+  }
+
+  /// Validates the JSON header text of a file whose data section has `data_size` bytes.
+  static safetensors_header parse(std::string_view header_text, std::size_t data_size, const std::string& source) {
+    safetensors_header file;
+    file.source_ = source;
     nlohmann::json header;
     try {
       header = nlohmann::json::parse(header_text);
@@ -165,7 +189,6 @@ class safetensors_file {
       throw file_error(source, std::string("corrupt safetensors header (invalid JSON): ") + e.what());
     }
     if (!header.is_object()) throw file_error(source, "corrupt safetensors header: the JSON header is not an object");
-    const std::size_t data_size = bytes.size() - 8 - header_size;
     for (const auto& [name, value] : header.items()) {
       if (name == "__metadata__") {
         if (!value.is_object()) throw file_error(source, "corrupt safetensors header: __metadata__ is not an object");
@@ -201,8 +224,6 @@ class safetensors_file {
                                    " (trailing bytes)");
     std::sort(file.entries_.begin(), file.entries_.end(),
               [](const auto& a, const auto& b) { return a.begin != b.begin ? a.begin < b.begin : a.name < b.name; });
-    file.data_offset_ = 8 + static_cast<std::size_t>(header_size);
-    file.bytes_ = std::move(bytes);
     return file;
   }
 
@@ -224,57 +245,6 @@ class safetensors_file {
     auto it = metadata_.find(key);
     if (it == metadata_.end()) throw file_error(source_, "missing __metadata__ key '" + key + "'");
     return it->second;
-  }
-
-  /// Raw little-endian bytes of a tensor.
-  [[nodiscard]] std::span<const unsigned char> raw(std::string_view name) const {
-    const auto& e = entry(name);
-    return {reinterpret_cast<const unsigned char*>(bytes_.data()) + data_offset_ + e.begin, e.end - e.begin};
-  }
-
-  /// The whole data section (all tensors' bytes, in file order).
-  [[nodiscard]] std::span<const unsigned char> data_section() const noexcept {
-    return {reinterpret_cast<const unsigned char*>(bytes_.data()) + data_offset_, bytes_.size() - data_offset_};
-  }
-
-  /// A tensor's elements as T: integer tensors convert only to the same integer type; float tensors
-  /// (F32/F64) convert to float or double. file_error naming the tensor on a dtype mismatch.
-  template <class T>
-  [[nodiscard]] std::vector<T> values(std::string_view name) const {
-    const auto& e = entry(name);
-    const auto bytes = raw(name);
-    const std::size_t n = e.element_count();
-    std::vector<T> out(n);
-    if (e.dtype == dtype_of<T>()) {
-      detail::copy_from_little_endian(out.data(), bytes.data(), n, sizeof(T));
-      return out;
-    }
-    if constexpr (std::is_floating_point_v<T>) {
-      if (e.dtype == tensor_dtype::f64) {
-        std::vector<double> wide(n);
-        detail::copy_from_little_endian(wide.data(), bytes.data(), n, 8);
-        std::transform(wide.begin(), wide.end(), out.begin(), [](double x) { return static_cast<T>(x); });
-        return out;
-      }
-      if (e.dtype == tensor_dtype::f32) {
-        std::vector<float> narrow(n);
-        detail::copy_from_little_endian(narrow.data(), bytes.data(), n, 4);
-        std::transform(narrow.begin(), narrow.end(), out.begin(), [](float x) { return static_cast<T>(x); });
-        return out;
-      }
-    }
-    throw file_error(source_, "tensor '" + e.name + "' has dtype " + std::string(dtype_name(e.dtype)) +
-                                  ", expected " + std::string(dtype_name(dtype_of<T>())));
-  }
-
-  /// values<T>() after checking the shape; file_error naming the tensor and both shapes on mismatch.
-  template <class T>
-  [[nodiscard]] std::vector<T> values(std::string_view name, const std::vector<std::int64_t>& expected_shape) const {
-    const auto& e = entry(name);
-    if (e.shape != expected_shape)
-      throw file_error(source_, "tensor '" + e.name + "' has shape " + shape_text(e.shape) + ", expected " +
-                                    shape_text(expected_shape));
-    return values<T>(name);
   }
 
   static std::string shape_text(const std::vector<std::int64_t>& shape) {
@@ -338,6 +308,104 @@ class safetensors_file {
   std::string source_;
   std::vector<safetensors_entry> entries_;
   std::map<std::string, std::string> metadata_;
+};
+
+/// A parsed safetensors file held in memory: header entries, metadata and the data section.
+class safetensors_file {
+ public:
+  /// Largest accepted header (the reference implementation's limit): a bigger size field means corruption.
+  static constexpr std::uint64_t max_header_bytes = safetensors_header::max_header_bytes;
+
+  /// Reads and validates `path`; file_error naming the file (and the tensor, where one is at fault).
+  static safetensors_file read(const std::filesystem::path& path) {
+    return parse(read_text_file(path), path.string());
+  }
+
+  /// Validates the bytes of a whole file; `source` names it in errors.
+  static safetensors_file parse(std::string bytes, const std::string& source) {
+    if (bytes.size() < 8)
+      throw file_error(source, "truncated safetensors file: " + std::to_string(bytes.size()) +
+                                   " bytes, fewer than the 8-byte header size field");
+    const std::uint64_t header_size = safetensors_header::checked_header_size(
+        source, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size() - 8);
+    safetensors_file file;
+    file.header_ = safetensors_header::parse(std::string_view(bytes.data() + 8, header_size),
+                                             bytes.size() - 8 - header_size, source);
+    file.data_offset_ = 8 + static_cast<std::size_t>(header_size);
+    file.bytes_ = std::move(bytes);
+    return file;
+  }
+
+  /// The validated header (entries and metadata).
+  [[nodiscard]] const safetensors_header& header() const noexcept { return header_; }
+  [[nodiscard]] const std::string& source() const noexcept { return header_.source(); }
+  /// Entries in data-section order.
+  [[nodiscard]] const std::vector<safetensors_entry>& entries() const noexcept { return header_.entries(); }
+  [[nodiscard]] const std::map<std::string, std::string>& metadata() const noexcept { return header_.metadata(); }
+
+  [[nodiscard]] bool contains(std::string_view name) const noexcept { return header_.contains(name); }
+
+  /// The entry named `name`; file_error naming the file and the tensor if absent.
+  [[nodiscard]] const safetensors_entry& entry(std::string_view name) const { return header_.entry(name); }
+
+  /// A metadata value; file_error if the key is absent.
+  [[nodiscard]] const std::string& metadata_value(const std::string& key) const { return header_.metadata_value(key); }
+
+  /// Raw little-endian bytes of a tensor.
+  [[nodiscard]] std::span<const unsigned char> raw(std::string_view name) const {
+    const auto& e = entry(name);
+    return {reinterpret_cast<const unsigned char*>(bytes_.data()) + data_offset_ + e.begin, e.end - e.begin};
+  }
+
+  /// The whole data section (all tensors' bytes, in file order).
+  [[nodiscard]] std::span<const unsigned char> data_section() const noexcept {
+    return {reinterpret_cast<const unsigned char*>(bytes_.data()) + data_offset_, bytes_.size() - data_offset_};
+  }
+
+  /// A tensor's elements as T: integer tensors convert only to the same integer type; float tensors
+  /// (F32/F64) convert to float or double. file_error naming the tensor on a dtype mismatch.
+  template <class T>
+  [[nodiscard]] std::vector<T> values(std::string_view name) const {
+    const auto& e = entry(name);
+    const auto bytes = raw(name);
+    const std::size_t n = e.element_count();
+    std::vector<T> out(n);
+    if (e.dtype == dtype_of<T>()) {
+      detail::copy_from_little_endian(out.data(), bytes.data(), n, sizeof(T));
+      return out;
+    }
+    if constexpr (std::is_floating_point_v<T>) {
+      if (e.dtype == tensor_dtype::f64) {
+        std::vector<double> wide(n);
+        detail::copy_from_little_endian(wide.data(), bytes.data(), n, 8);
+        std::transform(wide.begin(), wide.end(), out.begin(), [](double x) { return static_cast<T>(x); });
+        return out;
+      }
+      if (e.dtype == tensor_dtype::f32) {
+        std::vector<float> narrow(n);
+        detail::copy_from_little_endian(narrow.data(), bytes.data(), n, 4);
+        std::transform(narrow.begin(), narrow.end(), out.begin(), [](float x) { return static_cast<T>(x); });
+        return out;
+      }
+    }
+    throw file_error(source(), "tensor '" + e.name + "' has dtype " + std::string(dtype_name(e.dtype)) +
+                                  ", expected " + std::string(dtype_name(dtype_of<T>())));
+  }
+
+  /// values<T>() after checking the shape; file_error naming the tensor and both shapes on mismatch.
+  template <class T>
+  [[nodiscard]] std::vector<T> values(std::string_view name, const std::vector<std::int64_t>& expected_shape) const {
+    const auto& e = entry(name);
+    if (e.shape != expected_shape)
+      throw file_error(source(), "tensor '" + e.name + "' has shape " + shape_text(e.shape) + ", expected " +
+                                    shape_text(expected_shape));
+    return values<T>(name);
+  }
+
+  static std::string shape_text(const std::vector<std::int64_t>& shape) { return safetensors_header::shape_text(shape); }
+
+ private:
+  safetensors_header header_;
   std::string bytes_;
   std::size_t data_offset_ = 0;
 };
