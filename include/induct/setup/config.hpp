@@ -1,17 +1,31 @@
 #pragma once
-// The default controlled setup of SPEC section 3: every number is a field with the spec's default.
+// The default controlled setup of SPEC section 3: every number is a field with the spec's default, listed
+// once in for_each_field (core/fields.hpp), which drives to_json, from_json and the range checks.
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
+#include "induct/core/fields.hpp"
 
 namespace induct::setup {
 
 /// Law of the number of items n >= 1 of a list (the iteration node's length law).
 enum class length_law_kind { geometric, power_law };
+
+}  // namespace induct::setup
+
+template <>
+struct induct::enum_names<induct::setup::length_law_kind> {
+  static constexpr std::array<std::pair<setup::length_law_kind, const char*>, 2> values = {
+      {{setup::length_law_kind::geometric, "geometric"}, {setup::length_law_kind::power_law, "power_law"}}};
+};
+
+namespace induct::setup {
 
 struct setup_config {
   // World.
@@ -50,98 +64,65 @@ struct setup_config {
   // with probability 1 / segments_per_document_mean.
   double segments_per_document_mean = 8.0;
 
-  /// Throws config_error naming the first invalid field.
+  /// Every field once, in declaration order (core/fields.hpp): JSON key, command-line option, help, bounds.
+  template <class Self, class Visit>
+  static void for_each_field(Self& self, Visit&& visit) {
+    visit(field_info{"entities", "entities", "E: entity tokens e0..e{E-1}", 1, 65535}, self.entities);
+    visit(field_info{"functions", "functions", "m: primitive functions (relation words r1..rm)", 1, 65535}, self.functions);
+    visit(field_info{"bijection_fraction", "bijection-fraction", "share of the functions that are bijections", 0, 1},
+          self.bijection_fraction);
+    visit(field_info{"filler_words", "filler-words", "filler words w0..w{F-1}", 1, 65535}, self.filler_words);
+    visit(field_info{"world_seed", "world-seed", "seed of the function tables"}, self.world_seed);
+    visit(field_info{"depth_continue", "depth-continue", "c: P(chain depth k) proportional to (1-c) c^(k-1), c < 1", 0, 1},
+          self.depth_continue);
+    visit(field_info{"max_depth", "max-depth", "longest function chain", 1}, self.max_depth);
+    visit(field_info{"share_fact", "share-fact", "share of fact segments (the four shares sum to 1)", 0, 1}, self.share_fact);
+    visit(field_info{"share_direct_list", "share-direct-list", "share of direct list segments", 0, 1}, self.share_direct_list);
+    visit(field_info{"share_stepwise_list", "share-stepwise-list", "share of stepwise list segments", 0, 1},
+          self.share_stepwise_list);
+    visit(field_info{"share_filler", "share-filler", "share of filler segments", 0, 1}, self.share_filler);
+    visit(field_info{"direct_composite_rate", "direct-composite-rate",
+                     "relative weight of composite (depth >= 2) chains in direct lists", 0, 1},
+          self.direct_composite_rate);
+    visit(field_info{"list_length_law", "list-length-law", "law of list lengths: geometric or power_law"}, self.list_length_law);
+    visit(field_info{"list_length_mean", "list-length-mean", "mean of the geometric list length law", 1, finite_max},
+          self.list_length_mean);
+    visit(field_info{"list_length_max", "list-length-max", "longest list (both laws truncate to it)", 1}, self.list_length_max);
+    visit(field_info{"direct_zipf_exponent", "direct-zipf-exponent", "power_law exponent s of direct list lengths",
+                     above_zero, finite_max},
+          self.direct_zipf_exponent);
+    visit(field_info{"stepwise_zipf_exponent", "stepwise-zipf-exponent", "power_law exponent s of stepwise list lengths",
+                     above_zero, finite_max},
+          self.stepwise_zipf_exponent);
+    visit(field_info{"filler_length_min", "filler-length-min", "shortest filler segment, in words", 1}, self.filler_length_min);
+    visit(field_info{"filler_length_max", "filler-length-max", "longest filler segment, in words (>= the minimum)", 1},
+          self.filler_length_max);
+    visit(field_info{"segments_per_document_mean", "segments-per-document-mean", "mean number of segments per document",
+                     1, finite_max},
+          self.segments_per_document_mean);
+  }
+
+  /// Throws config_error naming the first invalid field: the field bounds, then the cross-field rules.
   void validate() const {
+    check_field_bounds(*this);
     auto require = [](bool ok, const char* field, const std::string& why) {
       if (!ok) throw config_error(field, why);
     };
-    auto probability = [&](double p, const char* field) {
-      require(std::isfinite(p) && p >= 0.0 && p <= 1.0, field, "must be a probability in [0, 1], got " + std::to_string(p));
-    };
-    require(entities >= 1, "entities", "must be >= 1, got " + std::to_string(entities));
-    require(functions >= 1, "functions", "must be >= 1, got " + std::to_string(functions));
-    probability(bijection_fraction, "bijection_fraction");
-    require(filler_words >= 1, "filler_words", "must be >= 1, got " + std::to_string(filler_words));
-    probability(depth_continue, "depth_continue");
     require(depth_continue < 1.0, "depth_continue", "must be < 1");
-    require(max_depth >= 1, "max_depth", "must be >= 1, got " + std::to_string(max_depth));
-    probability(share_fact, "share_fact");
-    probability(share_direct_list, "share_direct_list");
-    probability(share_stepwise_list, "share_stepwise_list");
-    probability(share_filler, "share_filler");
     const double total = share_fact + share_direct_list + share_stepwise_list + share_filler;
     require(std::abs(total - 1.0) < 1e-9, "share_fact", "segment shares must sum to 1, got " + std::to_string(total));
     require(share_direct_list + share_stepwise_list > 0.0, "share_direct_list", "lists must have positive share");
-    probability(direct_composite_rate, "direct_composite_rate");
-    require(std::isfinite(list_length_mean) && list_length_mean >= 1.0, "list_length_mean", "must be >= 1");
-    require(list_length_max >= 1, "list_length_max", "must be >= 1, got " + std::to_string(list_length_max));
-    require(std::isfinite(direct_zipf_exponent) && direct_zipf_exponent > 0.0, "direct_zipf_exponent", "must be > 0");
-    require(std::isfinite(stepwise_zipf_exponent) && stepwise_zipf_exponent > 0.0, "stepwise_zipf_exponent", "must be > 0");
-    require(filler_length_min >= 1, "filler_length_min", "must be >= 1");
     require(filler_length_max >= filler_length_min, "filler_length_max", "must be >= filler_length_min");
-    require(std::isfinite(segments_per_document_mean) && segments_per_document_mean >= 1.0,
-            "segments_per_document_mean", "must be >= 1");
     require(entities + functions + filler_words + 6 <= 65535, "entities", "vocabulary must fit uint16 tokens");
   }
 
-  [[nodiscard]] nlohmann::json to_json() const {
-    return {{"entities", entities},
-            {"functions", functions},
-            {"bijection_fraction", bijection_fraction},
-            {"filler_words", filler_words},
-            {"world_seed", world_seed},
-            {"depth_continue", depth_continue},
-            {"max_depth", max_depth},
-            {"share_fact", share_fact},
-            {"share_direct_list", share_direct_list},
-            {"share_stepwise_list", share_stepwise_list},
-            {"share_filler", share_filler},
-            {"direct_composite_rate", direct_composite_rate},
-            {"list_length_law", list_length_law == length_law_kind::geometric ? "geometric" : "power_law"},
-            {"list_length_mean", list_length_mean},
-            {"list_length_max", list_length_max},
-            {"direct_zipf_exponent", direct_zipf_exponent},
-            {"stepwise_zipf_exponent", stepwise_zipf_exponent},
-            {"filler_length_min", filler_length_min},
-            {"filler_length_max", filler_length_max},
-            {"segments_per_document_mean", segments_per_document_mean}};
-  }
+  [[nodiscard]] nlohmann::json to_json() const { return fields_to_json(*this); }
 
-  /// Reads the fields present in `j` over the defaults; unknown fields and wrong types are errors.
+  /// Reads the fields present in `j` over the defaults, then validates; unknown fields, wrong types and
+  /// values outside a field's range are config_errors naming the field.
   static setup_config from_json(const nlohmann::json& j) {
     setup_config c;
-    if (!j.is_object()) throw config_error("<root>", "setup config must be a JSON object");
-    for (const auto& [key, value] : j.items()) {
-      try {
-        if (key == "entities") c.entities = value.get<int>();
-        else if (key == "functions") c.functions = value.get<int>();
-        else if (key == "bijection_fraction") c.bijection_fraction = value.get<double>();
-        else if (key == "filler_words") c.filler_words = value.get<int>();
-        else if (key == "world_seed") c.world_seed = value.get<std::uint64_t>();
-        else if (key == "depth_continue") c.depth_continue = value.get<double>();
-        else if (key == "max_depth") c.max_depth = value.get<int>();
-        else if (key == "share_fact") c.share_fact = value.get<double>();
-        else if (key == "share_direct_list") c.share_direct_list = value.get<double>();
-        else if (key == "share_stepwise_list") c.share_stepwise_list = value.get<double>();
-        else if (key == "share_filler") c.share_filler = value.get<double>();
-        else if (key == "direct_composite_rate") c.direct_composite_rate = value.get<double>();
-        else if (key == "list_length_law") {
-          const auto law = value.get<std::string>();
-          if (law == "geometric") c.list_length_law = length_law_kind::geometric;
-          else if (law == "power_law") c.list_length_law = length_law_kind::power_law;
-          else throw config_error(key, "must be \"geometric\" or \"power_law\", got \"" + law + "\"");
-        } else if (key == "list_length_mean") c.list_length_mean = value.get<double>();
-        else if (key == "list_length_max") c.list_length_max = value.get<int>();
-        else if (key == "direct_zipf_exponent") c.direct_zipf_exponent = value.get<double>();
-        else if (key == "stepwise_zipf_exponent") c.stepwise_zipf_exponent = value.get<double>();
-        else if (key == "filler_length_min") c.filler_length_min = value.get<int>();
-        else if (key == "filler_length_max") c.filler_length_max = value.get<int>();
-        else if (key == "segments_per_document_mean") c.segments_per_document_mean = value.get<double>();
-        else throw config_error(key, "unknown field");
-      } catch (const nlohmann::json::exception& e) {
-        throw config_error(key, std::string("wrong type: ") + e.what());
-      }
-    }
+    fields_from_json(c, j);
     c.validate();
     return c;
   }

@@ -24,11 +24,13 @@
 //   log2 P(format | list) + log2 P(k | format) - k log2 m,
 // with P(format | list) = share_format / (share_direct_list + share_stepwise_list), and its
 // description length D(format, chain) is minus that (SPEC section 1).
+#include <array>
 #include <cmath>
 #include <limits>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "induct/core/error.hpp"
@@ -39,6 +41,16 @@
 namespace induct::setup {
 
 enum class list_format { direct, stepwise };
+
+}  // namespace induct::setup
+
+template <>
+struct induct::enum_names<induct::setup::list_format> {
+  static constexpr std::array<std::pair<setup::list_format, const char*>, 2> values = {
+      {{setup::list_format::direct, "direct"}, {setup::list_format::stepwise, "stepwise"}}};
+};
+
+namespace induct::setup {
 
 inline const char* to_string(list_format format) noexcept {
   return format == list_format::direct ? "direct" : "stepwise";
