@@ -104,8 +104,8 @@ TEST_CASE("config field lists: each field once in to_json, options named as the 
         options.insert(info.option);
       }
   };
-  add(induct::detail::field_table<gpt_config>());
-  add(induct::detail::field_table<trainer_config>());
+  add(induct::field_list<gpt_config>());
+  add(induct::field_list<trainer_config>());
   CHECK(count == 4 + 15);
   CHECK(static_cast<int>(options.size()) == count);
 }
