@@ -213,6 +213,31 @@ TEST_CASE("find_field finds top-level and nested keys") {
   CHECK(induct::find_field<toy>("n") == n);  // stable
 }
 
+TEST_CASE("field_list lists nested fields after their parent; set_field sets a dotted key") {
+  std::vector<std::string> keys;
+  for (const auto& [key, info] : induct::field_list<toy>()) keys.push_back(key);
+  CHECK(keys == std::vector<std::string>{"flag", "n", "big", "seed", "x", "label", "ns", "shade", "nested", "nested.rate",
+                                         "nested.count"});
+  toy t;
+  induct::set_field(t, "nested.rate", 0.25);
+  induct::set_field(t, "n", 9);
+  CHECK(t.nested.rate == 0.25);
+  CHECK(t.n == 9);
+  CHECK(t.nested.count == 3);
+  auto field_of = [&](std::string_view key, const nlohmann::json& v) -> std::string {
+    try {
+      induct::set_field(t, key, v);
+    } catch (const config_error& e) {
+      return e.field();
+    }
+    return "";
+  };
+  CHECK(field_of("nested.rate", 2.0) == "nested.rate");
+  CHECK(field_of("nested.zzz", 1) == "nested.zzz");
+  CHECK(field_of("zzz", 1) == "zzz");
+  CHECK(t.nested.rate == 0.25);
+}
+
 TEST_CASE("enum names convert both ways") {
   CHECK(std::string(induct::to_string(color::green)) == "green");
   CHECK(induct::enum_from_string<color>("red", "shade") == color::red);

@@ -9,6 +9,7 @@
 //                           (5e9 into int, -1 into uint64, 1.5 into int) or lies outside [min, max]
 //   check_field_bounds(c) : config_error(info_k.name) for the first k with c.f_k outside [min, max]
 //   find_field<C>(key)    : info_k of a key; "optimizer.weight_decay" descends into a nested config
+//   field_list<C>()       : every (dotted key, info_k), nested ones included: the command-line option table
 // Bounds are inclusive doubles. -no_bound / no_bound (infinity) leave a side open, so an infinite double is
 // inside only on an open side; finite_max as max asks for a finite number; above_zero as min (the smallest
 // positive double) asks for > 0. NaN is outside every range. A bound applies to each element of a
@@ -248,27 +249,42 @@ void collect_fields(const C& config, const std::string& path, std::vector<std::p
   });
 }
 
-/// (dotted key, info) of every field of C and of its nested configs, parents before children.
+}  // namespace detail
+
+/// (dotted key, info) of every field of C and of its nested configs, in list order, a nested config's
+/// entry before its fields ("optimizer", "optimizer.beta1", ...): the rows of a command-line option table.
+/// Built once (from a default C); the reference stays valid for the program's lifetime.
 template <has_fields C>
-const std::vector<std::pair<std::string, field_info>>& field_table() {
+const std::vector<std::pair<std::string, field_info>>& field_list() {
   static const std::vector<std::pair<std::string, field_info>> table = [] {
     std::vector<std::pair<std::string, field_info>> out;
     const C defaults{};
-    collect_fields(defaults, "", out);
+    detail::collect_fields(defaults, "", out);
     return out;
   }();
   return table;
 }
 
-}  // namespace detail
-
 /// The field_info of a JSON key of C ("optimizer.weight_decay" for a nested one), or nullptr. The pointer
 /// stays valid for the program's lifetime.
 template <has_fields C>
 const field_info* find_field(std::string_view name) {
-  for (const auto& [key, info] : detail::field_table<C>())
+  for (const auto& [key, info] : field_list<C>())
     if (key == name) return &info;
   return nullptr;
+}
+
+/// Sets the field of a dotted key ("learning_rate", "optimizer.weight_decay") from a JSON value, with the
+/// rules of fields_from_json (e.g. a command-line value parsed as JSON); config_error naming the key.
+template <has_fields C>
+void set_field(C& config, std::string_view dotted_key, const nlohmann::json& value) {
+  nlohmann::json j = value;
+  std::string_view rest = dotted_key;
+  for (auto dot = rest.rfind('.'); dot != std::string_view::npos; dot = rest.rfind('.')) {
+    j = nlohmann::json{{std::string(rest.substr(dot + 1)), std::move(j)}};
+    rest = rest.substr(0, dot);
+  }
+  fields_from_json(config, nlohmann::json{{std::string(rest), std::move(j)}});
 }
 
 /// For JSON of a fixed shape: config_error naming (under `path`) the first key of `actual` that `expected`

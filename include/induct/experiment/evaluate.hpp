@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
+#include "induct/core/fields.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/nn/generate.hpp"
 #include "induct/nn/gpt.hpp"
@@ -51,8 +52,34 @@ struct evaluation_options {
   std::uint64_t prompt_seed = 2024;   // seeds generate_prompts (the same prompts for every model)
   int batch = 64;                     // prompts per forward pass
   double alpha = 0.05;                // 1 - confidence of the Clopper-Pearson interval
-  /// Called after each batch: (prompts done, prompts in total).
+  /// Called after each batch: (prompts done, prompts in total). Not a field (not in the JSON).
   std::function<void(std::size_t, std::size_t)> progress;
+
+  /// Every field once, in declaration order (core/fields.hpp).
+  template <class Self, class Visit>
+  static void for_each_field(Self& self, Visit&& visit) {
+    visit(field_info{"examples", "examples", "numbers n of in-context examples to evaluate", 0, 1 << 20}, self.examples);
+    visit(field_info{"prompts", "prompts", "prompts per task, format and n", 1}, self.prompts);
+    visit(field_info{"prompt_seed", "prompt-seed", "seed of the evaluation prompts"}, self.prompt_seed);
+    visit(field_info{"batch", "eval-batch", "prompts per forward pass", 1, 1 << 20}, self.batch);
+    visit(field_info{"alpha", "alpha", "1 - confidence of the Clopper-Pearson interval, < 1", above_zero, 1}, self.alpha);
+  }
+
+  /// Throws config_error naming the first invalid field.
+  void validate() const {
+    check_field_bounds(*this);
+    if (!(alpha < 1.0)) throw config_error("alpha", "must be in (0, 1), got " + format_number(alpha));
+  }
+
+  [[nodiscard]] nlohmann::json to_json() const { return fields_to_json(*this); }
+
+  /// Reads the fields present in `j` over the defaults, then validates (strict; progress stays empty).
+  static evaluation_options from_json(const nlohmann::json& j) {
+    evaluation_options o;
+    fields_from_json(o, j);
+    o.validate();
+    return o;
+  }
 };
 
 /// Columns of the evaluation table, in order.

@@ -11,11 +11,13 @@
 #include <filesystem>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
+#include "induct/core/fields.hpp"
 #include "induct/experiment/evaluate.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/nn/checkpoint.hpp"
@@ -51,6 +53,42 @@ struct run_config {
                                   {"compose2", setup::list_format::stepwise}};
   evaluation_options evaluation;
 
+  /// The run's own fields, once (core/fields.hpp); setup, model, training and evaluation have their own
+  /// lists. In the JSON the loss weights sit under "loss_weights" as "answer" and "input".
+  template <class Self, class Visit>
+  static void for_each_run_field(Self& self, Visit&& visit) {
+    visit(field_info{"corpus_tokens", "tokens", "training corpus size in tokens", 1}, self.corpus_tokens);
+    visit(field_info{"corpus_seed", "corpus-seed", "seed of the corpus sample"}, self.corpus_seed);
+    visit(field_info{"validation_fraction", "validation-fraction", "held-out share of the corpus, < 1", 0, 1},
+          self.validation_fraction);
+    visit(field_info{"answer_loss_weight", "answer-weight", "training loss weight of list answers (after ':')", 0,
+                     finite_max},
+          self.answer_loss_weight);
+    visit(field_info{"input_loss_weight", "input-weight", "training loss weight of list inputs x", 0, finite_max},
+          self.input_loss_weight);
+  }
+
+  /// Throws config_error naming the first invalid field: the run's fields, then setup, model, training,
+  /// evaluation, each task's name (non-empty).
+  void validate() const {
+    for_each_run_field(*this, [](const field_info& info, const auto& member) {
+      if (!within_bounds(static_cast<double>(member), info))
+        throw config_error(info.name, "must be " + describe_bounds(info) + ", got " + format_number(static_cast<double>(member)));
+    });
+    if (!(validation_fraction < 1.0))
+      throw config_error("validation_fraction", "must be in [0, 1), got " + format_number(validation_fraction));
+    setup.validate();
+    model.validate();
+    training.validate();
+    evaluation.validate();
+    for (std::size_t i = 0; i < tasks.size(); ++i)
+      if (tasks[i].name.empty()) throw config_error("tasks[" + std::to_string(i) + "].task", "must not be empty");
+  }
+
+  /// The run's record (hashed into sweep point keys: keep the shape). "training" is the trajectory
+  /// (decay_steps resolved), "steps" beside it; "evaluation" holds examples, prompts and prompt_seed;
+  /// "loss_weights" only for a weighted loss. The bookkeeping fields (checkpoint_every, log_every,
+  /// validation_batches, evaluation batch and alpha) are not in it.
   [[nodiscard]] nlohmann::json to_json() const {
     nlohmann::json task_list = nlohmann::json::array();
     for (const auto& t : tasks) task_list.push_back({{"task", t.name}, {"format", setup::to_string(t.format)}});
@@ -70,7 +108,71 @@ struct run_config {
     return j;
   }
 
+  /// Inverse of to_json, strict: reads the keys present over the defaults (inside "training", "evaluation"
+  /// and "loss_weights" too), so from_json(to_json(c)).to_json() == to_json(c). Unknown keys (also those
+  /// to_json leaves out, such as training.log_every), wrong types and out-of-range values are config_errors
+  /// naming the dotted key ("training.optimizer.eps", "tasks[1].format"). "tasks", when present, replaces
+  /// the default list; each entry needs exactly "task" and "format". A decay_steps equal to steps comes back
+  /// as 0 (= steps, the same schedule), so a changed steps moves the horizon as it does for a fresh config.
+  /// The bookkeeping fields keep their defaults. Validates the result.
+  static run_config from_json(const nlohmann::json& j) {
+    run_config c;
+    if (!j.is_object()) throw config_error("<root>", "run config must be a JSON object, got " + std::string(j.type_name()));
+    for (const auto& [key, value] : j.items()) {
+      if (key == "setup") {
+        fields_from_json(c.setup, value, "setup");
+      } else if (key == "model") {
+        fields_from_json(c.model, value, "model");
+      } else if (key == "training") {
+        require_known_keys(c.training.trajectory_json(), value, "training");
+        fields_from_json(c.training, value, "training");
+      } else if (key == "steps") {
+        read_field(*find_field<nn::trainer_config>("steps"), c.training.steps, value, "steps");
+      } else if (key == "evaluation") {
+        require_known_keys(nlohmann::json{{"examples", 0}, {"prompts", 0}, {"prompt_seed", 0}}, value, "evaluation");
+        fields_from_json(c.evaluation, value, "evaluation");
+      } else if (key == "tasks") {
+        c.tasks = tasks_from_json(value);
+      } else if (key == "loss_weights") {
+        require_known_keys(nlohmann::json{{"answer", 0}, {"input", 0}}, value, "loss_weights");
+        for_each_run_field(c, [&](const field_info& info, auto& member) {
+          const std::string_view name = info.name;
+          const char* short_key = name == "answer_loss_weight" ? "answer" : name == "input_loss_weight" ? "input" : nullptr;
+          if (short_key && value.contains(short_key))
+            read_field(info, member, value[short_key], std::string("loss_weights.") + short_key);
+        });
+      } else {
+        bool found = false;
+        for_each_run_field(c, [&](const field_info& info, auto& member) {
+          const std::string_view name = info.name;
+          if (found || name != key || name == "answer_loss_weight" || name == "input_loss_weight") return;
+          found = true;
+          read_field(info, member, value, key);
+        });
+        if (!found) throw config_error(key, "unknown field");
+      }
+    }
+    if (c.training.decay_steps == c.training.steps) c.training.decay_steps = 0;
+    c.validate();
+    return c;
+  }
+
   [[nodiscard]] bool weighted_loss() const noexcept { return answer_loss_weight != 1.0 || input_loss_weight != 1.0; }
+
+ private:
+  static std::vector<task_spec> tasks_from_json(const nlohmann::json& list) {
+    if (!list.is_array()) throw config_error("tasks", "must be an array of {\"task\", \"format\"} objects, got " + std::string(list.type_name()));
+    std::vector<task_spec> out;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      const std::string at = "tasks[" + std::to_string(i) + "]";
+      require_same_keys(nlohmann::json{{"task", ""}, {"format", ""}}, list[i], at);
+      task_spec t;
+      read_field(field_info{"task", nullptr, "task name"}, t.name, list[i]["task"], at + ".task");
+      read_field(field_info{"format", nullptr, "list format"}, t.format, list[i]["format"], at + ".format");
+      out.push_back(std::move(t));
+    }
+    return out;
+  }
 };
 
 struct run_result {

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
+#include "induct/core/fields.hpp"
 #include "induct/nn/layers.hpp"
 #include "induct/nn/parameters.hpp"
 #include "induct/nn/simd.hpp"
@@ -29,32 +30,29 @@ struct adamw_config {
   double eps = 1e-8;
   double weight_decay = 0.1;
 
+  /// Every field once, in declaration order (core/fields.hpp).
+  template <class Self, class Visit>
+  static void for_each_field(Self& self, Visit&& visit) {
+    visit(field_info{"beta1", "beta1", "AdamW first-moment decay, < 1", 0, 1}, self.beta1);
+    visit(field_info{"beta2", "beta2", "AdamW second-moment decay, < 1", 0, 1}, self.beta2);
+    visit(field_info{"eps", "eps", "AdamW denominator epsilon", above_zero, finite_max}, self.eps);
+    visit(field_info{"weight_decay", "weight-decay", "decoupled weight decay of rank >= 2 tensors", 0, finite_max},
+          self.weight_decay);
+  }
+
+  /// Throws config_error naming the first invalid field (bounds, then betas < 1).
   void validate() const {
-    if (!(beta1 >= 0.0 && beta1 < 1.0)) throw config_error("beta1", "must be in [0, 1), got " + std::to_string(beta1));
-    if (!(beta2 >= 0.0 && beta2 < 1.0)) throw config_error("beta2", "must be in [0, 1), got " + std::to_string(beta2));
-    if (!(eps > 0.0 && std::isfinite(eps))) throw config_error("eps", "must be > 0, got " + std::to_string(eps));
-    if (!(weight_decay >= 0.0 && std::isfinite(weight_decay)))
-      throw config_error("weight_decay", "must be >= 0, got " + std::to_string(weight_decay));
+    check_field_bounds(*this);
+    if (!(beta1 < 1.0)) throw config_error("beta1", "must be in [0, 1), got " + std::to_string(beta1));
+    if (!(beta2 < 1.0)) throw config_error("beta2", "must be in [0, 1), got " + std::to_string(beta2));
   }
 
-  [[nodiscard]] nlohmann::json to_json() const {
-    return {{"beta1", beta1}, {"beta2", beta2}, {"eps", eps}, {"weight_decay", weight_decay}};
-  }
+  [[nodiscard]] nlohmann::json to_json() const { return fields_to_json(*this); }
 
+  /// Reads the fields present in `j` over the defaults, then validates (strict, as setup_config's).
   static adamw_config from_json(const nlohmann::json& j) {
     adamw_config c;
-    if (!j.is_object()) throw config_error("<root>", "adamw config must be a JSON object");
-    for (const auto& [key, value] : j.items()) {
-      try {
-        if (key == "beta1") c.beta1 = value.get<double>();
-        else if (key == "beta2") c.beta2 = value.get<double>();
-        else if (key == "eps") c.eps = value.get<double>();
-        else if (key == "weight_decay") c.weight_decay = value.get<double>();
-        else throw config_error(key, "unknown field");
-      } catch (const nlohmann::json::exception& e) {
-        throw config_error(key, std::string("wrong type: ") + e.what());
-      }
-    }
+    fields_from_json(c, j);
     c.validate();
     return c;
   }

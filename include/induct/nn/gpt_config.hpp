@@ -1,10 +1,12 @@
 #pragma once
-// Shape of the GPT-2 style decoder of SPEC section 5 (MLP hidden width 4 * width, no dropout).
+// Shape of the GPT-2 style decoder of SPEC section 5 (MLP hidden width 4 * width, no dropout); the fields
+// are listed once in for_each_field (core/fields.hpp).
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
+#include "induct/core/fields.hpp"
 
 namespace induct::nn {
 
@@ -18,16 +20,22 @@ struct gpt_config {
   [[nodiscard]] int head_dim() const noexcept { return width / heads; }
   [[nodiscard]] int mlp_width() const noexcept { return 4 * width; }
 
-  /// Throws config_error naming the first invalid field.
+  /// Every field once, in declaration order (core/fields.hpp). vocab_size comes from the data, so it is no
+  /// command-line option.
+  template <class Self, class Visit>
+  static void for_each_field(Self& self, Visit&& visit) {
+    visit(field_info{"vocab_size", nullptr, "V: token ids 0..V-1", 1, 1 << 24}, self.vocab_size);
+    visit(field_info{"context_length", "context", "T_max: longest input (learned position embeddings)", 1, 1 << 20},
+          self.context_length);
+    visit(field_info{"layers", "layers", "L: transformer blocks", 1, 1024}, self.layers);
+    visit(field_info{"width", "width", "C: residual stream width (a multiple of heads)", 1, 65536}, self.width);
+    visit(field_info{"heads", "heads", "H: attention heads, head_dim = width / heads", 1, 65536}, self.heads);
+  }
+
+  /// Throws config_error naming the first invalid field: the field bounds, then width % heads and the
+  /// size of the embedding matrix.
   void validate() const {
-    auto positive = [](int value, const char* field) {
-      if (value < 1) throw config_error(field, "must be >= 1, got " + std::to_string(value));
-    };
-    positive(vocab_size, "vocab_size");
-    positive(context_length, "context_length");
-    positive(layers, "layers");
-    positive(width, "width");
-    positive(heads, "heads");
+    check_field_bounds(*this);
     if (width % heads != 0)
       throw config_error("heads", "width " + std::to_string(width) + " must be divisible by heads " +
                                       std::to_string(heads));
@@ -36,30 +44,13 @@ struct gpt_config {
       throw config_error("vocab_size", "vocab_size * width exceeds 2^31");
   }
 
-  [[nodiscard]] nlohmann::json to_json() const {
-    return {{"vocab_size", vocab_size},
-            {"context_length", context_length},
-            {"layers", layers},
-            {"width", width},
-            {"heads", heads}};
-  }
+  [[nodiscard]] nlohmann::json to_json() const { return fields_to_json(*this); }
 
-  /// Reads the fields present in `j` over the defaults; unknown fields and wrong types are errors.
+  /// Reads the fields present in `j` over the defaults, then validates; unknown fields, wrong types and
+  /// out-of-range values are config_errors naming the field.
   static gpt_config from_json(const nlohmann::json& j) {
     gpt_config c;
-    if (!j.is_object()) throw config_error("<root>", "gpt config must be a JSON object");
-    for (const auto& [key, value] : j.items()) {
-      try {
-        if (key == "vocab_size") c.vocab_size = value.get<int>();
-        else if (key == "context_length") c.context_length = value.get<int>();
-        else if (key == "layers") c.layers = value.get<int>();
-        else if (key == "width") c.width = value.get<int>();
-        else if (key == "heads") c.heads = value.get<int>();
-        else throw config_error(key, "unknown field");
-      } catch (const nlohmann::json::exception& e) {
-        throw config_error(key, std::string("wrong type: ") + e.what());
-      }
-    }
+    fields_from_json(c, j);
     c.validate();
     return c;
   }

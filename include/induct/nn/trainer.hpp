@@ -18,6 +18,7 @@
 #include <random>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -28,6 +29,7 @@
 #include <omp.h>
 
 #include "induct/core/error.hpp"
+#include "induct/core/fields.hpp"
 #include "induct/core/hash.hpp"
 #include "induct/core/progress.hpp"
 #include "induct/nn/adamw.hpp"
@@ -53,15 +55,61 @@ struct trainer_config {
   std::int64_t log_every = 100;       // 0 = no JSON log lines
   int validation_batches = 50;        // cap on validation batches at the end (0 = none)
 
+  /// Every field once, in declaration order (core/fields.hpp); the optimizer's fields nest under
+  /// "optimizer" (options weight-decay, beta1, beta2, eps).
+  template <class Self, class Visit>
+  static void for_each_field(Self& self, Visit&& visit) {
+    visit(field_info{"batch", "batch", "windows per training step", 1, 1 << 20}, self.batch);
+    visit(field_info{"steps", "steps", "training steps", 0}, self.steps);
+    visit(field_info{"learning_rate", "lr", "peak learning rate (after warmup)", above_zero, finite_max}, self.learning_rate);
+    visit(field_info{"min_learning_rate", "min-lr", "floor of the cosine decay (<= lr)", 0, finite_max},
+          self.min_learning_rate);
+    visit(field_info{"warmup_steps", "warmup", "steps of linear warmup", 0}, self.warmup_steps);
+    visit(field_info{"decay_steps", "decay-steps", "cosine horizon in steps; 0 = steps", 0}, self.decay_steps);
+    visit(field_info{"optimizer", nullptr, "AdamW settings"}, self.optimizer);
+    visit(field_info{"grad_clip", "grad-clip", "global gradient-norm clip; 0 = off", 0, finite_max}, self.grad_clip);
+    visit(field_info{"seed", "seed", "seed of the model initialisation and data sampling"}, self.seed);
+    visit(field_info{"checkpoint_every", "checkpoint-every", "steps between checkpoints; 0 = only at the end", 0},
+          self.checkpoint_every);
+    visit(field_info{"log_every", "log-every", "steps between JSON log lines; 0 = none", 0}, self.log_every);
+    visit(field_info{"validation_batches", "validation-batches", "cap on validation batches at the end; 0 = none", 0},
+          self.validation_batches);
+  }
+
+  /// Throws config_error naming the first invalid field: the field bounds, min_learning_rate <= learning_rate,
+  /// the schedule and the optimizer's own rules.
   void validate() const {
-    if (batch < 1) throw config_error("batch", "must be >= 1, got " + std::to_string(batch));
-    if (steps < 0) throw config_error("steps", "must be >= 0, got " + std::to_string(steps));
+    check_field_bounds(*this);
+    if (!(min_learning_rate <= learning_rate))
+      throw config_error("min_learning_rate", "must be <= learning_rate " + format_number(learning_rate) + ", got " +
+                                                  format_number(min_learning_rate));
     schedule().validate();
     optimizer.validate();
-    if (!(grad_clip >= 0.0 && std::isfinite(grad_clip))) throw config_error("grad_clip", "must be >= 0");
-    if (checkpoint_every < 0) throw config_error("checkpoint_every", "must be >= 0");
-    if (log_every < 0) throw config_error("log_every", "must be >= 0");
-    if (validation_batches < 0) throw config_error("validation_batches", "must be >= 0");
+  }
+
+  /// Every field (the trajectory, steps and the bookkeeping fields).
+  [[nodiscard]] nlohmann::json to_json() const { return fields_to_json(*this); }
+
+  /// Reads the fields present in `j` over the defaults, then validates; strict as setup_config's.
+  static trainer_config from_json(const nlohmann::json& j) {
+    trainer_config c;
+    fields_from_json(c, j);
+    c.validate();
+    return c;
+  }
+
+  /// Inverse of trajectory_json: `trajectory` must hold exactly its keys (optimizer too), the other fields
+  /// take their defaults and steps is `steps` (a state file's trainer_config is {"trajectory": ..., "steps": N}).
+  /// decay_steps comes back as stored (resolved, > 0), so trajectory_json() reproduces `trajectory`.
+  /// config_error naming the key (under `path`, e.g. "training.seed") otherwise.
+  static trainer_config from_trajectory_json(const nlohmann::json& trajectory, std::int64_t steps,
+                                             std::string_view path = {}) {
+    trainer_config c;
+    c.steps = steps;
+    require_same_keys(c.trajectory_json(), trajectory, path);
+    fields_from_json(c, trajectory, path);
+    c.validate();
+    return c;
   }
 
   [[nodiscard]] lr_schedule schedule() const {
