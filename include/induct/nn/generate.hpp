@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "induct/core/error.hpp"
+#include "induct/core/log_space.hpp"
 #include "induct/nn/gpt.hpp"
 #include "induct/nn/layers.hpp"
 
@@ -149,8 +150,8 @@ generation generate_greedy(const gpt<Scalar>& model, std::span<const std::int32_
   return out;
 }
 
-/// log P(next token = v | prompt) for every v: log-softmax of the last position's logits after one
-/// batched forward, with the log-sum-exp taken in double. Overwrites the model's activations.
+/// log P(next token = v | prompt) for every v: the log-softmax (core/log_space.hpp: x_v - m - log S, in
+/// double) of the last position's logits after one batched forward. Overwrites the model's activations.
 template <class Scalar>
 std::vector<double> next_token_log_probs(gpt<Scalar>& model, std::span<const std::int32_t> prompt) {
   if (prompt.empty()) throw error("next_token_log_probs: the prompt is empty");
@@ -160,13 +161,8 @@ std::vector<double> next_token_log_probs(gpt<Scalar>& model, std::span<const std
   const int T = static_cast<int>(prompt.size()), V = model.config().vocab_size;
   model.forward(prompt.data(), nullptr, 1, T);
   const Scalar* last = model.logits() + static_cast<std::size_t>(T - 1) * V;
-  double max = -std::numeric_limits<double>::infinity();
-  for (int v = 0; v < V; ++v) max = std::max(max, static_cast<double>(last[v]));
-  double sum = 0;
-  for (int v = 0; v < V; ++v) sum += std::exp(static_cast<double>(last[v]) - max);
-  const double lse = max + std::log(sum);
   std::vector<double> out(static_cast<std::size_t>(V));
-  for (int v = 0; v < V; ++v) out[static_cast<std::size_t>(v)] = static_cast<double>(last[v]) - lse;
+  log_softmax(std::span<const Scalar>(last, out.size()), std::span<double>(out));
   return out;
 }
 
