@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,7 @@
 
 #include "induct/core/error.hpp"
 #include "induct/core/fields.hpp"
+#include "induct/core/log_space.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/nn/generate.hpp"
 #include "induct/nn/gpt.hpp"
@@ -209,18 +211,12 @@ result_table evaluate_model(nn::gpt<Scalar>& model, const theory::idealized_list
           const auto role = in_query ? setup::token_role::answer : p.annotation[static_cast<std::size_t>(target_index)].role;
           if (role != setup::token_role::answer && role != setup::token_role::step) continue;
           const auto target = s[static_cast<std::size_t>(target_index)];
-          // Model: log-softmax in double.
+          // Model: softmax and log-softmax in double (core/log_space.hpp), greedy = first argmax.
           const Scalar* row = logits + (static_cast<std::size_t>(b) * length + pos) * vocab_size;
-          double peak = -std::numeric_limits<double>::infinity();
-          for (int v = 0; v < vocab_size; ++v) peak = std::max(peak, static_cast<double>(row[v]));
-          double total_exp = 0;
-          for (int v = 0; v < vocab_size; ++v) total_exp += std::exp(static_cast<double>(row[v]) - peak);
-          int model_best = 0;
-          for (int v = 0; v < vocab_size; ++v) {
-            model_p[static_cast<std::size_t>(v)] = std::exp(static_cast<double>(row[v]) - peak) / total_exp;
-            if (row[v] > row[model_best]) model_best = v;
-          }
-          const double model_bits = -(static_cast<double>(row[target]) - peak - std::log(total_exp)) / std::log(2.0);
+          const auto normalizer = softmax(std::span<const Scalar>(row, static_cast<std::size_t>(vocab_size)),
+                                          std::span<double>(model_p));
+          const auto model_best = static_cast<int>(std::max_element(row, row + vocab_size) - row);
+          const double model_bits = -normalizer.log_probability(static_cast<double>(row[target])) / std::log(2.0);
           state.next_token_distribution(ideal_distribution);
           std::fill(ideal_p.begin(), ideal_p.end(), 0.0);
           for (std::size_t v = 0; v < ideal_distribution.size(); ++v) ideal_p[v] = static_cast<double>(ideal_distribution[v]);

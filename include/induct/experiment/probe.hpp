@@ -22,6 +22,7 @@
 #include <Eigen/Dense>
 
 #include "induct/core/error.hpp"
+#include "induct/core/log_space.hpp"
 #include "induct/core/random.hpp"
 
 namespace induct::experiment {
@@ -75,15 +76,13 @@ class logistic_regression {
     auto objective = [&](const Eigen::VectorXd& t, Eigen::VectorXd& g) {
       const Eigen::Map<const Eigen::MatrixXd> w(t.data(), d, classes);
       const Eigen::Map<const Eigen::RowVectorXd> b(t.data() + weight_count, classes);
-      Eigen::MatrixXd logits = z * w;
+      row_matrix logits = z * w;
       logits.rowwise() += b;
       double loss = 0;
-      for (Eigen::Index i = 0; i < n; ++i) {  // row-wise softmax with the max factored out
-        const double peak = logits.row(i).maxCoeff();
-        logits.row(i).array() = (logits.row(i).array() - peak).exp();
-        const double total = logits.row(i).sum();
-        logits.row(i) /= total;
-        loss -= std::log(std::max(logits(i, labels[static_cast<std::size_t>(i)]), 1e-300));
+      for (Eigen::Index i = 0; i < n; ++i) {  // -log p(y_i | x_i), then the row becomes p(. | x_i), in place
+        const std::span<double> row = row_of(logits, i);
+        const double label_logit = row[static_cast<std::size_t>(labels[static_cast<std::size_t>(i)])];
+        loss -= softmax(std::span<const double>(row), row).log_probability(label_logit);
       }
       loss /= static_cast<double>(n);
       loss += 0.5 * options.l2 * w.squaredNorm();
@@ -160,11 +159,11 @@ class logistic_regression {
   /// Class probabilities, one row per example.
   [[nodiscard]] Eigen::MatrixXd probabilities(const Eigen::MatrixXd& features) const {
     check_features(features);
-    Eigen::MatrixXd logits = standardize(features) * weights_;
+    row_matrix logits = standardize(features) * weights_;
     logits.rowwise() += bias_;
     for (Eigen::Index i = 0; i < logits.rows(); ++i) {
-      logits.row(i).array() = (logits.row(i).array() - logits.row(i).maxCoeff()).exp();
-      logits.row(i) /= logits.row(i).sum();
+      const std::span<double> row = row_of(logits, i);
+      softmax(std::span<const double>(row), row);  // in place
     }
     return logits;
   }
@@ -191,6 +190,12 @@ class logistic_regression {
   [[nodiscard]] const Eigen::RowVectorXd& bias() const noexcept { return bias_; }
 
  private:
+  // Logits one example per row, so that a row is contiguous for the softmax of core/log_space.hpp.
+  using row_matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  [[nodiscard]] static std::span<double> row_of(row_matrix& m, Eigen::Index i) {
+    return {m.data() + i * m.cols(), static_cast<std::size_t>(m.cols())};
+  }
+
   [[nodiscard]] Eigen::MatrixXd standardize(const Eigen::MatrixXd& features) const {
     return (features.rowwise() - mean_).array().rowwise() * scale_.array();
   }

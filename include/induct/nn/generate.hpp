@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "induct/core/error.hpp"
+#include "induct/core/log_space.hpp"
 #include "induct/nn/gpt.hpp"
 #include "induct/nn/layers.hpp"
 
@@ -45,19 +46,18 @@ class kv_cache_decoder {
                   std::to_string(V) + ")");
     if (position_ >= config_.context_length)
       throw error("kv_cache_decoder: context of " + std::to_string(config_.context_length) + " tokens is full");
-    const auto& layout = model_.layout();
+    const auto& offsets = model_.offsets();
     const Scalar* P = model_.parameters().data();
-    auto at = [&](std::size_t index) { return P + layout[index].offset; };
     const int t = position_;
     Scalar mean = 0, rstd = 0;
-    const Scalar* wte = at(0) + static_cast<std::size_t>(token) * C;
-    const Scalar* wpe = at(1) + static_cast<std::size_t>(t) * C;
+    const Scalar* wte = P + offsets.wte + static_cast<std::size_t>(token) * C;
+    const Scalar* wpe = P + offsets.wpe + static_cast<std::size_t>(t) * C;
     for (int c = 0; c < C; ++c) x_[c] = wte[c] + wpe[c];
     const Scalar scale = Scalar(1) / std::sqrt(Scalar(hs));
     for (int l = 0; l < config_.layers; ++l) {
-      const std::size_t b = 2 + 12 * static_cast<std::size_t>(l);  // this block's first tensor in the layout
-      layers::layernorm_forward(ln_.data(), &mean, &rstd, x_.data(), at(b + 0), at(b + 1), 1, C);
-      layers::linear_forward(qkv_.data(), ln_.data(), at(b + 2), at(b + 3), 1, C, 3 * C);
+      const auto& o = offsets.blocks[static_cast<std::size_t>(l)];
+      layers::layernorm_forward(ln_.data(), &mean, &rstd, x_.data(), P + o.ln1_weight, P + o.ln1_bias, 1, C);
+      layers::linear_forward(qkv_.data(), ln_.data(), P + o.attn_weight, P + o.attn_bias, 1, C, 3 * C);
       Scalar* keys = keys_.data() + static_cast<std::size_t>(l) * config_.context_length * C;
       Scalar* values = values_.data() + static_cast<std::size_t>(l) * config_.context_length * C;
       std::copy(qkv_.begin() + C, qkv_.begin() + 2 * C, keys + static_cast<std::size_t>(t) * C);
@@ -82,15 +82,15 @@ class kv_cache_decoder {
           for (int d = 0; d < hs; ++d) y[d] += p * v[d];
         }
       }
-      layers::linear_forward(x_.data(), atty_.data(), at(b + 4), at(b + 5), 1, C, C, true);
-      layers::layernorm_forward(ln_.data(), &mean, &rstd, x_.data(), at(b + 6), at(b + 7), 1, C);
-      layers::linear_forward(fch_.data(), ln_.data(), at(b + 8), at(b + 9), 1, C, 4 * C);
+      layers::linear_forward(x_.data(), atty_.data(), P + o.attn_proj_weight, P + o.attn_proj_bias, 1, C, C, true);
+      layers::layernorm_forward(ln_.data(), &mean, &rstd, x_.data(), P + o.ln2_weight, P + o.ln2_bias, 1, C);
+      layers::linear_forward(fch_.data(), ln_.data(), P + o.fc_weight, P + o.fc_bias, 1, C, 4 * C);
       layers::gelu_forward(fch_.data(), fch_.data(), fch_.size());
-      layers::linear_forward(x_.data(), fch_.data(), at(b + 10), at(b + 11), 1, 4 * C, C, true);
+      layers::linear_forward(x_.data(), fch_.data(), P + o.fc_proj_weight, P + o.fc_proj_bias, 1, 4 * C, C, true);
     }
-    const std::size_t tail = 2 + 12 * static_cast<std::size_t>(config_.layers);
-    layers::layernorm_forward(ln_.data(), &mean, &rstd, x_.data(), at(tail), at(tail + 1), 1, C);
-    layers::linear_forward(logits_.data(), ln_.data(), at(tail + 2), static_cast<const Scalar*>(nullptr), 1, C, V);
+    layers::layernorm_forward(ln_.data(), &mean, &rstd, x_.data(), P + offsets.lnf_weight, P + offsets.lnf_bias, 1, C);
+    layers::linear_forward(logits_.data(), ln_.data(), P + offsets.lm_head, static_cast<const Scalar*>(nullptr), 1, C,
+                           V);
     ++position_;
     return logits_;
   }
@@ -150,8 +150,8 @@ generation generate_greedy(const gpt<Scalar>& model, std::span<const std::int32_
   return out;
 }
 
-/// log P(next token = v | prompt) for every v: log-softmax of the last position's logits after one
-/// batched forward, with the log-sum-exp taken in double. Overwrites the model's activations.
+/// log P(next token = v | prompt) for every v: the log-softmax (core/log_space.hpp: x_v - m - log S, in
+/// double) of the last position's logits after one batched forward. Overwrites the model's activations.
 template <class Scalar>
 std::vector<double> next_token_log_probs(gpt<Scalar>& model, std::span<const std::int32_t> prompt) {
   if (prompt.empty()) throw error("next_token_log_probs: the prompt is empty");
@@ -161,13 +161,8 @@ std::vector<double> next_token_log_probs(gpt<Scalar>& model, std::span<const std
   const int T = static_cast<int>(prompt.size()), V = model.config().vocab_size;
   model.forward(prompt.data(), nullptr, 1, T);
   const Scalar* last = model.logits() + static_cast<std::size_t>(T - 1) * V;
-  double max = -std::numeric_limits<double>::infinity();
-  for (int v = 0; v < V; ++v) max = std::max(max, static_cast<double>(last[v]));
-  double sum = 0;
-  for (int v = 0; v < V; ++v) sum += std::exp(static_cast<double>(last[v]) - max);
-  const double lse = max + std::log(sum);
   std::vector<double> out(static_cast<std::size_t>(V));
-  for (int v = 0; v < V; ++v) out[static_cast<std::size_t>(v)] = static_cast<double>(last[v]) - lse;
+  log_softmax(std::span<const Scalar>(last, out.size()), std::span<double>(out));
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Core>
@@ -36,27 +37,12 @@ class gpt {
   using tensor_view = Eigen::Map<matrix>;
   using const_tensor_view = Eigen::Map<const matrix>;
 
-  explicit gpt(const gpt_config& config)
-      : config_(config), layout_(parameter_layout(config)) {
-    const std::size_t count = layout_.back().offset + layout_.back().size;
-    parameters_.assign(count, Scalar(0));
-    gradients_.assign(count, Scalar(0));
-    // Offsets of each block's tensors, in layout order (12 per block after wte and wpe).
-    blocks_.resize(static_cast<std::size_t>(config_.layers));
-    for (int l = 0; l < config_.layers; ++l) {
-      const auto* t = &layout_[2 + 12 * static_cast<std::size_t>(l)];
-      auto& o = blocks_[static_cast<std::size_t>(l)];
-      o = {t[0].offset, t[1].offset, t[2].offset, t[3].offset,  t[4].offset,  t[5].offset,
-           t[6].offset, t[7].offset, t[8].offset, t[9].offset, t[10].offset, t[11].offset};
-    }
-    const std::size_t tail = 2 + 12 * static_cast<std::size_t>(config_.layers);
-    lnf_weight_ = layout_[tail].offset;
-    lnf_bias_ = layout_[tail + 1].offset;
-    lm_head_ = layout_[tail + 2].offset;
-  }
+  explicit gpt(const gpt_config& config) : gpt(config, map_parameters(config)) {}
 
   [[nodiscard]] const gpt_config& config() const noexcept { return config_; }
   [[nodiscard]] const std::vector<tensor_info>& layout() const noexcept { return layout_; }
+  /// Each parameter tensor's offset by name (the same offsets as layout(); parameters.hpp).
+  [[nodiscard]] const parameter_offsets& offsets() const noexcept { return offsets_; }
 
   /// GPT-2 initialisation, drawing from one random_engine(seed) in layout order: wte, wpe, every Linear
   /// weight and lm_head ~ normal(0, 0.02), residual projections (attn.c_proj, mlp.c_proj weights)
@@ -128,15 +114,15 @@ class gpt {
     const act a = activations(B, T);
     const Scalar* P = parameters_.data();
 
-    layers::embedding_forward(a.residual(0), tokens, P + layout_[0].offset, P + layout_[1].offset, B, T, C);
+    layers::embedding_forward(a.residual(0), tokens, P + offsets_.wte, P + offsets_.wpe, B, T, C);
     // Each LayerNorm after the first runs in the epilogue of the Linear layer that writes its input rows.
     Scalar* ln = a.ln_scratch;
-    const auto& first = blocks_.front();
+    const auto& first = offsets_.blocks.front();
     const auto x0 = a.layer(0);
     layers::layernorm_forward(ln, x0.ln1_mean, x0.ln1_rstd, a.residual(0), P + first.ln1_weight, P + first.ln1_bias, N,
                               C);
     for (int l = 0; l < config_.layers; ++l) {
-      const auto& o = blocks_[static_cast<std::size_t>(l)];
+      const auto& o = offsets_.blocks[static_cast<std::size_t>(l)];
       const auto x = a.layer(l);
       layers::linear_forward(x.qkv, ln, P + o.attn_weight, P + o.attn_bias, N, C, 3 * C);
       layers::attention_forward(x.atty, scratch(B, T).attention, x.qkv, B, T, C, H);
@@ -157,8 +143,10 @@ class gpt {
       Scalar* next_out = last ? a.lnf : ln;
       Scalar* next_mean = last ? a.lnf_mean : a.layer(l + 1).ln1_mean;
       Scalar* next_rstd = last ? a.lnf_rstd : a.layer(l + 1).ln1_rstd;
-      const Scalar* next_weight = P + (last ? lnf_weight_ : blocks_[static_cast<std::size_t>(l) + 1].ln1_weight);
-      const Scalar* next_bias = P + (last ? lnf_bias_ : blocks_[static_cast<std::size_t>(l) + 1].ln1_bias);
+      const Scalar* next_weight =
+          P + (last ? offsets_.lnf_weight : offsets_.blocks[static_cast<std::size_t>(l) + 1].ln1_weight);
+      const Scalar* next_bias =
+          P + (last ? offsets_.lnf_bias : offsets_.blocks[static_cast<std::size_t>(l) + 1].ln1_bias);
       layers::linear_forward(a.residual(l + 1), a.gelu_scratch, P + o.fc_proj_weight, P + o.fc_proj_bias, N, 4 * C, C,
                              false, static_cast<const Scalar*>(x.residual2), [&](int r0, int r1) {
                                // ln_1 of the next block (or ln_f) on the rows of the residual stream just written
@@ -166,7 +154,7 @@ class gpt {
                                                       next_bias, r0, r1, C);
                              });
     }
-    layers::linear_forward(a.logits, a.lnf, P + lm_head_, static_cast<const Scalar*>(nullptr), N, C, V);
+    layers::linear_forward(a.logits, a.lnf, P + offsets_.lm_head, static_cast<const Scalar*>(nullptr), N, C, V);
     if (!has_targets_) return Scalar(0);
 
     // Loss coefficients w_i / sum(w): summed in double, in order, so the mean does not depend on threads.
@@ -211,13 +199,14 @@ class gpt {
     // Input gradients overwrite the inputs they belong to: d ln_f output into lnf, d gelu into the gelu
     // scratch, d ln output and d attention output into the ln scratch.
     Scalar* dlnf = a.lnf;
-    layers::linear_backward(dlnf, G + lm_head_, static_cast<Scalar*>(nullptr), g.dlogits, a.lnf, P + lm_head_, N, C,
-                            V, g.partial_sums);
+    layers::linear_backward(dlnf, G + offsets_.lm_head, static_cast<Scalar*>(nullptr), g.dlogits, a.lnf,
+                            P + offsets_.lm_head, N, C, V, g.partial_sums);
     layers::set_zero(g.dresidual, NC);  // layernorm_backward accumulates
-    layers::layernorm_backward(g.dresidual, G + lnf_weight_, G + lnf_bias_, dlnf, a.residual(config_.layers),
-                               a.lnf_mean, a.lnf_rstd, P + lnf_weight_, N, C, g.partial_sums);
+    layers::layernorm_backward(g.dresidual, G + offsets_.lnf_weight, G + offsets_.lnf_bias, dlnf,
+                               a.residual(config_.layers), a.lnf_mean, a.lnf_rstd, P + offsets_.lnf_weight, N, C,
+                               g.partial_sums);
     for (int l = config_.layers - 1; l >= 0; --l) {
-      const auto& o = blocks_[static_cast<std::size_t>(l)];
+      const auto& o = offsets_.blocks[static_cast<std::size_t>(l)];
       const auto x = a.layer(l);
       // MLP: recompute ln_2 output and gelu output, then back through c_proj, gelu, c_fc, ln_2.
       layers::layernorm_apply(a.ln_scratch, x.residual2, x.ln2_mean, x.ln2_rstd, P + o.ln2_weight, P + o.ln2_bias,
@@ -249,7 +238,7 @@ class gpt {
       layers::layernorm_backward(g.dresidual, G + o.ln1_weight, G + o.ln1_bias, dln, a.residual(l), x.ln1_mean,
                                  x.ln1_rstd, P + o.ln1_weight, N, C, g.partial_sums);
     }
-    layers::embedding_backward(G + layout_[0].offset, G + layout_[1].offset, g.dresidual, tokens_.data(), B, T, C);
+    layers::embedding_backward(G + offsets_.wte, G + offsets_.wpe, g.dresidual, tokens_.data(), B, T, C);
   }
 
   /// Logits [batch * time, vocab_size] (row-major) of the last forward.
@@ -272,88 +261,124 @@ class gpt {
   }
 
  private:
-  struct block_offsets {
-    std::size_t ln1_weight, ln1_bias, attn_weight, attn_bias, attn_proj_weight, attn_proj_bias, ln2_weight, ln2_bias,
-        fc_weight, fc_bias, fc_proj_weight, fc_proj_bias;
-  };
+  gpt(const gpt_config& config, parameter_map map)
+      : config_(config), layout_(std::move(map.layout)), offsets_(std::move(map.offsets)) {
+    parameters_.assign(offsets_.count, Scalar(0));
+    gradients_.assign(offsets_.count, Scalar(0));
+  }
 
-  // Pointers into the activation buffer for the current (B, T); recomputed per call (cheap).
-  struct act {
-    struct layer_acts {
-      Scalar *ln1_mean, *ln1_rstd, *qkv, *atty, *residual2, *ln2_mean, *ln2_rstd, *fch;
-    };
+  // Activations: one table of tensor sizes (llm.c's fill_in_activation_sizes), read both by the allocation
+  // (activation_size) and by the pointer carving (activations). Buffer order, for N = B*T rows:
+  //   embedded; per block l = 0..L-1: block_tensors; then tail_tensors.
+  // A tensor is a member of one of these structs: of std::size_t in the table, of Scalar* once carved.
+  template <class Field>
+  struct block_tensors {
+    Field residual;   // x_{l+1}, the block's output: N C
+    Field ln1_mean;   // ln_1 statistics: N
+    Field ln1_rstd;   // N
+    Field ln2_mean;   // ln_2 statistics: N
+    Field ln2_rstd;   // N
+    Field qkv;        // c_attn output, q | k | v per row: N 3C (backward: d qkv)
+    Field atty;       // attention output, c_proj's input: N C
+    Field residual2;  // x' = x_l + c_proj(atty): N C
+    Field fch;        // mlp.c_fc output before GELU: N 4C (backward: gelu'(fch))
+  };
+  template <class Field>
+  struct tail_tensors {
+    Field ln_scratch;    // the current LayerNorm output (recomputed in backward), then ln_f's: N C
+    Field gelu_scratch;  // the current GELU output (recomputed in backward): N 4C
+    Field lnf_mean;      // ln_f statistics: N
+    Field lnf_rstd;      // N
+    Field logits;        // N V
+    Field lse;           // log-sum-exp of each logits row: N
+    Field losses;        // cross-entropy per position: N
+  };
+  /// Calls f(member, ...) on the same member of each argument, for every tensor in buffer order: the one
+  /// list of a struct's members.
+  template <class F, class... Tensors>
+  static void for_each_block_tensor(F&& f, Tensors&&... t) {
+    f(t.residual...), f(t.ln1_mean...), f(t.ln1_rstd...), f(t.ln2_mean...), f(t.ln2_rstd...);
+    f(t.qkv...), f(t.atty...), f(t.residual2...), f(t.fch...);
+  }
+  template <class F, class... Tensors>
+  static void for_each_tail_tensor(F&& f, Tensors&&... t) {
+    f(t.ln_scratch...), f(t.gelu_scratch...), f(t.lnf_mean...), f(t.lnf_rstd...), f(t.logits...);
+    f(t.lse...), f(t.losses...);
+  }
+
+  struct activation_sizes {
+    std::size_t embedded;                // x_0 = wte[tokens] + wpe: N C
+    block_tensors<std::size_t> block;    // each of the L blocks
+    std::size_t block_total;             // sum of block's sizes
+    tail_tensors<std::size_t> tail;
+    std::size_t total;                   // embedded + L block_total + sum of tail's sizes
+  };
+  [[nodiscard]] activation_sizes fill_in_activation_sizes(int B, int T) const {
+    const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
+                      V = static_cast<std::size_t>(config_.vocab_size);
+    activation_sizes s{};
+    s.embedded = N * C;
+    s.block = {.residual = N * C, .ln1_mean = N, .ln1_rstd = N, .ln2_mean = N, .ln2_rstd = N, .qkv = 3 * N * C,
+               .atty = N * C, .residual2 = N * C, .fch = 4 * N * C};
+    s.tail = {.ln_scratch = N * C, .gelu_scratch = 4 * N * C, .lnf_mean = N, .lnf_rstd = N, .logits = N * V,
+              .lse = N, .losses = N};
+    for_each_block_tensor([&](std::size_t n) { s.block_total += n; }, s.block);
+    s.total = s.embedded + static_cast<std::size_t>(config_.layers) * s.block_total;
+    for_each_tail_tensor([&](std::size_t n) { s.total += n; }, s.tail);
+    return s;
+  }
+  [[nodiscard]] std::size_t activation_size(int B, int T) const { return fill_in_activation_sizes(B, T).total; }
+
+  // Pointers into the activation buffer for the current (B, T); recomputed per call (cheap, allocates nothing).
+  struct act : tail_tensors<Scalar*> {
     Scalar* base;
-    std::size_t NC, per_layer, layer0;
-    int N, C;
-    Scalar *ln_scratch, *gelu_scratch, *lnf, *lnf_mean, *lnf_rstd, *logits, *lse, *losses;
+    activation_sizes sizes;
+    Scalar* lnf;  // ln_f output: the ln scratch, free after the last block
     // residual(0) = embeddings; residual(l + 1) = output of block l.
-    [[nodiscard]] Scalar* residual(int l) const {
-      return l == 0 ? base : base + layer0 + static_cast<std::size_t>(l - 1) * per_layer;
-    }
-    [[nodiscard]] layer_acts layer(int l) const {
-      Scalar* p = residual(l + 1) + NC;
-      layer_acts x{};
-      x.ln1_mean = p;
-      x.ln1_rstd = p + N;
-      x.ln2_mean = p + 2 * N;
-      x.ln2_rstd = p + 3 * N;
-      p += 4 * static_cast<std::size_t>(N);
-      x.qkv = p;
-      p += 3 * NC;
-      x.atty = p;
-      p += NC;
-      x.residual2 = p;
-      p += NC;
-      x.fch = p;
+    [[nodiscard]] Scalar* residual(int l) const { return l == 0 ? base : layer(l - 1).residual; }
+    [[nodiscard]] block_tensors<Scalar*> layer(int l) const {
+      Scalar* p = base + sizes.embedded + static_cast<std::size_t>(l) * sizes.block_total;
+      block_tensors<Scalar*> x{};
+      for_each_block_tensor([&](std::size_t n, Scalar*& tensor) { tensor = p, p += n; }, sizes.block, x);
       return x;
     }
   };
-
-  struct grad_scratch {
-    Scalar *dresidual, *dlogits, *attention, *partial_sums;
-  };
-
-  [[nodiscard]] std::size_t per_layer_size(int B, int T) const {
-    const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width);
-    // residual out, 4 LayerNorm stats, qkv, attention output, residual2, fch
-    return N * C + 4 * N + 3 * N * C + N * C + N * C + 4 * N * C;
-  }
-  [[nodiscard]] std::size_t activation_size(int B, int T) const {
-    const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
-                      V = static_cast<std::size_t>(config_.vocab_size);
-    // embeddings, layers, ln scratch (also ln_f output), gelu scratch, ln_f stats, logits, lse, losses
-    return N * C + static_cast<std::size_t>(config_.layers) * per_layer_size(B, T) + N * C + 4 * N * C + 2 * N + N * V +
-           2 * N;
-  }
   [[nodiscard]] act activations(int B, int T) const {
     act a{};
-    const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width);
     a.base = const_cast<Scalar*>(activations_.data());
-    a.NC = N * C;
-    a.N = B * T;
-    a.C = config_.width;
-    a.layer0 = N * C;
-    a.per_layer = per_layer_size(B, T);
-    Scalar* p = a.base + a.layer0 + static_cast<std::size_t>(config_.layers) * a.per_layer;
-    a.ln_scratch = p;
-    p += N * C;
-    a.gelu_scratch = p;
-    p += 4 * N * C;
-    a.lnf = a.ln_scratch;  // ln_f output: the per-layer scratch is free after the last block
-    a.lnf_mean = p;
-    a.lnf_rstd = p + N;
-    p += 2 * N;
-    a.logits = p;
-    p += N * static_cast<std::size_t>(config_.vocab_size);
-    a.lse = p;
-    a.losses = p + N;
+    a.sizes = fill_in_activation_sizes(B, T);
+    Scalar* p = a.base + a.sizes.embedded + static_cast<std::size_t>(config_.layers) * a.sizes.block_total;
+    for_each_tail_tensor([&](std::size_t n, Scalar*& tensor) { tensor = p, p += n; }, a.sizes.tail,
+                         static_cast<tail_tensors<Scalar*>&>(a));
+    a.lnf = a.ln_scratch;
     return a;
   }
 
-  [[nodiscard]] std::size_t scratch_size(int B, int T) const {
+  // Backward's scratch, likewise one size table carved once per call: dresidual, dlogits, attention,
+  // partial_sums.
+  template <class Field>
+  struct grad_tensors {
+    Field dresidual;     // d loss / d residual stream: N C
+    Field dlogits;       // N V
+    Field attention;     // attention backward's per-thread blocks (layers::attention_scratch_size)
+    Field partial_sums;  // the Linear and LayerNorm backward's chunk sums (partial_sums_size)
+  };
+  template <class F, class... Tensors>
+  static void for_each_grad_tensor(F&& f, Tensors&&... t) {
+    f(t.dresidual...), f(t.dlogits...), f(t.attention...), f(t.partial_sums...);
+  }
+  using grad_scratch = grad_tensors<Scalar*>;
+  [[nodiscard]] grad_tensors<std::size_t> fill_in_scratch_sizes(int B, int T) const {
     const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
                       V = static_cast<std::size_t>(config_.vocab_size);
-    return N * C + N * V + layers::attention_scratch_size(T, config_.width / config_.heads) + partial_sums_size(B, T);
+    return {.dresidual = N * C, .dlogits = N * V,
+            .attention = layers::attention_scratch_size(T, config_.width / config_.heads),
+            .partial_sums = partial_sums_size(B, T)};
+  }
+  [[nodiscard]] std::size_t scratch_size(int B, int T) const {
+    std::size_t total = 0;
+    for_each_grad_tensor([&](std::size_t n) { total += n; }, fill_in_scratch_sizes(B, T));
+    return total;
   }
   /// The chunk sums of the Linear and LayerNorm backward (one at a time): the largest any layer needs.
   [[nodiscard]] std::size_t partial_sums_size(int B, int T) const {
@@ -365,16 +390,9 @@ class gpt {
     // The thread count may have grown since reserve(): the attention scratch needs T*T blocks per thread.
     const auto need = scratch_size(B, T);
     if (need > scratch_.size()) scratch_.resize(need);
-    const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width);
     grad_scratch g{};
     Scalar* p = scratch_.data();
-    g.dresidual = p;
-    p += N * C;
-    g.dlogits = p;
-    p += N * static_cast<std::size_t>(config_.vocab_size);
-    g.attention = p;
-    p += layers::attention_scratch_size(T, config_.width / config_.heads);
-    g.partial_sums = p;
+    for_each_grad_tensor([&](std::size_t n, Scalar*& tensor) { tensor = p, p += n; }, fill_in_scratch_sizes(B, T), g);
     return g;
   }
 
@@ -393,8 +411,7 @@ class gpt {
 
   gpt_config config_;
   std::vector<tensor_info> layout_;
-  std::vector<block_offsets> blocks_;
-  std::size_t lnf_weight_ = 0, lnf_bias_ = 0, lm_head_ = 0;
+  parameter_offsets offsets_;
   std::vector<Scalar> parameters_, gradients_, activations_, scratch_;
   std::vector<std::int32_t> tokens_, targets_;
   std::vector<Scalar> coefficients_;

@@ -22,6 +22,44 @@ struct tensor_info {
 
   /// AdamW decays tensors of rank >= 2 (embeddings, Linear weights, lm_head), never biases or LayerNorm.
   [[nodiscard]] bool decays() const noexcept { return shape.size() >= 2; }
+  friend bool operator==(const tensor_info&, const tensor_info&) = default;
+};
+
+/// Offsets (in scalars, into the flat buffer) of one block's tensors; named after llm.c's
+/// ParameterTensors, each comment gives the nanoGPT tensor transformer.h.<l>.<name> and its shape.
+struct block_parameter_offsets {
+  std::size_t ln1_weight;        // ln_1.weight [C]
+  std::size_t ln1_bias;          // ln_1.bias [C]
+  std::size_t attn_weight;       // attn.c_attn.weight [3C, C]  (q, k, v rows)
+  std::size_t attn_bias;         // attn.c_attn.bias [3C]
+  std::size_t attn_proj_weight;  // attn.c_proj.weight [C, C]
+  std::size_t attn_proj_bias;    // attn.c_proj.bias [C]
+  std::size_t ln2_weight;        // ln_2.weight [C]
+  std::size_t ln2_bias;          // ln_2.bias [C]
+  std::size_t fc_weight;         // mlp.c_fc.weight [4C, C]
+  std::size_t fc_bias;           // mlp.c_fc.bias [4C]
+  std::size_t fc_proj_weight;    // mlp.c_proj.weight [C, 4C]
+  std::size_t fc_proj_bias;      // mlp.c_proj.bias [C]
+  friend bool operator==(const block_parameter_offsets&, const block_parameter_offsets&) = default;
+};
+
+/// Offsets of every parameter tensor, by name: what forward, backward and the KV-cache decoder index
+/// the flat buffer with (parameters + offsets.blocks[l].attn_weight is block l's c_attn weight).
+struct parameter_offsets {
+  std::size_t wte = 0;  // transformer.wte.weight [V, C]
+  std::size_t wpe = 0;  // transformer.wpe.weight [T, C]
+  std::vector<block_parameter_offsets> blocks;  // one per layer
+  std::size_t lnf_weight = 0;  // transformer.ln_f.weight [C]
+  std::size_t lnf_bias = 0;    // transformer.ln_f.bias [C]
+  std::size_t lm_head = 0;     // lm_head.weight [V, C]
+  std::size_t count = 0;       // scalars in the buffer (one past the last tensor)
+  friend bool operator==(const parameter_offsets&, const parameter_offsets&) = default;
+};
+
+/// The layout and its named offsets, built together by the one function that knows the order.
+struct parameter_map {
+  std::vector<tensor_info> layout;
+  parameter_offsets offsets;
 };
 
 /// The layout, in order:
@@ -31,44 +69,56 @@ struct tensor_info {
 ///     mlp.c_fc.weight [4C,C], mlp.c_fc.bias [4C], mlp.c_proj.weight [C,4C], mlp.c_proj.bias [C]},
 ///   transformer.ln_f.weight [C], transformer.ln_f.bias [C], lm_head.weight [V,C] (untied, no bias).
 /// c_attn rows are q (first C rows), then k, then v; head h uses rows [h*C/H, (h+1)*C/H) of each.
-inline std::vector<tensor_info> parameter_layout(const gpt_config& config) {
+/// Each tensor's offset is the sum of the sizes before it; offsets names each one's offset.
+inline parameter_map map_parameters(const gpt_config& config) {
   config.validate();
   const std::int64_t V = config.vocab_size, T = config.context_length, C = config.width;
-  std::vector<tensor_info> layout;
+  parameter_map map;
+  auto& layout = map.layout;
+  auto& o = map.offsets;
   std::size_t offset = 0;
+  // Appends the tensor at the current end of the buffer and returns its offset.
   auto add = [&](std::string name, std::vector<std::int64_t> shape) {
     std::size_t size = 1;
     for (auto d : shape) size *= static_cast<std::size_t>(d);
     layout.push_back({std::move(name), std::move(shape), offset, size});
     offset += size;
+    return layout.back().offset;
   };
-  add("transformer.wte.weight", {V, C});
-  add("transformer.wpe.weight", {T, C});
+  o.wte = add("transformer.wte.weight", {V, C});
+  o.wpe = add("transformer.wpe.weight", {T, C});
+  o.blocks.resize(static_cast<std::size_t>(config.layers));
   for (int i = 0; i < config.layers; ++i) {
     const std::string p = "transformer.h." + std::to_string(i) + ".";
-    add(p + "ln_1.weight", {C});
-    add(p + "ln_1.bias", {C});
-    add(p + "attn.c_attn.weight", {3 * C, C});
-    add(p + "attn.c_attn.bias", {3 * C});
-    add(p + "attn.c_proj.weight", {C, C});
-    add(p + "attn.c_proj.bias", {C});
-    add(p + "ln_2.weight", {C});
-    add(p + "ln_2.bias", {C});
-    add(p + "mlp.c_fc.weight", {4 * C, C});
-    add(p + "mlp.c_fc.bias", {4 * C});
-    add(p + "mlp.c_proj.weight", {C, 4 * C});
-    add(p + "mlp.c_proj.bias", {C});
+    auto& b = o.blocks[static_cast<std::size_t>(i)];
+    b.ln1_weight = add(p + "ln_1.weight", {C});
+    b.ln1_bias = add(p + "ln_1.bias", {C});
+    b.attn_weight = add(p + "attn.c_attn.weight", {3 * C, C});
+    b.attn_bias = add(p + "attn.c_attn.bias", {3 * C});
+    b.attn_proj_weight = add(p + "attn.c_proj.weight", {C, C});
+    b.attn_proj_bias = add(p + "attn.c_proj.bias", {C});
+    b.ln2_weight = add(p + "ln_2.weight", {C});
+    b.ln2_bias = add(p + "ln_2.bias", {C});
+    b.fc_weight = add(p + "mlp.c_fc.weight", {4 * C, C});
+    b.fc_bias = add(p + "mlp.c_fc.bias", {4 * C});
+    b.fc_proj_weight = add(p + "mlp.c_proj.weight", {C, 4 * C});
+    b.fc_proj_bias = add(p + "mlp.c_proj.bias", {C});
   }
-  add("transformer.ln_f.weight", {C});
-  add("transformer.ln_f.bias", {C});
-  add("lm_head.weight", {V, C});
-  return layout;
+  o.lnf_weight = add("transformer.ln_f.weight", {C});
+  o.lnf_bias = add("transformer.ln_f.bias", {C});
+  o.lm_head = add("lm_head.weight", {V, C});
+  o.count = offset;
+  return map;
+}
+
+/// The layout of map_parameters: one tensor_info per tensor, in buffer order.
+inline std::vector<tensor_info> parameter_layout(const gpt_config& config) {
+  return map_parameters(config).layout;
 }
 
 /// Number of scalars: V*C + T*C + L*(12*C*C + 13*C) + 2*C + V*C.
 inline std::size_t parameter_count(const gpt_config& config) {
-  const auto layout = parameter_layout(config);
-  return layout.back().offset + layout.back().size;
+  return map_parameters(config).offsets.count;
 }
 
 /// The tensor called `name`; throws induct::error when there is none.
