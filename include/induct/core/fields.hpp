@@ -16,8 +16,12 @@
 // std::vector<int>. Cross-field rules (shares summing to 1, min <= max pairs) stay hand-written in each
 // validate(), after check_field_bounds.
 //
+// describe_bounds(info) says a range in words ("in [0, 1]", "> 0 and finite") for messages and help.
+//
 // Field types: bool, int, std::int64_t, std::uint64_t, double, std::string, std::vector<int>, an enum E
-// with enum_names<E> specialised (written as its name), or a nested type with for_each_field.
+// with enum_names<E> specialised (written as its name), or a nested type with for_each_field. An integer
+// field also takes a JSON float without a fraction (2.0, 4e6); a double takes any JSON number. A failed
+// fields_from_json leaves the config as it was.
 #include <array>
 #include <cmath>
 #include <cstddef>
