@@ -141,7 +141,7 @@ TEST_CASE("evaluate checks the model's world and the tasks") {
   const auto disagree = run_tool("evaluate --model " + model_path() + " --setup '{\"entities\":12}'" + quick);
   CHECK(disagree.status == 1);
   CHECK(disagree.output.find("entities") != std::string::npos);
-  CHECK(disagree.output.find("--setup") != std::string::npos);
+  CHECK(disagree.output.find("given setup") != std::string::npos);
 
   // The recorded world given as --setup (a file) agrees.
   const auto recorded = nlohmann::json::parse(read_file(demo_dir() / "results.json"))["metadata"]["config"]["setup"];

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "induct/setup/document_model.hpp"
+#include "induct/setup/world.hpp"
 #include "induct/theory/bounds.hpp"
 
 namespace {
@@ -59,15 +60,20 @@ TEST_CASE("induct bound --json: rows match the bound calculator") {
 }
 
 TEST_CASE("induct ideal --prompt --json: a normalised distribution and a posterior") {
-  const auto r = run_theory_tool("ideal --prompt \"<d> [ e1 : e5 ; e2 :\" --json");
-  REQUIRE(r.status == 0);
-  const auto j = nlohmann::json::parse(r.out);
+  // --top limits both lists; with a large --top the whole next-token distribution sums to 1.
+  const auto all = run_theory_tool("ideal --prompt \"<d> [ e1 : e5 ; e2 :\" --top 100000 --json");
+  REQUIRE(all.status == 0);
+  const auto whole = nlohmann::json::parse(all.out);
   double total = 0;
-  for (const auto& [name, p] : j["distribution"].items()) {
+  for (const auto& [name, p] : whole["distribution"].items()) {
     CHECK(name.rfind('e', 0) == 0);  // after `q :` only entities can follow
     total += p.get<double>();
   }
   CHECK(total == doctest::Approx(1.0).epsilon(1e-12));
+  const auto r = run_theory_tool("ideal --prompt \"<d> [ e1 : e5 ; e2 :\" --json");
+  REQUIRE(r.status == 0);
+  const auto j = nlohmann::json::parse(r.out);
+  CHECK(j["distribution"].size() == 10);
   REQUIRE(j["posterior"].size() == 10);
   double previous = 1.0;
   for (const auto& h : j["posterior"]) {
@@ -126,7 +132,12 @@ TEST_CASE("induct bound/ideal --task novel reads the corpus sidecar") {
   {
     std::FILE* f = std::fopen((corpus + ".json").c_str(), "w");
     REQUIRE(f != nullptr);
-    const std::string text = nlohmann::json{{"list_chains", {{"direct", seen}, {"stepwise", nlohmann::json::object()}}}}.dump();
+    // A sidecar records its world (config and fingerprint, checked against each other) beside the chains.
+    const induct::setup::world world{induct::setup::setup_config{}};
+    const std::string text = nlohmann::json{{"config", world.config().to_json()},
+                                            {"world_fingerprint", world.fingerprint()},
+                                            {"list_chains", {{"direct", seen}, {"stepwise", nlohmann::json::object()}}}}
+                                 .dump();
     std::fputs(text.c_str(), f);
     std::fclose(f);
   }

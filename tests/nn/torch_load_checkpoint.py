@@ -28,7 +28,7 @@ from nanogpt_reference import GPT, read_safetensors  # noqa: E402
 VOCAB = 6 + 64 + 8 + 32  # the default setup: punctuation, entities, relations, fillers
 
 
-def write_corpus(path, tokens, vocab_size):
+def write_corpus(path, tokens, vocab_size, fingerprint):
     payload = struct.pack("<%dH" % len(tokens), *tokens)
     head = b"INDUCTTK" + struct.pack("<IIQI", 1, vocab_size, len(tokens), zlib.crc32(payload) & 0xFFFFFFFF)
     head += struct.pack("<I", zlib.crc32(head) & 0xFFFFFFFF)
@@ -36,7 +36,8 @@ def write_corpus(path, tokens, vocab_size):
     with open(path, "wb") as f:
         f.write(head + payload)
     with open(path + ".json", "w") as f:
-        json.dump({"format": "INDUCTTK", "config": {}}, f)  # default setup config -> default vocabulary
+        # The default world (default vocabulary); a sidecar records its world's fingerprint beside its config.
+        json.dump({"format": "INDUCTTK", "config": {}, "world_fingerprint": fingerprint}, f)
 
 
 def run(tool, *arguments):
@@ -60,7 +61,8 @@ def main():
     while len(tokens) < 6000:  # facts "e_x r_i e_y ." with a fixed table, so there is something to learn
         x, r = rng.randrange(64), rng.randrange(8)
         tokens += [6 + x, 70 + r, 6 + (x * (r + 3) + r) % 64, 5]
-    write_corpus(corpus, tokens, VOCAB)
+    fingerprint = json.loads(run(args.tool, "world", "--json"))["fingerprint"]
+    write_corpus(corpus, tokens, VOCAB, fingerprint)
     run(args.tool, "train", "--corpus", corpus, "--out", model_path, "--layers", "2", "--width", "32", "--heads", "4",
         "--context", "16", "--batch", "8", "--steps", "30", "--lr", "1e-2", "--no-progress", "--log-every", "0",
         "--threads", "1")

@@ -61,7 +61,7 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
     o->flags.apply();
     std::optional<setup::setup_config> world_override;
     if (o->world->given()) world_override = o->world->resolve();
-    const auto trained = experiment::load_trained_model(o->model_file, world_override ? &*world_override : nullptr);
+    auto trained = experiment::load_trained_model(o->model_file, world_override ? &*world_override : nullptr);
     experiment::evaluation_plan plan = experiment::evaluation_plan_of(trained.metadata);
     if (command->count("--tasks") || command->count("--formats")) {
       plan.tasks.clear();

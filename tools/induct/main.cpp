@@ -111,20 +111,28 @@ int main(int argc, char** argv) {
   help->add_option("command", help_words, "the command's words, e.g. grammar check");
   help->callback([&] {
     const CLI::App* at = &app;
+    std::string prefix;  // "induct grammar" for `help grammar check`, as `grammar check --help` prints it
     for (const auto& word : help_words) {
+      prefix += (prefix.empty() ? "" : " ") + at->get_name();
       try {
         at = at->get_subcommand(word);
       } catch (const CLI::OptionNotFound&) {
         throw usage_error("", "unknown command '" + word + "'");
       }
     }
-    std::cout << at->help();
+    std::cout << at->help(help_words.empty() ? "" : prefix);
     chosen.run = [] { return 0; };
   });
 
   if (argc == 1) {
     std::cout << app.help();
     return exit_usage;
+  }
+  if (argv[1][0] != '-') {  // CLI11 would only say "A subcommand is required"
+    bool known = false;
+    for (const auto* sub : app.get_subcommands([](const CLI::App*) { return true; }))
+      known = known || sub->check_name(argv[1]);
+    if (!known) return report({exit_usage, "usage", std::string("unknown command '") + argv[1] + "'"}, "", json);
   }
   try {
     app.parse(argc, argv);

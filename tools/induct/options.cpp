@@ -11,6 +11,7 @@
 
 #include "config_options.hpp"
 #include "induct/core/atomic_file.hpp"
+#include "induct/core/fields.hpp"
 #include "induct/core/json_number.hpp"
 #include "tool.hpp"
 
@@ -57,33 +58,51 @@ std::string integer_text(long double value) {
   return buffer;
 }
 
+/// "in [1, 1024]", ">= 0" (when high is the type's maximum) or "" (any value of the type).
+std::string integer_range_text(long double low, long double high, long double type_low, long double type_high) {
+  if (low <= type_low && high >= type_high) return "";
+  if (high >= type_high) return ">= " + integer_text(low);
+  if (low <= type_low) return "<= " + integer_text(high);
+  return "in [" + integer_text(low) + ", " + integer_text(high) + "]";
+}
+
 /// A CLI11 transform: checks the text is an integer in [low, high] and rewrites it in decimal digits.
-CLI::Validator integer_in(long double low, long double high) {
-  const std::string range = "[" + integer_text(low) + ", " + integer_text(high) + "]";
+/// `range` describes [low, high] for messages and help.
+CLI::Validator integer_in(long double low, long double high, const std::string& range) {
   return CLI::Validator(
       [low, high, range](std::string& text) -> std::string {
         long double value = 0;
         if (!parse_exact_integer(text, value)) return "needs an integer, got '" + text + "'";
-        if (value < low || value > high) return "must be in " + range + ", got " + text;
+        if (value < low || value > high)
+          return "must be " + (range.empty() ? "in [" + integer_text(low) + ", " + integer_text(high) + "]" : range) +
+                 ", got " + text;
         text = integer_text(value);
         return "";
       },
-      "INT in " + range);
+      "");
 }
 
-CLI::Validator number_in(double low, double high) {
-  std::string range = "[" + number_text(low) + ", " + number_text(high) + "]";
-  if (low == -std::numeric_limits<double>::infinity() && high == std::numeric_limits<double>::infinity()) range = "";
+template <class Int>
+CLI::Option* add_integer_option(CLI::App* command, const std::string& name, Int& value, const std::string& help,
+                                Int low, Int high) {
+  const std::string range = integer_range_text(low, high, std::numeric_limits<Int>::lowest(), std::numeric_limits<Int>::max());
+  return command->add_option(name, value, help)
+      ->transform(integer_in(static_cast<long double>(low), static_cast<long double>(high), range))
+      ->type_name(range.empty() ? "INT" : "INT " + range)
+      ->default_str(std::to_string(value));
+}
+
+CLI::Validator number_in(double low, double high, const std::string& range) {
   return CLI::Validator(
       [low, high, range](std::string& text) -> std::string {
         char* end = nullptr;
         const double value = std::strtod(text.c_str(), &end);
         if (text.empty() || end != text.c_str() + text.size()) return "needs a number, got '" + text + "'";
         if (!std::isfinite(value)) return "needs a finite number, got '" + text + "'";
-        if (value < low || value > high) return "must be in " + range + ", got " + text;
+        if (value < low || value > high) return "must be " + range + ", got " + text;
         return "";
       },
-      range.empty() ? "NUMBER" : "NUMBER in " + range);
+      "");
 }
 
 }  // namespace
@@ -101,26 +120,26 @@ void add_common_flags(CLI::App* command, common_flags& flags) {
 
 CLI::Option* add_integer(CLI::App* command, const std::string& name, std::int64_t& value, const std::string& help,
                          std::int64_t low, std::int64_t high) {
-  return command->add_option(name, value, help)
-      ->transform(integer_in(static_cast<long double>(low), static_cast<long double>(high)))
-      ->default_str(std::to_string(value));
+  return add_integer_option(command, name, value, help, low, high);
 }
 
 CLI::Option* add_integer(CLI::App* command, const std::string& name, int& value, const std::string& help, int low,
                          int high) {
-  return command->add_option(name, value, help)->transform(integer_in(low, high))->default_str(std::to_string(value));
+  return add_integer_option(command, name, value, help, low, high);
 }
 
 CLI::Option* add_unsigned(CLI::App* command, const std::string& name, std::uint64_t& value, const std::string& help,
                           std::uint64_t low, std::uint64_t high) {
-  return command->add_option(name, value, help)
-      ->transform(integer_in(static_cast<long double>(low), static_cast<long double>(high)))
-      ->default_str(std::to_string(value));
+  return add_integer_option(command, name, value, help, low, high);
 }
 
 CLI::Option* add_number(CLI::App* command, const std::string& name, double& value, const std::string& help, double low,
                         double high) {
-  return command->add_option(name, value, help)->check(number_in(low, high))->default_str(number_text(value));
+  const std::string range = describe_bounds(field_info{name.c_str(), nullptr, "", low, high});
+  return command->add_option(name, value, help)
+      ->check(number_in(low, high, range))
+      ->type_name(range.empty() ? "NUMBER" : "NUMBER " + range)
+      ->default_str(number_text(value));
 }
 
 CLI::Option* add_int_list(CLI::App* command, const std::string& name, std::vector<int>& values, const std::string& help,
@@ -164,7 +183,7 @@ CLI::Option* add_choice(CLI::App* command, const std::string& name, std::string&
   std::string all;
   for (const auto& n : names) all += (all.empty() ? "" : "|") + n;
   return command->add_option(name, value, help)
-      ->check(CLI::IsMember(names))
+      ->check(CLI::IsMember(names).description(""))
       ->type_name(all)
       ->default_str(value);
 }

@@ -41,7 +41,7 @@ void add_train_command(CLI::App& app, invocation& chosen) {
   add_number(command, "--validation-fraction", o->validation_fraction, "share of the corpus held out for validation",
              0.0, 0.5);
   command->add_option("--log", o->log, "append the JSON log lines to this file instead of stdout");
-  command->add_flag("--progress,!--no-progress", o->progress, "draw a progress bar on a terminal");
+  command->add_flag_callback("--no-progress", [o] { o->progress = false; }, "draw no progress bar");
   nn::gpt_config model_defaults;
   o->model.emplace(command, model_defaults, "Model");
   o->training.emplace(command, nn::trainer_config{}, "Training");

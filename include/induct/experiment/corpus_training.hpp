@@ -30,12 +30,12 @@
 namespace induct::experiment {
 
 /// Bytes a training run of `model` with `batch` windows needs, about: parameters, gradients and the two
-/// AdamW moments (4 P floats), the activations and their gradients (nn::gpt's activation table for B x T),
+/// AdamW moments (4 P floats), the activations and backward's scratch (nn::gpt's size tables for B x T),
 /// and `corpus_tokens` uint16 tokens held in memory.
 inline double training_memory_bytes(const nn::gpt_config& model, int batch, std::uint64_t corpus_tokens) {
   const double P = static_cast<double>(nn::parameter_count(model));
-  const double activations = static_cast<double>(nn::activation_count(model, batch, model.context_length));
-  return 4.0 * (4.0 * P + 2.0 * activations) + 2.0 * static_cast<double>(corpus_tokens);
+  const double step = static_cast<double>(nn::gpt<float>::step_memory_floats(model, batch, model.context_length));
+  return 4.0 * (4.0 * P + step) + 2.0 * static_cast<double>(corpus_tokens);
 }
 
 /// What a training run on a corpus is.

@@ -247,4 +247,26 @@ inline nlohmann::json novel_task_sidecar(const std::filesystem::path& corpus, co
   return sidecar;
 }
 
+/// The metadata of an evaluation (results.json's "metadata"): the model, its world, the tasks, the evaluation
+/// settings, what was skipped and how long it took, and the run_config the model records, if any.
+inline nlohmann::json evaluation_metadata(const std::filesystem::path& model_file, const trained_model& trained,
+                                          const evaluation_plan& plan, const std::vector<std::string>& skipped,
+                                          double seconds) {
+  nlohmann::json task_list = nlohmann::json::array();
+  for (const auto& t : plan.tasks) task_list.push_back({{"task", t.name}, {"format", setup::to_string(t.format)}});
+  nlohmann::json metadata = {{"model", model_file.string()},
+                             {"run_id", trained.metadata.info.run_id},
+                             {"step", trained.metadata.info.step},
+                             {"model_config", trained.model.config().to_json()},
+                             {"setup", trained.world.config().to_json()},
+                             {"tasks", task_list},
+                             {"evaluation", {{"examples", plan.options.examples},
+                                             {"prompts", plan.options.prompts},
+                                             {"prompt_seed", plan.options.prompt_seed}}},
+                             {"skipped", skipped},
+                             {"seconds", {{"evaluation", seconds}}}};
+  if (!trained.metadata.run_config.is_null()) metadata["config"] = trained.metadata.run_config;
+  return metadata;
+}
+
 }  // namespace induct::experiment

@@ -250,6 +250,8 @@ inline pcfg parse_grammar(std::string_view text, const std::string& source = "<s
 
 /// Reads and parses a grammar file; file_error if it cannot be read.
 inline pcfg read_grammar_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw file_error(path.string(), "is a directory, not a grammar file");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw file_error(path.string(), "cannot open grammar file");
   std::ostringstream buffer;

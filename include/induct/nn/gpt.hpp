@@ -32,6 +32,12 @@ namespace induct::nn {
 template <class Scalar>
 class gpt {
  public:
+  /// Floats a training step at batch B and context T needs beside the parameters and their gradients: the
+  /// activation table and backward's scratch (the same tables the allocation reads), for memory estimates.
+  [[nodiscard]] static std::size_t step_memory_floats(const gpt_config& config, int B, int T) {
+    return fill_in_activation_sizes(config, B, T).total + scratch_size(config, B, T);
+  }
+
   using scalar_type = Scalar;
   using matrix = row_matrix<Scalar>;
   using tensor_view = Eigen::Map<matrix>;
@@ -313,9 +319,9 @@ class gpt {
     tail_tensors<std::size_t> tail;
     std::size_t total;                   // embedded + L block_total + sum of tail's sizes
   };
-  [[nodiscard]] activation_sizes fill_in_activation_sizes(int B, int T) const {
-    const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
-                      V = static_cast<std::size_t>(config_.vocab_size);
+  [[nodiscard]] static activation_sizes fill_in_activation_sizes(const gpt_config& config, int B, int T) {
+    const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config.width),
+                      V = static_cast<std::size_t>(config.vocab_size);
     activation_sizes s{};
     s.embedded = N * C;
     s.block = {.residual = N * C, .ln1_mean = N, .ln1_rstd = N, .ln2_mean = N, .ln2_rstd = N, .qkv = 3 * N * C,
@@ -323,10 +329,12 @@ class gpt {
     s.tail = {.ln_scratch = N * C, .gelu_scratch = 4 * N * C, .lnf_mean = N, .lnf_rstd = N, .logits = N * V,
               .lse = N, .losses = N};
     for_each_block_tensor([&](std::size_t n) { s.block_total += n; }, s.block);
-    s.total = s.embedded + static_cast<std::size_t>(config_.layers) * s.block_total;
+    s.total = s.embedded + static_cast<std::size_t>(config.layers) * s.block_total;
     for_each_tail_tensor([&](std::size_t n) { s.total += n; }, s.tail);
     return s;
   }
+  [[nodiscard]] activation_sizes fill_in_activation_sizes(int B, int T) const { return fill_in_activation_sizes(config_, B, T); }
+
   [[nodiscard]] std::size_t activation_size(int B, int T) const { return fill_in_activation_sizes(B, T).total; }
 
   // Pointers into the activation buffer for the current (B, T); recomputed per call (cheap, allocates nothing).
@@ -368,22 +376,25 @@ class gpt {
     f(t.dresidual...), f(t.dlogits...), f(t.attention...), f(t.partial_sums...);
   }
   using grad_scratch = grad_tensors<Scalar*>;
-  [[nodiscard]] grad_tensors<std::size_t> fill_in_scratch_sizes(int B, int T) const {
-    const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config_.width),
-                      V = static_cast<std::size_t>(config_.vocab_size);
+  [[nodiscard]] static grad_tensors<std::size_t> fill_in_scratch_sizes(const gpt_config& config, int B, int T) {
+    const std::size_t N = static_cast<std::size_t>(B) * T, C = static_cast<std::size_t>(config.width),
+                      V = static_cast<std::size_t>(config.vocab_size);
     return {.dresidual = N * C, .dlogits = N * V,
-            .attention = layers::attention_scratch_size(T, config_.width / config_.heads),
-            .partial_sums = partial_sums_size(B, T)};
+            .attention = layers::attention_scratch_size(T, config.width / config.heads),
+            .partial_sums = partial_sums_size(config, B, T)};
   }
-  [[nodiscard]] std::size_t scratch_size(int B, int T) const {
+  [[nodiscard]] grad_tensors<std::size_t> fill_in_scratch_sizes(int B, int T) const { return fill_in_scratch_sizes(config_, B, T); }
+
+  [[nodiscard]] static std::size_t scratch_size(const gpt_config& config, int B, int T) {
     std::size_t total = 0;
-    for_each_grad_tensor([&](std::size_t n) { total += n; }, fill_in_scratch_sizes(B, T));
+    for_each_grad_tensor([&](std::size_t n) { total += n; }, fill_in_scratch_sizes(config, B, T));
     return total;
   }
+  [[nodiscard]] std::size_t scratch_size(int B, int T) const { return scratch_size(config_, B, T); }
   /// The chunk sums of the Linear and LayerNorm backward (one at a time): the largest any layer needs.
-  [[nodiscard]] std::size_t partial_sums_size(int B, int T) const {
-    const int N = B * T, C = config_.width;
-    return std::max({layers::linear_backward_scratch_size(N, C, std::max(4 * C, config_.vocab_size)),
+  [[nodiscard]] static std::size_t partial_sums_size(const gpt_config& config, int B, int T) {
+    const int N = B * T, C = config.width;
+    return std::max({layers::linear_backward_scratch_size(N, C, std::max(4 * C, config.vocab_size)),
                      layers::linear_backward_scratch_size(N, 4 * C, C), layers::layernorm_backward_scratch_size(N, C)});
   }
   [[nodiscard]] grad_scratch scratch(int B, int T) {
