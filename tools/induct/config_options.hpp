@@ -42,11 +42,7 @@ class config_options {
 
   /// `base` with every given option applied (through the strict, bounds-checked from_json of the fields).
   [[nodiscard]] Config over(Config base) const {
-    const nlohmann::json values = fields_to_json(*scratch_);
-    nlohmann::json given = nlohmann::json::object();
-    for (const auto& [path, option] : options_)
-      if (option->count() > 0) given[path] = values.at(path);
-    fields_from_json(base, given);
+    fields_from_json(base, given_json());
     return base;
   }
 

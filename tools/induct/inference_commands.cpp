@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "induct/core/json_number.hpp"
 #include "induct/nn/checkpoint.hpp"
 #include "induct/nn/generate.hpp"
 #include "induct/nn/token_text.hpp"
@@ -101,7 +102,7 @@ void add_logits(CLI::App& app, invocation& chosen) {
     if (o->flags.json) {
       nlohmann::json tokens = nlohmann::json::array(), table = nlohmann::json::object();
       for (auto t : l.prompt) tokens.push_back(nn::token_text(l.names, t));
-      for (int v = 0; v < V; ++v) table[nn::token_text(l.names, v)] = number_or_null(log_probs[static_cast<std::size_t>(v)]);
+      for (int v = 0; v < V; ++v) table[nn::token_text(l.names, v)] = finite_or_null(log_probs[static_cast<std::size_t>(v)]);
       print_json({{"tokens", tokens}, {"log_probs", table}});
       return 0;
     }

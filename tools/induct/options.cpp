@@ -12,7 +12,6 @@
 #include "config_options.hpp"
 #include "induct/core/atomic_file.hpp"
 #include "induct/core/fields.hpp"
-#include "induct/core/json_number.hpp"
 #include "tool.hpp"
 
 namespace induct::tool {
@@ -221,8 +220,6 @@ std::string number_text(double x) {
   const auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, x);
   return ec == std::errc() ? std::string(buffer, end) : std::to_string(x);
 }
-
-nlohmann::json number_or_null(double x) { return finite_or_null(x); }
 
 std::string fixed(double x, int digits) {
   if (!std::isfinite(x)) return "-";

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config_options.hpp"
+#include "induct/core/json_number.hpp"
 #include "induct/setup/corpus.hpp"
 #include "induct/setup/tasks.hpp"
 #include "induct/theory/bounds.hpp"
@@ -88,11 +89,11 @@ void add_bound(CLI::App& app, invocation& chosen) {
                         {"depth", row.depth},
                         {"examples", n},
                         {"possible", row.possible},
-                        {"D_bits", number_or_null(row.description_length_bits)},
-                        {"R_n_bits", number_or_null(row.iteration_complexity_bits)},
-                        {"bound_cum_bits", number_or_null(row.bound_cumulative_bits)},
-                        {"bound_mistakes", number_or_null(row.bound_mistakes)},
-                        {"bound_error_rate", number_or_null(row.bound_error_rate)}});
+                        {"D_bits", finite_or_null(row.description_length_bits)},
+                        {"R_n_bits", finite_or_null(row.iteration_complexity_bits)},
+                        {"bound_cum_bits", finite_or_null(row.bound_cumulative_bits)},
+                        {"bound_mistakes", finite_or_null(row.bound_mistakes)},
+                        {"bound_error_rate", finite_or_null(row.bound_error_rate)}});
       }
     }
     if (o->flags.json) {

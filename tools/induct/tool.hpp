@@ -67,8 +67,6 @@ CLI::Option* add_name_list(CLI::App* command, const std::string& name, std::vect
 
 /// Shortest text that reads back to x ("0.1", "1e-05").
 std::string number_text(double x);
-/// A number, or null when it is not finite (JSON has no infinities or NaN).
-nlohmann::json number_or_null(double x);
 /// x with `digits` decimals, "-" when not finite.
 std::string fixed(double x, int digits = 4);
 /// One JSON object on stdout, on one line.

@@ -13,6 +13,8 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -94,7 +96,7 @@ inline corpus_training_result train_on_corpus(corpus_training run, const trainin
                      std::to_string(run.training.batch) + ", on " + std::to_string(header.token_count) + " tokens");
 
   // The world the corpus records (validated before any training step).
-  nlohmann::json world_metadata;
+  std::vector<std::pair<const char*, std::string>> world_metadata;
   const auto sidecar_path = setup::corpus_sidecar_path(run.corpus);
   if (std::filesystem::exists(sidecar_path)) {
     const nlohmann::json sidecar = setup::read_corpus_sidecar(sidecar_path);
@@ -115,7 +117,7 @@ inline corpus_training_result train_on_corpus(corpus_training run, const trainin
     trainer.emplace(nn::trainer<float>::resume(run.checkpoint, &run.model, run.training, std::move(data)));
   } else {
     trainer.emplace(run.model, run.training, std::move(data));
-    for (const auto& [key, value] : world_metadata.items()) trainer->set_metadata(key, value.get<std::string>());
+    for (const auto& [key, value] : world_metadata) trainer->set_metadata(key, value);
     trainer->set_metadata(nn::checkpoint_keys::corpus, run.corpus.string());
   }
   trainer->set_checkpoint_path(run.checkpoint);

@@ -29,6 +29,7 @@
 #include "induct/experiment/pipeline.hpp"
 #include "induct/nn/checkpoint.hpp"
 #include "induct/nn/gpt.hpp"
+#include "induct/nn/token_text.hpp"
 #include "induct/setup/config.hpp"
 #include "induct/setup/corpus.hpp"
 #include "induct/setup/world.hpp"
@@ -81,16 +82,7 @@ inline trained_model_metadata metadata_of(const std::filesystem::path& file, nn:
       throw file_error(source, std::string("corrupt 'setup_config' metadata: ") + e.what());
     }
   }
-  if (const auto names = nn::json_metadata(info, keys::vocabulary, source)) {
-    try {
-      m.vocabulary = names->get<std::vector<std::string>>();
-    } catch (const nlohmann::json::exception& e) {
-      throw file_error(source, std::string("corrupt checkpoint metadata 'vocabulary': ") + e.what());
-    }
-    if (static_cast<long long>(m.vocabulary.size()) != config.vocab_size)
-      throw file_error(source, "checkpoint metadata 'vocabulary' has " + std::to_string(m.vocabulary.size()) +
-                                   " names for a model of vocab_size " + std::to_string(config.vocab_size));
-  }
+  m.vocabulary = nn::recorded_token_names(info, source, config.vocab_size);
   if (const auto it = info.extra.find(keys::world_fingerprint); it != info.extra.end()) m.world_fingerprint = it->second;
   m.run_config = nn::json_metadata(info, keys::run_config, source).value_or(nlohmann::json(nullptr));
   m.info = std::move(info);
@@ -222,28 +214,17 @@ inline bool tasks_need_corpus(const std::vector<task_spec>& tasks) {
 }
 
 /// The sidecar of `corpus` (setup::corpus_sidecar_path), for task novel (the chains seen as lists),
-/// after checking that the corpus was sampled from `world`: file_error naming the sidecar if it has
-/// no "config", if its config differs from the world's (every differing field named), or if its
-/// world fingerprint differs from the world's.
+/// after checking that the corpus was sampled from `world`: file_error naming the sidecar if it lacks
+/// "config" or "world_fingerprint", if the fingerprint is not its config's (setup::corpus_sidecar_setup),
+/// or if its config differs from the world's (every differing field named).
 inline nlohmann::json novel_task_sidecar(const std::filesystem::path& corpus, const setup::world& world) {
   const auto sidecar_path = setup::corpus_sidecar_path(corpus);
   auto sidecar = setup::read_corpus_sidecar(sidecar_path);
-  if (!sidecar.contains("config")) throw file_error(sidecar_path.string(), "corpus sidecar has no \"config\"");
-  setup::setup_config corpus_setup;
-  try {
-    corpus_setup = setup::setup_config::from_json(sidecar.at("config"));
-  } catch (const nlohmann::json::exception& e) {
-    throw file_error(sidecar_path.string(), std::string("corrupt corpus sidecar \"config\": ") + e.what());
-  } catch (const config_error& e) {
-    throw file_error(sidecar_path.string(), std::string("corrupt corpus sidecar \"config\": ") + e.what());
-  }
+  // Its config, checked against its own fingerprint; equal configs then mean equal worlds.
+  const setup::setup_config corpus_setup = setup::corpus_sidecar_setup(sidecar, sidecar_path);
   const std::string differences = setup_differences(world.config(), corpus_setup, "corpus");
   if (!differences.empty())
     throw file_error(sidecar_path.string(), "the corpus was sampled from another world than the model's: " + differences);
-  if (sidecar.contains("world_fingerprint") && sidecar["world_fingerprint"] != world.fingerprint())
-    throw file_error(sidecar_path.string(), "the corpus was sampled from another world than the model's: world fingerprint " +
-                                                sidecar["world_fingerprint"].dump() + " (the model's \"" +
-                                                world.fingerprint() + "\")");
   return sidecar;
 }
 

@@ -17,11 +17,11 @@ namespace induct::nn {
 /// The token names a checkpoint records, or empty when it has none; file_error if they are corrupt or their
 /// count is not `vocab_size`.
 inline std::vector<std::string> recorded_token_names(const checkpoint_info& info, const std::string& source, int vocab_size) {
-  const auto it = info.extra.find(checkpoint_keys::vocabulary);
-  if (it == info.extra.end()) return {};
+  const auto recorded = json_metadata(info, checkpoint_keys::vocabulary, source);
+  if (!recorded) return {};
   std::vector<std::string> names;
   try {
-    names = nlohmann::json::parse(it->second).get<std::vector<std::string>>();
+    names = recorded->get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     throw file_error(source, std::string("corrupt checkpoint metadata 'vocabulary': ") + e.what());
   }
