@@ -17,9 +17,7 @@
 #include <span>
 #include <string>
 
-#include <boost/math/special_functions/beta.hpp>
-
-#include "induct/core/error.hpp"
+#include "induct/core/linkage.hpp"
 
 namespace induct::theory {
 
@@ -32,61 +30,19 @@ struct proportion_interval {
 
 /// Exact Clopper-Pearson interval for k successes in n trials at confidence 1 - alpha.
 /// Throws induct::error for n = 0, k > n or alpha outside (0, 1).
-inline proportion_interval clopper_pearson(std::uint64_t successes, std::uint64_t trials, double alpha = 0.05) {
-  if (trials == 0) throw error("clopper_pearson: no trials (n = 0): the proportion is undefined");
-  if (successes > trials)
-    throw error("clopper_pearson: successes " + std::to_string(successes) + " exceed trials " + std::to_string(trials));
-  if (!(alpha > 0.0 && alpha < 1.0)) throw error("clopper_pearson: alpha must be in (0, 1), got " + std::to_string(alpha));
-  const auto k = static_cast<double>(successes);
-  const auto n = static_cast<double>(trials);
-  proportion_interval interval{k / n, 0.0, 1.0};
-  // The beta quantiles are only defined for positive shape parameters: the edges are exact limits.
-  if (successes > 0) interval.low = boost::math::ibeta_inv(k, n - k + 1.0, alpha / 2.0);
-  if (successes < trials) interval.high = boost::math::ibeta_inv(k + 1.0, n - k, 1.0 - alpha / 2.0);
-  return interval;
-}
-
-namespace detail {
-inline void check_distribution(std::span<const double> p, const char* what) {
-  for (std::size_t t = 0; t < p.size(); ++t)
-    if (!(p[t] >= 0.0) || !std::isfinite(p[t]))
-      throw error(std::string(what) + ": entry " + std::to_string(t) + " is not a probability (" +
-                  std::to_string(p[t]) + ")");
-}
-}  // namespace detail
+INDUCT_DECLARE proportion_interval clopper_pearson(std::uint64_t successes, std::uint64_t trials, double alpha = 0.05);
 
 /// Shannon entropy in bits of a distribution given as probabilities (0 log 0 = 0).
-inline double entropy_bits(std::span<const double> p) {
-  detail::check_distribution(p, "entropy_bits");
-  long double h = 0.0L;
-  for (double pt : p)
-    if (pt > 0.0) h -= static_cast<long double>(pt) * std::log2(static_cast<long double>(pt));
-  return static_cast<double>(h);
-}
+INDUCT_DECLARE double entropy_bits(std::span<const double> p);
 
 /// KL(p || q) in bits; +inf when p puts mass where q has none. Sizes must match.
-inline double kl_divergence_bits(std::span<const double> p, std::span<const double> q) {
-  if (p.size() != q.size())
-    throw error("kl_divergence_bits: distributions of different sizes (" + std::to_string(p.size()) + " and " +
-                std::to_string(q.size()) + ")");
-  detail::check_distribution(p, "kl_divergence_bits (p)");
-  detail::check_distribution(q, "kl_divergence_bits (q)");
-  long double kl = 0.0L;
-  for (std::size_t t = 0; t < p.size(); ++t) {
-    if (p[t] == 0.0) continue;
-    if (q[t] == 0.0) return std::numeric_limits<double>::infinity();
-    kl += static_cast<long double>(p[t]) *
-          (std::log2(static_cast<long double>(p[t])) - std::log2(static_cast<long double>(q[t])));
-  }
-  // Rounding can leave a tiny negative value for p = q; KL is never negative.
-  return kl < 0.0L ? 0.0 : static_cast<double>(kl);
-}
+INDUCT_DECLARE double kl_divergence_bits(std::span<const double> p, std::span<const double> q);
 
 /// Cross-entropy H(p, q) = H(p) + KL(p || q) in bits (the expected log-loss of q on draws from p).
-inline double cross_entropy_bits(std::span<const double> p, std::span<const double> q) {
-  const double kl = kl_divergence_bits(p, q);
-  if (std::isinf(kl)) return kl;
-  return entropy_bits(p) + kl;
-}
+INDUCT_DECLARE double cross_entropy_bits(std::span<const double> p, std::span<const double> q);
 
 }  // namespace induct::theory
+
+#if INDUCT_HEADER_ONLY
+#include "induct/theory/detail/statistics_impl.hpp"
+#endif
