@@ -1,0 +1,1 @@
+// induct::compiled: grammar definitions (each detail/*_impl.hpp is included by exactly one src/*.cpp).

@@ -1,0 +1,1 @@
+// induct::compiled: setup definitions (each detail/*_impl.hpp is included by exactly one src/*.cpp).
