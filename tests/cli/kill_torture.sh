@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Kill torture (issue 15): a tiny training with --checkpoint-every 1 is killed with SIGKILL at KILLS
+# random instants; after every kill `train` continues (--resume once a checkpoint exists, a fresh start
+# before), and the run that finally completes must end bit-identical to an uninterrupted run: the same
+# tensor bytes in the model file and the same loss history in the state file. Then SIGINT and SIGTERM:
+# each must finish its step, write a checkpoint, exit 130 with a message naming --resume, and the
+# resumed run must again end bit-identical.
+#   bash tests/cli/kill_torture.sh TOOL WORKDIR [KILLS]
+set -euo pipefail
+tool="$1" work="$2" kills="${3:-30}"
+rm -rf "$work" && mkdir -p "$work"
+cd "$work"
+export OMP_NUM_THREADS=1
+train_options=(--corpus corpus.tok --layers 1 --width 16 --heads 2 --context 16 --batch 4 --lr 3e-3
+               --steps 300 --checkpoint-every 1 --log-every 0 --no-progress --threads 1 --seed 5)
+
+"$tool" corpus --reduced-world --tokens 20000 --seed 3 --out corpus.tok > /dev/null
+"$tool" train "${train_options[@]}" --out reference.safetensors > /dev/null
+
+# Tensor bytes of a safetensors file (everything after its JSON header) and the state's loss history.
+fingerprint() {
+  python3 - "$1" <<'EOF'
+import hashlib, json, struct, sys
+def payload(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        return header, f.read()
+model_header, model = payload(sys.argv[1])
+state_header, state = payload(sys.argv[1] + ".state")
+losses = state_header["loss_history"]["data_offsets"]
+print(hashlib.sha256(model).hexdigest(), hashlib.sha256(state[losses[0]:losses[1]]).hexdigest(),
+      model_header["__metadata__"]["step"])
+EOF
+}
+expected="$(fingerprint reference.safetensors)"
+
+seed_random() { RANDOM=$(( $1 )); }
+seed_random 20261202
+kill_count=0 attempts=0
+while (( kill_count < kills )); do
+  attempts=$((attempts + 1))
+  if (( attempts > 10 * kills )); then echo "FAIL: only $kill_count kills landed in $attempts attempts" >&2; exit 1; fi
+  resume=()
+  [[ -e model.safetensors ]] && resume=(--resume)
+  "$tool" train "${train_options[@]}" --out model.safetensors "${resume[@]}" > run.log 2>&1 &
+  pid=$!
+  # 20-400 ms: from the tool's start-up through many checkpoint writes.
+  sleep "0.$(printf '%03d' $(( 20 + RANDOM % 380 )))"
+  if kill -9 "$pid" 2> /dev/null; then
+    wait "$pid" 2> /dev/null || true
+    kill_count=$((kill_count + 1))
+  else
+    wait "$pid" || { echo "FAIL: train exited with an error after $kill_count kills:" >&2; cat run.log >&2; exit 1; }
+    break  # finished before the kill: nothing left to interrupt
+  fi
+done
+resume=()
+[[ -e model.safetensors ]] && resume=(--resume)
+"$tool" train "${train_options[@]}" --out model.safetensors "${resume[@]}" > run.log 2>&1 \
+  || { echo "FAIL: the final resume failed after $kill_count kills:" >&2; cat run.log >&2; exit 1; }
+got="$(fingerprint model.safetensors)"
+if [[ "$got" != "$expected" ]]; then
+  echo "FAIL: after $kill_count kills the run ends at '$got', the uninterrupted run at '$expected'" >&2; exit 1
+fi
+leftovers="$(ls -a | grep -E '\.tmp\.' || true)"
+if [[ -n "$leftovers" ]]; then echo "FAIL: temporaries left behind: $leftovers" >&2; exit 1; fi
+echo "kill -9: $kill_count kills in $attempts attempts, resumed every time, bit-identical to the uninterrupted run"
+
+for signal in INT TERM; do
+  rm -f interrupted.safetensors*
+  "$tool" train "${train_options[@]}" --out interrupted.safetensors > signal.log 2>&1 &
+  pid=$!
+  sleep 0.3
+  kill -s "$signal" "$pid"
+  status=0
+  wait "$pid" || status=$?
+  if (( status != 130 )); then echo "FAIL: SIG$signal: exit status $status, want 130" >&2; cat signal.log >&2; exit 1; fi
+  grep -q -- "--resume" signal.log || { echo "FAIL: SIG$signal: no resume hint:" >&2; cat signal.log >&2; exit 1; }
+  "$tool" train "${train_options[@]}" --out interrupted.safetensors --resume > /dev/null
+  got="$(fingerprint interrupted.safetensors)"
+  [[ "$got" == "$expected" ]] || { echo "FAIL: SIG$signal: resumed run ends at '$got', want '$expected'" >&2; exit 1; }
+  echo "SIG$signal: checkpoint written, exit 130, resumed bit-identical"
+done
