@@ -1,1 +1,12 @@
 // induct::compiled: grammar definitions (each detail/*_impl.hpp is included by exactly one src/*.cpp).
+#include "induct/grammar/detail/cag_impl.hpp"
+#include "induct/grammar/detail/closure_impl.hpp"
+#include "induct/grammar/detail/derivation_impl.hpp"
+#include "induct/grammar/detail/earley_impl.hpp"
+#include "induct/grammar/detail/epsilon_free_impl.hpp"
+#include "induct/grammar/detail/length_law_impl.hpp"
+#include "induct/grammar/detail/mean_count_impl.hpp"
+#include "induct/grammar/detail/parse_impl.hpp"
+#include "induct/grammar/detail/sample_impl.hpp"
+#include "induct/grammar/detail/validate_impl.hpp"
+#include "induct/grammar/detail/viterbi_impl.hpp"

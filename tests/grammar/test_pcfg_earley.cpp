@@ -8,6 +8,7 @@
 
 #include "induct/core/random.hpp"
 #include "induct/grammar/earley.hpp"
+#include "induct/grammar/epsilon_free.hpp"
 #include "induct/grammar/parse.hpp"
 #include "induct/grammar/validate.hpp"
 #include "induct/grammar/viterbi.hpp"

@@ -10,6 +10,7 @@
 #include "induct/core/random.hpp"
 #include "induct/grammar/derivation.hpp"
 #include "induct/grammar/earley.hpp"
+#include "induct/grammar/epsilon_free.hpp"
 #include "induct/grammar/mean_count.hpp"
 #include "induct/grammar/parse.hpp"
 #include "induct/grammar/sample.hpp"

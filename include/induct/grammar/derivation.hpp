@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "induct/core/error.hpp"
+#include "induct/core/linkage.hpp"
 #include "induct/grammar/pcfg.hpp"
 
 namespace induct::grammar {
@@ -69,39 +70,7 @@ inline std::vector<symbol_id> yield(const pcfg& g, const derivation& d) {
 }
 
 /// Bracketed form, e.g. (S (NP "the" (N "cat")) (VP "runs")); an epsilon rule prints as (A).
-inline std::string to_bracketed(const pcfg& g, const derivation& d) {
-  derivation_detail::replay(g, d, [](symbol_id) {});  // validates
-  std::string out;
-  std::size_t next = 0;
-  // Explicit stack of (symbol, is_close_marker).
-  struct frame {
-    symbol_id symbol;
-    bool close;
-  };
-  std::vector<frame> stack{{g.start(), false}};
-  bool need_space = false;
-  while (!stack.empty()) {
-    const frame f = stack.back();
-    stack.pop_back();
-    if (f.close) {
-      out += ')';
-      need_space = true;
-      continue;
-    }
-    if (need_space) out += ' ';
-    if (g.is_terminal(f.symbol)) {
-      out += '"' + g.name(f.symbol) + '"';
-      need_space = true;
-      continue;
-    }
-    out += '(' + g.name(f.symbol);
-    need_space = true;
-    const rule& r = g.rules()[d.rules[next++]];
-    stack.push_back({f.symbol, true});
-    for (auto it = r.rhs.rbegin(); it != r.rhs.rend(); ++it) stack.push_back({*it, false});
-  }
-  return out;
-}
+INDUCT_DECLARE std::string to_bracketed(const pcfg& g, const derivation& d);
 
 /// Tokens joined by single spaces.
 inline std::string join_tokens(const pcfg& g, const std::vector<symbol_id>& tokens) {
@@ -114,3 +83,7 @@ inline std::string join_tokens(const pcfg& g, const std::vector<symbol_id>& toke
 }
 
 }  // namespace induct::grammar
+
+#if INDUCT_HEADER_ONLY
+#include "induct/grammar/detail/derivation_impl.hpp"
+#endif

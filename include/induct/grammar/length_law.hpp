@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
+#include "induct/core/linkage.hpp"
 #include "induct/core/random.hpp"
 
 namespace induct::grammar {
@@ -124,26 +125,7 @@ class length_law {
     return std::min(index, max_ - 1) + 1;
   }
 
-  [[nodiscard]] nlohmann::json to_json() const {
-    nlohmann::json j;
-    switch (kind_) {
-      case kind::geometric:
-        j = {{"law", "geometric"}, {"mean", parameter_}};
-        break;
-      case kind::zipf:
-        j = {{"law", "zipf"}, {"exponent", parameter_}};
-        break;
-      case kind::table: {
-        nlohmann::json p = nlohmann::json::array();
-        for (long double x : probability_) p.push_back(static_cast<double>(x));
-        j = {{"law", "table"}, {"probabilities", p}};
-        break;
-      }
-    }
-    if (bounded()) j["max"] = max_;
-    else j["max"] = nullptr;
-    return j;
-  }
+  INDUCT_DECLARE [[nodiscard]] nlohmann::json to_json() const;
 
  private:
   template <class Weight>
@@ -187,3 +169,7 @@ class length_law {
 };
 
 }  // namespace induct::grammar
+
+#if INDUCT_HEADER_ONLY
+#include "induct/grammar/detail/length_law_impl.hpp"
+#endif

@@ -1,0 +1,148 @@
+#pragma once
+// Definitions for grammar/epsilon_free.hpp (see induct/core/linkage.hpp for the two modes).
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <Eigen/LU>
+
+#include "induct/core/error.hpp"
+#include "induct/grammar/epsilon_free.hpp"
+#include "induct/grammar/pcfg.hpp"
+
+namespace induct::grammar {
+
+INDUCT_DEFINE std::vector<long double> null_probabilities(const pcfg& g) {
+  const std::size_t n = g.symbol_count();
+  // nullable: least fixed point of "some rule whose right side is all nullable nonterminals".
+  std::vector<char> nullable(n, 0), nonempty(n, 0);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& r : g.rules()) {
+      if (!nullable[r.lhs]) {
+        bool all = true;
+        for (symbol_id s : r.rhs) all = all && g.is_nonterminal(s) && nullable[s];
+        if (all) nullable[r.lhs] = changed = true;
+      }
+      if (!nonempty[r.lhs]) {
+        // derives a non-empty string: some symbol is a terminal or non-empty, all others derive something
+        bool some = false;
+        for (symbol_id s : r.rhs) some = some || g.is_terminal(s) || nonempty[s];
+        if (some) nonempty[r.lhs] = changed = true;
+      }
+    }
+  }
+  std::vector<long double> e(n, 0.0L);
+  std::vector<std::int32_t> unknown_of(n, -1);
+  std::vector<symbol_id> unknowns;
+  for (symbol_id a = 0; a < n; ++a) {
+    if (!g.is_nonterminal(a) || !nullable[a]) continue;
+    if (!nonempty[a]) {
+      e[a] = 1.0L;  // every terminating derivation of A is empty
+    } else {
+      unknown_of[a] = static_cast<std::int32_t>(unknowns.size());
+      unknowns.push_back(a);
+    }
+  }
+  if (unknowns.empty()) return e;
+  using matrix = Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>;
+  using vector = Eigen::Matrix<long double, Eigen::Dynamic, 1>;
+  const auto m = static_cast<Eigen::Index>(unknowns.size());
+  // Only rules whose right side is all nullable contribute to f.
+  std::vector<std::size_t> relevant;
+  for (std::size_t r = 0; r < g.rule_count(); ++r) {
+    const auto& rule = g.rules()[r];
+    if (unknown_of[rule.lhs] < 0) continue;
+    bool all = true;
+    for (symbol_id s : rule.rhs) all = all && g.is_nonterminal(s) && nullable[s];
+    if (all) relevant.push_back(r);
+  }
+  for (int iteration = 0; iteration < 400; ++iteration) {
+    vector residual = vector::Zero(m);  // f(e) - e
+    matrix jacobian = matrix::Zero(m, m);
+    for (std::size_t r : relevant) {
+      const auto& rule = g.rules()[r];
+      const auto row = unknown_of[rule.lhs];
+      long double product = rule.probability;
+      for (symbol_id s : rule.rhs) product *= e[s];
+      residual(row) += product;
+      for (std::size_t i = 0; i < rule.rhs.size(); ++i) {
+        const symbol_id s = rule.rhs[i];
+        if (unknown_of[s] < 0) continue;
+        long double derivative = rule.probability;
+        for (std::size_t j = 0; j < rule.rhs.size(); ++j)
+          if (j != i) derivative *= e[rule.rhs[j]];
+        jacobian(row, unknown_of[s]) += derivative;
+      }
+    }
+    for (Eigen::Index i = 0; i < m; ++i) residual(i) -= e[unknowns[static_cast<std::size_t>(i)]];
+    const vector step = (matrix::Identity(m, m) - jacobian).partialPivLu().solve(residual);
+    long double largest = 0.0L;
+    for (Eigen::Index i = 0; i < m; ++i) {
+      long double& value = e[unknowns[static_cast<std::size_t>(i)]];
+      const long double updated = std::min(1.0L, std::max(value, value + step(i)));  // monotone from below
+      largest = std::max(largest, std::abs(updated - value));
+      value = updated;
+    }
+    if (largest <= 4.0L * std::numeric_limits<long double>::epsilon()) break;
+  }
+  return e;
+}
+
+INDUCT_DEFINE epsilon_free_grammar eliminate_epsilon(const pcfg& g) {
+  epsilon_free_grammar out;
+  out.null_probability = null_probabilities(g);
+  const auto& e = out.null_probability;
+  out.start_null_probability = e[g.start()];
+  std::map<std::pair<symbol_id, std::vector<symbol_id>>, long double> merged;
+  std::vector<std::pair<symbol_id, std::vector<symbol_id>>> order;  // first-appearance order, for stable output
+  for (const auto& rule : g.rules()) {
+    if (rule.rhs.empty() || e[rule.lhs] >= 1.0L) continue;
+    std::vector<std::size_t> optional;  // 0 < e < 1: kept or dropped
+    for (std::size_t i = 0; i < rule.rhs.size(); ++i) {
+      const symbol_id s = rule.rhs[i];
+      if (g.is_nonterminal(s) && e[s] > 0.0L && e[s] < 1.0L) optional.push_back(i);
+    }
+    if (optional.size() > max_nullable_occurrences_per_rule)
+      throw grammar_error("rule of '" + g.name(rule.lhs) + "' on line " + std::to_string(rule.source_line) + " has " +
+                          std::to_string(optional.size()) + " nullable symbols (at most " +
+                          std::to_string(max_nullable_occurrences_per_rule) + "): split it into shorter rules");
+    const std::uint64_t subsets = std::uint64_t{1} << optional.size();
+    for (std::uint64_t dropped = 0; dropped < subsets; ++dropped) {
+      long double p = static_cast<long double>(rule.probability) / (1.0L - e[rule.lhs]);
+      std::vector<symbol_id> kept;
+      std::size_t next_optional = 0;
+      for (std::size_t i = 0; i < rule.rhs.size(); ++i) {
+        const symbol_id s = rule.rhs[i];
+        if (next_optional < optional.size() && optional[next_optional] == i) {
+          if ((dropped >> next_optional) & 1U) {
+            p *= e[s];
+          } else {
+            p *= 1.0L - e[s];
+            kept.push_back(s);
+          }
+          ++next_optional;
+        } else if (g.is_nonterminal(s) && e[s] >= 1.0L) {
+          // derives only eps: always dropped, factor e = 1
+        } else {
+          kept.push_back(s);
+        }
+      }
+      if (kept.empty() || !(p > 0.0L)) continue;
+      auto key = std::make_pair(rule.lhs, std::move(kept));
+      auto [it, inserted] = merged.emplace(key, 0.0L);
+      if (inserted) order.push_back(key);
+      it->second += p;
+    }
+  }
+  out.rules.reserve(order.size());
+  for (auto& key : order) out.rules.push_back(weighted_rule{key.first, key.second, merged[key]});
+  return out;
+}
+
+}  // namespace induct::grammar
