@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "induct/nn/safetensors.hpp"
 
 using induct::file_error;

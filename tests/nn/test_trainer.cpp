@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "induct/nn/trainer.hpp"
+#include "induct/setup/corpus.hpp"
+#include "induct/setup/world.hpp"
 
 using namespace induct::nn;
 

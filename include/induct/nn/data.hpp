@@ -8,17 +8,15 @@
 // order, so the validation loss is deterministic. The sampler's whole state is the engine's four words
 // plus a batch counter (data_position), which checkpoints store for bit-exact resume.
 #include <algorithm>
-#include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <span>
 #include <string>
 #include <vector>
 
 #include "induct/core/error.hpp"
-#include "induct/core/hash.hpp"
+#include "induct/core/linkage.hpp"
 #include "induct/core/random.hpp"
-#include "induct/setup/corpus.hpp"
 
 namespace induct::nn {
 
@@ -42,28 +40,8 @@ class token_windows {
  public:
   /// `tokens`: the stream (every id < vocab_size). `loss_weights`: empty, or one weight >= 0 per token,
   /// applied to the loss of predicting that token (e.g. 1 on answer tokens, 0 elsewhere).
-  token_windows(std::vector<std::uint16_t> tokens, int vocab_size, double validation_fraction = 0.05,
-                std::vector<float> loss_weights = {}, std::string source = "<tokens>")
-      : tokens_(std::move(tokens)), loss_weights_(std::move(loss_weights)), source_(std::move(source)) {
-    if (vocab_size < 1 || vocab_size > 65536) throw config_error("vocab_size", "must be in [1, 65536]");
-    if (!(validation_fraction >= 0.0 && validation_fraction < 1.0))
-      throw config_error("validation_fraction", "must be in [0, 1), got " + std::to_string(validation_fraction));
-    if (!loss_weights_.empty() && loss_weights_.size() != tokens_.size())
-      throw config_error("loss_weights", "has " + std::to_string(loss_weights_.size()) + " entries for " +
-                                             std::to_string(tokens_.size()) + " tokens");
-    for (std::size_t i = 0; i < tokens_.size(); ++i)
-      if (tokens_[i] >= vocab_size)
-        throw error(source_ + ": token " + std::to_string(tokens_[i]) + " at position " + std::to_string(i) +
-                    " is outside the model's vocabulary of " + std::to_string(vocab_size));
-    for (std::size_t i = 0; i < loss_weights_.size(); ++i)
-      if (!(std::isfinite(loss_weights_[i]) && loss_weights_[i] >= 0.0f))
-        throw config_error("loss_weights", "weight at position " + std::to_string(i) + " must be finite and >= 0");
-    const auto validation = static_cast<std::size_t>(std::ceil(validation_fraction * static_cast<double>(tokens_.size())));
-    training_size_ = tokens_.size() - std::min(validation, tokens_.size());
-    std::uint32_t crc = crc32_update(0, tokens_.data(), tokens_.size() * sizeof(std::uint16_t));
-    if (!loss_weights_.empty()) crc = crc32_update(crc, loss_weights_.data(), loss_weights_.size() * sizeof(float));
-    fingerprint_ = crc;
-  }
+  INDUCT_DECLARE token_windows(std::vector<std::uint16_t> tokens, int vocab_size, double validation_fraction = 0.05,
+                               std::vector<float> loss_weights = {}, std::string source = "<tokens>");
 
   [[nodiscard]] std::size_t size() const noexcept { return tokens_.size(); }
   [[nodiscard]] std::size_t training_tokens() const noexcept { return training_size_; }
@@ -151,13 +129,11 @@ class token_windows {
 
 /// Windows over a corpus token file of the setup module (INDUCTTK: read with setup::read_corpus_tokens,
 /// which checks the header and payload checksums). The file's vocabulary must fit the model's.
-inline token_windows corpus_windows(const std::filesystem::path& path, int vocab_size, double validation_fraction = 0.05) {
-  setup::corpus_header header;
-  auto tokens = setup::read_corpus_tokens(path, &header);
-  if (header.vocabulary_size > static_cast<std::uint32_t>(vocab_size))
-    throw file_error(path.string(), "corpus vocabulary of " + std::to_string(header.vocabulary_size) +
-                                        " tokens does not fit the model's vocab_size " + std::to_string(vocab_size));
-  return token_windows(std::move(tokens), vocab_size, validation_fraction, {}, path.string());
-}
+INDUCT_DECLARE token_windows corpus_windows(const std::filesystem::path& path, int vocab_size,
+                                            double validation_fraction = 0.05);
 
 }  // namespace induct::nn
+
+#if INDUCT_HEADER_ONLY
+#include "induct/nn/detail/data_impl.hpp"
+#endif

@@ -5,8 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "induct/core/error.hpp"
 #include "induct/core/fields.hpp"
+#include "induct/core/linkage.hpp"
 
 namespace induct::nn {
 
@@ -34,28 +34,19 @@ struct gpt_config {
 
   /// Throws config_error naming the first invalid field: the field bounds, then width % heads and the
   /// size of the embedding matrix.
-  void validate() const {
-    check_field_bounds(*this);
-    if (width % heads != 0)
-      throw config_error("heads", "width " + std::to_string(width) + " must be divisible by heads " +
-                                      std::to_string(heads));
-    // Buffers are indexed with std::size_t but Eigen maps take int-sized dimensions per tensor.
-    if (static_cast<long long>(vocab_size) * width > 0x7fffffffLL)
-      throw config_error("vocab_size", "vocab_size * width exceeds 2^31");
-  }
+  INDUCT_DECLARE void validate() const;
 
-  [[nodiscard]] nlohmann::json to_json() const { return fields_to_json(*this); }
+  INDUCT_DECLARE [[nodiscard]] nlohmann::json to_json() const;
 
   /// Reads the fields present in `j` over the defaults, then validates; unknown fields, wrong types and
   /// out-of-range values are config_errors naming the field.
-  static gpt_config from_json(const nlohmann::json& j) {
-    gpt_config c;
-    fields_from_json(c, j);
-    c.validate();
-    return c;
-  }
+  INDUCT_DECLARE static gpt_config from_json(const nlohmann::json& j);
 
   friend bool operator==(const gpt_config&, const gpt_config&) = default;
 };
 
 }  // namespace induct::nn
+
+#if INDUCT_HEADER_ONLY
+#include "induct/nn/detail/gpt_config_impl.hpp"
+#endif

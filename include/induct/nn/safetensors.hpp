@@ -11,10 +11,10 @@
 // them as safetensors_file::read does, the data section's size taken from the file's size.
 #include <algorithm>
 #include <bit>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <span>
 #include <string>
@@ -22,10 +22,10 @@
 #include <type_traits>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
-#include "induct/core/atomic_file.hpp"
 #include "induct/core/error.hpp"
+#include "induct/core/linkage.hpp"
 
 namespace induct::nn {
 
@@ -143,89 +143,15 @@ class safetensors_header {
 
   /// Reads only the 8-byte size field and the JSON header of `path` (no tensor data), validated
   /// against the file's size; file_error naming the file (and the tensor, where one is at fault).
-  static safetensors_header read(const std::filesystem::path& path) {
-    const std::string source = path.string();
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw file_error(source, "cannot open for reading");
-    std::error_code ec;
-    const std::uintmax_t file_size = std::filesystem::file_size(path, ec);
-    if (ec) throw file_error(source, "cannot read the file size: " + ec.message());
-    unsigned char size_field[8] = {};
-    in.read(reinterpret_cast<char*>(size_field), 8);
-    if (file_size < 8 || in.gcount() != 8)
-      throw file_error(source, "truncated safetensors file: " + std::to_string(file_size) +
-                                   " bytes, fewer than the 8-byte header size field");
-    const std::uint64_t header_size = checked_header_size(source, size_field, file_size - 8);
-    std::string header_text(static_cast<std::size_t>(header_size), '\0');
-    in.read(header_text.data(), static_cast<std::streamsize>(header_size));
-    if (static_cast<std::uint64_t>(in.gcount()) != header_size)
-      throw file_error(source, "truncated safetensors file: header size field says " + std::to_string(header_size) +
-                                   " bytes but only " + std::to_string(in.gcount()) + " could be read");
-    return parse(header_text, static_cast<std::size_t>(file_size - 8 - header_size), source);
-  }
+  INDUCT_DECLARE static safetensors_header read(const std::filesystem::path& path);
 
   /// The header size field of a file whose `following` bytes come after it; file_error if out of bounds.
-  static std::uint64_t checked_header_size(const std::string& source, const unsigned char* size_field,
-                                           std::uint64_t following) {
-    std::uint64_t header_size = 0;
-    detail::copy_from_little_endian(&header_size, size_field, 1, 8);
-    if (header_size < 2 || header_size > max_header_bytes)
-      throw file_error(source, "corrupt safetensors file: header size field " + std::to_string(header_size) +
-                                   " is outside [2, " + std::to_string(max_header_bytes) + "]");
-    if (header_size > following)
-      throw file_error(source, "truncated safetensors file: header size field says " + std::to_string(header_size) +
-                                   " bytes but only " + std::to_string(following) + " follow");
-    return header_size;
-  }
+  INDUCT_DECLARE static std::uint64_t checked_header_size(const std::string& source, const unsigned char* size_field,
+                                                          std::uint64_t following);
 
   /// Validates the JSON header text of a file whose data section has `data_size` bytes.
-  static safetensors_header parse(std::string_view header_text, std::size_t data_size, const std::string& source) {
-    safetensors_header file;
-    file.source_ = source;
-    nlohmann::json header;
-    try {
-      header = nlohmann::json::parse(header_text);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw file_error(source, std::string("corrupt safetensors header (invalid JSON): ") + e.what());
-    }
-    if (!header.is_object()) throw file_error(source, "corrupt safetensors header: the JSON header is not an object");
-    for (const auto& [name, value] : header.items()) {
-      if (name == "__metadata__") {
-        if (!value.is_object()) throw file_error(source, "corrupt safetensors header: __metadata__ is not an object");
-        for (const auto& [key, text] : value.items()) {
-          if (!text.is_string())
-            throw file_error(source, "corrupt safetensors header: __metadata__ value of '" + key + "' is not a string");
-          file.metadata_[key] = text.get<std::string>();
-        }
-        continue;
-      }
-      file.entries_.push_back(parse_entry(source, name, value, data_size));
-    }
-    // The entries must tile the data section: sorted by offset, each begins where the previous ended.
-    std::vector<const safetensors_entry*> by_offset;
-    for (const auto& e : file.entries_) by_offset.push_back(&e);
-    std::stable_sort(by_offset.begin(), by_offset.end(), [](const auto* a, const auto* b) {
-      return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
-    });
-    std::size_t expected_begin = 0;
-    for (const auto* e : by_offset) {
-      if (e->begin < expected_begin)
-        throw file_error(source, "corrupt safetensors header: tensor '" + e->name + "' at bytes [" +
-                                     std::to_string(e->begin) + ", " + std::to_string(e->end) +
-                                     ") overlaps the previous tensor, which ends at " + std::to_string(expected_begin));
-      if (e->begin > expected_begin)
-        throw file_error(source, "corrupt safetensors header: gap of " + std::to_string(e->begin - expected_begin) +
-                                     " bytes before tensor '" + e->name + "'");
-      expected_begin = e->end;
-    }
-    if (expected_begin != data_size)
-      throw file_error(source, "corrupt safetensors file: the tensors cover " + std::to_string(expected_begin) +
-                                   " bytes but the data section has " + std::to_string(data_size) +
-                                   " (trailing bytes)");
-    std::sort(file.entries_.begin(), file.entries_.end(),
-              [](const auto& a, const auto& b) { return a.begin != b.begin ? a.begin < b.begin : a.name < b.name; });
-    return file;
-  }
+  INDUCT_DECLARE static safetensors_header parse(std::string_view header_text, std::size_t data_size,
+                                                 const std::string& source);
 
   [[nodiscard]] const std::string& source() const noexcept { return source_; }
   /// Entries in data-section order.
@@ -247,14 +173,7 @@ class safetensors_header {
     return it->second;
   }
 
-  static std::string shape_text(const std::vector<std::int64_t>& shape) {
-    std::string text = "[";
-    for (std::size_t i = 0; i < shape.size(); ++i) {
-      if (i) text += ", ";  // appended piecewise: GCC 12 warns falsely (-Wrestrict) on "literal" + to_string
-      text += std::to_string(shape[i]);
-    }
-    return text + "]";
-  }
+  INDUCT_DECLARE static std::string shape_text(const std::vector<std::int64_t>& shape);
 
  private:
   [[nodiscard]] const safetensors_entry* find(std::string_view name) const noexcept {
@@ -263,47 +182,8 @@ class safetensors_header {
     return nullptr;
   }
 
-  static safetensors_entry parse_entry(const std::string& source, const std::string& name, const nlohmann::json& value,
-                                       std::size_t data_size) {
-    const auto bad = [&](const std::string& why) {
-      return file_error(source, "corrupt safetensors header: tensor '" + name + "': " + why);
-    };
-    if (!value.is_object()) throw bad("entry is not an object");
-    for (const auto& [key, ignored] : value.items())
-      if (key != "dtype" && key != "shape" && key != "data_offsets") throw bad("unknown field '" + key + "'");
-    if (!value.contains("dtype") || !value["dtype"].is_string()) throw bad("missing or non-string dtype");
-    if (!value.contains("shape") || !value["shape"].is_array()) throw bad("missing or non-array shape");
-    if (!value.contains("data_offsets") || !value["data_offsets"].is_array() || value["data_offsets"].size() != 2)
-      throw bad("data_offsets must be an array [begin, end]");
-    safetensors_entry e;
-    e.name = name;
-    if (!parse_dtype(value["dtype"].get<std::string>(), e.dtype))
-      throw bad("unknown dtype '" + value["dtype"].get<std::string>() + "'");
-    std::size_t elements = 1;
-    for (const auto& d : value["shape"]) {
-      if (!d.is_number_unsigned()) throw bad("shape entries must be non-negative integers");
-      const auto extent = d.get<std::uint64_t>();
-      if (extent > (std::uint64_t{1} << 40) || (extent && elements > (std::uint64_t{1} << 48) / extent))
-        throw bad("shape is too large");
-      elements *= static_cast<std::size_t>(extent);
-      e.shape.push_back(static_cast<std::int64_t>(extent));
-    }
-    for (const auto& o : value["data_offsets"])
-      if (!o.is_number_unsigned()) throw bad("data_offsets must be non-negative integers");
-    const auto begin = value["data_offsets"][0].get<std::uint64_t>();
-    const auto end = value["data_offsets"][1].get<std::uint64_t>();
-    if (begin > end) throw bad("data_offsets begin " + std::to_string(begin) + " > end " + std::to_string(end));
-    if (end - begin != elements * dtype_size(e.dtype))
-      throw bad("data_offsets span " + std::to_string(end - begin) + " bytes but shape " + shape_text(e.shape) + " of " +
-                std::string(dtype_name(e.dtype)) + " needs " + std::to_string(elements * dtype_size(e.dtype)));
-    if (end > data_size)
-      throw file_error(source, "truncated safetensors file: tensor '" + name + "' needs data bytes [" +
-                                   std::to_string(begin) + ", " + std::to_string(end) + ") but the data section has " +
-                                   std::to_string(data_size));
-    e.begin = static_cast<std::size_t>(begin);
-    e.end = static_cast<std::size_t>(end);
-    return e;
-  }
+  INDUCT_DECLARE static safetensors_entry parse_entry(const std::string& source, const std::string& name,
+                                                      const nlohmann::json& value, std::size_t data_size);
 
   std::string source_;
   std::vector<safetensors_entry> entries_;
@@ -317,24 +197,10 @@ class safetensors_file {
   static constexpr std::uint64_t max_header_bytes = safetensors_header::max_header_bytes;
 
   /// Reads and validates `path`; file_error naming the file (and the tensor, where one is at fault).
-  static safetensors_file read(const std::filesystem::path& path) {
-    return parse(read_text_file(path), path.string());
-  }
+  INDUCT_DECLARE static safetensors_file read(const std::filesystem::path& path);
 
   /// Validates the bytes of a whole file; `source` names it in errors.
-  static safetensors_file parse(std::string bytes, const std::string& source) {
-    if (bytes.size() < 8)
-      throw file_error(source, "truncated safetensors file: " + std::to_string(bytes.size()) +
-                                   " bytes, fewer than the 8-byte header size field");
-    const std::uint64_t header_size = safetensors_header::checked_header_size(
-        source, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size() - 8);
-    safetensors_file file;
-    file.header_ = safetensors_header::parse(std::string_view(bytes.data() + 8, header_size),
-                                             bytes.size() - 8 - header_size, source);
-    file.data_offset_ = 8 + static_cast<std::size_t>(header_size);
-    file.bytes_ = std::move(bytes);
-    return file;
-  }
+  INDUCT_DECLARE static safetensors_file parse(std::string bytes, const std::string& source);
 
   /// The validated header (entries and metadata).
   [[nodiscard]] const safetensors_header& header() const noexcept { return header_; }
@@ -417,25 +283,8 @@ class safetensors_writer {
   void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
 
   /// Adds a tensor of raw host-order elements; config_error if the name repeats or the size disagrees.
-  void add_raw(const std::string& name, tensor_dtype dtype, std::vector<std::int64_t> shape, const void* data,
-               std::size_t element_count) {
-    if (name.empty() || name == "__metadata__") throw config_error("tensor name", "'" + name + "' is reserved or empty");
-    for (const auto& e : entries_)
-      if (e.name == name) throw config_error("tensor name", "tensor '" + name + "' added twice");
-    safetensors_entry e;
-    e.name = name;
-    e.dtype = dtype;
-    e.shape = std::move(shape);
-    for (auto d : e.shape)
-      if (d < 0) throw config_error("tensor shape", "tensor '" + name + "' has a negative extent");
-    if (e.element_count() != element_count)
-      throw config_error("tensor shape", "tensor '" + name + "' has shape " + safetensors_file::shape_text(e.shape) +
-                                             " but " + std::to_string(element_count) + " elements");
-    e.begin = data_.size();
-    detail::append_little_endian(data_, data, element_count, dtype_size(dtype));
-    e.end = data_.size();
-    entries_.push_back(std::move(e));
-  }
+  INDUCT_DECLARE void add_raw(const std::string& name, tensor_dtype dtype, std::vector<std::int64_t> shape,
+                              const void* data, std::size_t element_count);
 
   template <class T>
   void add(const std::string& name, std::vector<std::int64_t> shape, std::span<const T> values) {
@@ -452,24 +301,10 @@ class safetensors_writer {
   }
 
   /// The complete file as bytes.
-  [[nodiscard]] std::string serialize() const {
-    nlohmann::json header = nlohmann::json::object();
-    if (!metadata_.empty()) header["__metadata__"] = metadata_;
-    for (const auto& e : entries_)
-      header[e.name] = {{"dtype", std::string(dtype_name(e.dtype))}, {"shape", e.shape}, {"data_offsets", {e.begin, e.end}}};
-    std::string header_text = header.dump();
-    header_text.append((8 - header_text.size() % 8) % 8, ' ');
-    std::string out;
-    out.reserve(8 + header_text.size() + data_.size());
-    const std::uint64_t header_size = header_text.size();
-    detail::append_little_endian(out, &header_size, 1, 8);
-    out += header_text;
-    out += data_;
-    return out;
-  }
+  INDUCT_DECLARE [[nodiscard]] std::string serialize() const;
 
   /// Writes the file atomically (temporary + rename).
-  void write(const std::filesystem::path& path) const { write_text_atomically(path, serialize()); }
+  INDUCT_DECLARE void write(const std::filesystem::path& path) const;
 
  private:
   std::vector<safetensors_entry> entries_;
@@ -478,3 +313,7 @@ class safetensors_writer {
 };
 
 }  // namespace induct::nn
+
+#if INDUCT_HEADER_ONLY
+#include "induct/nn/detail/safetensors_impl.hpp"
+#endif
