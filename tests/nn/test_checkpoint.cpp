@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -163,8 +164,8 @@ TEST_CASE("checkpoint: model + state pair round trip and mismatched pairs") {
     save_checkpoint(path, model, {"00000000000000bb", 4, {}}, state);
     induct::write_text_atomically(state_path_for(path), old_state);
     const auto message = error_of([&] { (void)load_checkpoint<float>(path); });
-    CHECK(message.find("mismatched checkpoint pair: the state file is step 3") != std::string::npos);
-    CHECK(message.find("is step 4") != std::string::npos);
+    CHECK(message.find("mismatched checkpoint pair: " + path.string() + " is step 4") != std::string::npos);
+    CHECK(message.find(state_path_for(path).string() + " is step 3") != std::string::npos);
   }
   SUBCASE("same step, other weights (model file replaced)") {
     model.parameters()[5] *= 2.0f;
@@ -297,4 +298,60 @@ TEST_CASE("checkpoint: metadata keys are named once; reserved ones are refused a
   info.extra[checkpoint_keys::run_config] = "{not json";
   CHECK_THROWS_WITH_AS((void)json_metadata(info, checkpoint_keys::run_config, "m.safetensors"),
                        doctest::Contains("m.safetensors: corrupt checkpoint metadata 'run_config'"), file_error);
+}
+
+// A save is three steps (state to .state.next, model, rename); a kill after any of them must leave a pair
+// that loads, and recover_checkpoint must leave exactly model + .state behind.
+TEST_CASE("checkpoint: a save killed at each of its steps leaves a consistent pair") {
+  gpt<float> model(tiny_config());
+  model.initialize(4);
+  const auto path = scratch("killed.safetensors");
+  const auto state = some_state(model.parameters().size());
+  save_checkpoint(path, model, {"00000000000000cc", 3, {}}, state);
+  CHECK_FALSE(std::filesystem::exists(pending_state_path_for(path)));
+  const std::string model_at_3 = induct::read_text_file(path), state_at_3 = induct::read_text_file(state_path_for(path));
+  gpt<float> next = model;
+  next.parameters()[0] += 1.0f;
+  save_checkpoint(path, next, {"00000000000000cc", 4, {}}, state);
+  const std::string model_at_4 = induct::read_text_file(path), state_at_4 = induct::read_text_file(state_path_for(path));
+
+  SUBCASE("killed after writing .state.next, before the model: the old pair, the pending state removed") {
+    induct::write_text_atomically(path, model_at_3);
+    induct::write_text_atomically(state_path_for(path), state_at_3);
+    induct::write_text_atomically(pending_state_path_for(path), state_at_4);
+    CHECK(paired_state_path(path) == state_path_for(path));
+    recover_checkpoint(path);
+    CHECK_FALSE(std::filesystem::exists(pending_state_path_for(path)));
+    CHECK(load_checkpoint<float>(path).info.step == 3);
+  }
+  SUBCASE("killed after the model, before the rename: the new model pairs with .state.next") {
+    induct::write_text_atomically(state_path_for(path), state_at_3);
+    induct::write_text_atomically(pending_state_path_for(path), state_at_4);
+    CHECK(paired_state_path(path) == pending_state_path_for(path));
+    CHECK(load_checkpoint<float>(path).info.step == 4);  // readable even before recovery
+    recover_checkpoint(path);
+    CHECK_FALSE(std::filesystem::exists(pending_state_path_for(path)));
+    CHECK(induct::read_text_file(state_path_for(path)) == state_at_4);
+    CHECK(load_checkpoint<float>(path).info.step == 4);
+  }
+  SUBCASE("the first save killed after .state.next: no model, the pending state removed") {
+    std::filesystem::remove(path);
+    std::filesystem::remove(state_path_for(path));
+    induct::write_text_atomically(pending_state_path_for(path), state_at_4);
+    recover_checkpoint(path);
+    CHECK_FALSE(std::filesystem::exists(pending_state_path_for(path)));
+  }
+  SUBCASE("temporaries of a dead writer are removed, a live writer's are kept") {
+    // pid 2^22 + 1 is above Linux's default pid_max (2^22): no such process.
+    const std::filesystem::path dead = path.string() + ".tmp.4194305";
+    const std::filesystem::path alive = path.string() + ".tmp." + std::to_string(::getpid());
+    const std::filesystem::path dead_state = state_path_for(path).string() + ".tmp.4194305";
+    for (const auto& p : {dead, alive, dead_state}) induct::write_text_atomically(p, "partial");
+    recover_checkpoint(path);
+    CHECK_FALSE(std::filesystem::exists(dead));
+    CHECK_FALSE(std::filesystem::exists(dead_state));
+    CHECK(std::filesystem::exists(alive));
+    std::filesystem::remove(alive);
+    CHECK(load_checkpoint<float>(path).info.step == 4);
+  }
 }

@@ -34,6 +34,8 @@ failure describe(const std::exception& e) {
     if (!u->option().empty()) f.where["option"] = u->option();
     return f;
   }
+  if (const auto* i = dynamic_cast<const interrupted*>(&e))  // 128 + signal, as a shell reports a signal
+    return {exit_interrupted_base + i->signal_number(), "interrupted", i->what(), {{"signal", i->signal_number()}}};
   if (const auto* p = dynamic_cast<const parse_error*>(&e))
     return {exit_bad_input, "parse", p->what(), {{"source", p->source()}, {"line", p->line()}, {"column", p->column()}}};
   if (const auto* c = dynamic_cast<const config_error*>(&e))

@@ -1,7 +1,8 @@
 #pragma once
 // The induct tool's shared parts. Every command is: parse (CLI11: each option declared once, with its
 // variable, default, range and help), one library call, print (text, or one JSON object with --json).
-// Errors map to exit codes in one place (main.cpp, exit_code_of): usage 2, bad input 1, internal 3;
+// Errors map to exit codes in one place (main.cpp, describe): usage 2, bad input 1, internal 3, and
+// 128 + signal for a run stopped by SIGINT (130) or SIGTERM (143) after saving what it had;
 // with --json the error is a JSON object on stderr too.
 #include <cstdint>
 #include <functional>
@@ -28,7 +29,7 @@ class usage_error : public induct::error {
 };
 
 /// Exit codes of the tool (documented in `induct --help` and docs/cli.md).
-enum exit_code : int { exit_ok = 0, exit_bad_input = 1, exit_usage = 2, exit_internal = 3 };
+enum exit_code : int { exit_ok = 0, exit_bad_input = 1, exit_usage = 2, exit_internal = 3, exit_interrupted_base = 128 };
 
 /// What the chosen command runs once parsing succeeded (set by its CLI11 callback).
 struct invocation {

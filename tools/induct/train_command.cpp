@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config_options.hpp"
+#include "induct/core/interrupt.hpp"
 #include "induct/experiment/corpus_training.hpp"
 #include "tool.hpp"
 
@@ -70,6 +71,7 @@ void add_train_command(CLI::App& app, invocation& chosen) {
       if (!log_file) throw file_error(o->log, "cannot open the log file for appending");
       output.log = &log_file;
     }
+    install_interrupt_handlers();  // Ctrl-C: finish the step, checkpoint, exit 130 (nn/trainer.hpp)
     const auto result = experiment::train_on_corpus(run, output);
     nlohmann::json summary = result.summary.to_json();
     summary["model"] = o->out;

@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <cerrno>
+#include <csignal>
 #include <unistd.h>
 
 #include "induct/core/error.hpp"
@@ -40,6 +42,26 @@ inline void write_file_atomically(const std::filesystem::path& path,
     std::filesystem::remove(temporary, ignored);
     throw;
   }
+}
+
+/// Removes the temporaries `path + ".tmp.<pid>"` that write_file_atomically left behind when process
+/// <pid> was killed mid-write (a process that is still running keeps its temporary). Returns how many.
+inline int remove_stale_temporaries(const std::filesystem::path& path) {
+  const std::filesystem::path folder = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  const std::string prefix = path.filename().string() + ".tmp.";
+  std::error_code ec;
+  int removed = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    const auto pid = static_cast<pid_t>(std::stol(digits));
+    if (pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;  // alive, or not ours to judge
+    std::error_code ignored;
+    if (std::filesystem::remove(entry.path(), ignored)) ++removed;
+  }
+  return removed;
 }
 
 /// Writes a whole string atomically.

@@ -63,6 +63,17 @@ class resource_error : public error {
   double available_;
 };
 
+/// A long run stopped at a safe point because SIGINT or SIGTERM asked it to (core/interrupt.hpp); the
+/// message says what was saved and how to continue. Exit status 128 + signal, as the shell reports it.
+class interrupted : public error {
+ public:
+  interrupted(int signal_number, const std::string& message) : error(message), signal_(signal_number) {}
+  [[nodiscard]] int signal_number() const noexcept { return signal_; }
+
+ private:
+  int signal_;
+};
+
 /// A grammar that is well-formed text but not a valid (proper, consistent) PCFG.
 class grammar_error : public error {
  public:

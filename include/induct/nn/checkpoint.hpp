@@ -20,8 +20,13 @@
 // read_checkpoint_metadata and read_state_trainer_json read a file's header only (no tensor data, so
 // no CRC check), with the header validation of the full read.
 //
-// save_checkpoint writes the state file, then the model file, each atomically; a crash between the two
-// leaves a pair whose run_id/step/model_crc32 disagree, which load_checkpoint refuses as mismatched.
+// save_checkpoint commits the pair so that a kill at any instant leaves a consistent one (issue 15):
+//   1. the new state goes to model + ".state.next" (atomically: temporary, fsync, rename);
+//   2. the new model file replaces the old one (atomically);
+//   3. ".state.next" is renamed to ".state".
+// Killed before 2: the old pair is intact (".state.next" pairs with nothing and is removed). Killed
+// between 2 and 3: the new model pairs with ".state.next" (same run_id, step and model CRC), which
+// recover_checkpoint renames into place. A reader of the model file alone always sees a whole file.
 #include <array>
 #include <cstdint>
 #include <filesystem>
@@ -80,6 +85,11 @@ inline bool is_reserved(std::string_view key) noexcept {
 /// The companion training-state file of a model checkpoint.
 inline std::filesystem::path state_path_for(const std::filesystem::path& model_path) {
   return model_path.string() + ".state";
+}
+
+/// Where save_checkpoint puts a new state before the model file it pairs with is in place.
+inline std::filesystem::path pending_state_path_for(const std::filesystem::path& model_path) {
+  return model_path.string() + ".state.next";
 }
 
 /// Identity of a checkpoint plus free-form string metadata (token names, world config, ...).
@@ -154,7 +164,18 @@ INDUCT_DECLARE checkpoint_metadata read_checkpoint_metadata(const std::filesyste
 /// missing, not JSON, or without an object "trajectory" and an integer "steps".
 INDUCT_DECLARE nlohmann::json read_state_trainer_json(const std::filesystem::path& model_path);
 
-/// Writes the pair: state file first, then the model file, each atomically.
+/// The state file that pairs with the model file at `model_path`, from headers alone (run id, step and
+/// the model's data CRC must agree): ".state", or ".state.next" when a save was killed between renaming
+/// the model into place and renaming its state. file_error naming the files when the model file or a
+/// pairing state is missing, or the states present belong to other steps or runs.
+INDUCT_DECLARE std::filesystem::path paired_state_path(const std::filesystem::path& model_path);
+
+/// Completes what a killed save left behind: renames a pairing ".state.next" to ".state", removes one
+/// that pairs with nothing (killed before its model was written) and the temporaries of writers that
+/// are no longer running. A no-op on a clean checkpoint; trainer::resume and trainer::train call it.
+INDUCT_DECLARE void recover_checkpoint(const std::filesystem::path& model_path);
+
+/// Writes the pair in the three steps of the header comment (state to ".state.next", model, rename).
 template <class Scalar>
 void save_checkpoint(const std::filesystem::path& model_path, const gpt<Scalar>& model, const checkpoint_info& info,
                      const training_state<Scalar>& state);

@@ -7,6 +7,10 @@
 // run, on any thread count (layers.hpp sums in a fixed order). A non-finite loss or gradient stops
 // training with a training_diverged error naming the step and the first bad tensor; checkpoints are only
 // written from finite parameters, so the last good one survives.
+// Faults (issue 15): the checkpoint pair commits as a unit (checkpoint.hpp), so a kill at any instant
+// leaves one that resume continues exactly; train() checks the checkpoint folder (exists, writable,
+// room for a pair and its temporaries) before the first step; when core/interrupt.hpp's handlers are
+// installed, SIGINT or SIGTERM ends train() after the step in flight with a checkpoint and `interrupted`.
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -88,6 +92,11 @@ struct trainer_config {
   /// config_error naming the key (under `path`, e.g. "training.seed") otherwise.
   INDUCT_DECLARE static trainer_config from_trajectory_json(const nlohmann::json& trajectory, std::int64_t steps,
                                                             std::string_view path = {});
+
+  /// The configuration a state file's trainer_config records ({"trajectory": ..., "steps": N,
+  /// "checkpoint_every": K, "log_every": L, "validation_batches": V}): from_trajectory_json, then the three
+  /// bookkeeping fields where recorded (older state files lack them: defaults). config_error naming the key.
+  INDUCT_DECLARE static trainer_config from_checkpoint_json(const nlohmann::json& stored, std::string_view path = {});
 
   [[nodiscard]] lr_schedule schedule() const {
     return {learning_rate, min_learning_rate, warmup_steps, decay_steps > 0 ? decay_steps : steps};
@@ -177,7 +186,9 @@ class trainer {
   }
 
   /// Runs steps until config.steps, checkpointing every config.checkpoint_every steps and at the end,
-  /// then measures the validation loss.
+  /// then measures the validation loss. With a checkpoint path: file_error before the first step when its
+  /// folder is missing or not writable, resource_error when the disk cannot hold a checkpoint pair; after
+  /// an interrupt request (core/interrupt.hpp) it checkpoints the finished step and throws `interrupted`.
   training_summary train();
 
   /// Mean loss over up to config.validation_batches batches of the validation split's windows, weighted
@@ -205,6 +216,8 @@ class trainer {
   }
 
   [[noreturn]] void diverged(const std::string& what, const std::string& detail);
+  [[noreturn]] void stop_for_interrupt(int signal_number);
+  void prepare_checkpoint_folder() const;
 
   void log_line(const step_report& r);
 

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "induct/core/atomic_file.hpp"
 #include "induct/core/error.hpp"
 #include "induct/core/hash.hpp"
 #include "induct/nn/checkpoint.hpp"
@@ -169,10 +170,61 @@ INDUCT_DEFINE checkpoint_metadata read_checkpoint_metadata(const std::filesystem
   return {detail::info_of(header), detail::config_of(header)};
 }
 
+INDUCT_DEFINE std::filesystem::path paired_state_path(const std::filesystem::path& model_path) {
+  const auto model = safetensors_header::read(model_path);
+  detail::check_format(model, model_checkpoint_format);
+  const checkpoint_info info = detail::info_of(model);
+  const std::string& model_crc = model.metadata_value(checkpoint_keys::data_crc32);
+  std::string found;  // what the candidates are, for the error
+  for (const auto& candidate : {state_path_for(model_path), pending_state_path_for(model_path)}) {
+    std::error_code ec;
+    if (!std::filesystem::exists(candidate, ec)) continue;
+    try {
+      const auto state = safetensors_header::read(candidate);
+      detail::check_format(state, state_checkpoint_format);
+      const std::string& run_id = state.metadata_value(checkpoint_keys::run_id);
+      const std::int64_t step = detail::parse_count(state, checkpoint_keys::step);
+      const std::string& paired_crc = state.metadata_value(checkpoint_keys::model_crc32);
+      if (run_id == info.run_id && step == info.step && paired_crc == model_crc) return candidate;
+      found += (found.empty() ? "" : "; ") + candidate.string() + " is step " + std::to_string(step) + " of run " +
+               run_id + " (model CRC " + paired_crc + ")";
+    } catch (const file_error& e) {
+      found += (found.empty() ? "" : "; ") + std::string(e.what());
+    }
+  }
+  if (found.empty())
+    throw file_error(state_path_for(model_path).string(),
+                     "missing training-state file of checkpoint " + model_path.string() + " (needed to resume)");
+  throw file_error(state_path_for(model_path).string(),
+                   "mismatched checkpoint pair: " + model_path.string() + " is step " + std::to_string(info.step) +
+                       " of run " + info.run_id + " (CRC " + model_crc + ") but " + found +
+                       "; no training state belongs to this model file");
+}
+
+INDUCT_DEFINE void recover_checkpoint(const std::filesystem::path& model_path) {
+  const auto state = state_path_for(model_path), pending = pending_state_path_for(model_path);
+  std::error_code ec;
+  if (std::filesystem::exists(pending, ec)) {
+    bool pairs = false;
+    if (std::filesystem::exists(model_path, ec)) {
+      try {
+        pairs = paired_state_path(model_path) == pending;
+      } catch (const file_error&) {
+        pairs = false;  // the model itself is unreadable or pairs with nothing: leave the rest to the reader
+      }
+    }
+    if (pairs) {
+      std::filesystem::rename(pending, state, ec);
+      if (ec) throw file_error(pending.string(), "cannot rename the pending training state into place: " + ec.message());
+    } else {
+      std::filesystem::remove(pending, ec);
+    }
+  }
+  for (const auto& path : {model_path, state, pending}) remove_stale_temporaries(path);
+}
+
 INDUCT_DEFINE nlohmann::json read_state_trainer_json(const std::filesystem::path& model_path) {
-  const auto state_path = state_path_for(model_path);
-  if (!std::filesystem::exists(state_path))
-    throw file_error(state_path.string(), "missing training-state file of checkpoint " + model_path.string());
+  const auto state_path = paired_state_path(model_path);
   const auto header = safetensors_header::read(state_path);
   detail::check_format(header, state_checkpoint_format);
   const std::string& text = header.metadata_value(checkpoint_keys::trainer_config);
@@ -213,8 +265,12 @@ void save_checkpoint(const std::filesystem::path& model_path, const gpt<Scalar>&
   writer.set_metadata(checkpoint_keys::trainer_config, state.trainer_config.dump());
   writer.set_metadata(checkpoint_keys::data_source, state.data_source.dump());
   writer.set_metadata(checkpoint_keys::data_crc32, detail::crc_hex(crc32_update(0, writer.data_section())));
-  writer.write(state_path_for(model_path));
+  const auto pending = pending_state_path_for(model_path);
+  writer.write(pending);
   model_writer.write(model_path);
+  std::error_code ec;
+  std::filesystem::rename(pending, state_path_for(model_path), ec);
+  if (ec) throw file_error(pending.string(), "cannot rename the new training state into place: " + ec.message());
 }
 
 template <class Scalar>
@@ -222,10 +278,7 @@ loaded_checkpoint<Scalar> load_checkpoint(const std::filesystem::path& model_pat
   checkpoint_info info;
   std::uint32_t model_crc = 0;
   gpt<Scalar> model = read_model_checkpoint<Scalar>(model_path, &info, expected, &model_crc);
-  const auto state_path = state_path_for(model_path);
-  if (!std::filesystem::exists(state_path))
-    throw file_error(state_path.string(), "missing training-state file of checkpoint " + model_path.string() +
-                                              " (needed to resume)");
+  const auto state_path = paired_state_path(model_path);
   const auto file = safetensors_file::read(state_path);
   detail::check_format(file.header(), state_checkpoint_format);
   detail::checked_crc(file);

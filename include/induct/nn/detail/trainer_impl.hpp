@@ -20,6 +20,8 @@
 #include <omp.h>
 
 #include "induct/core/error.hpp"
+#include "induct/core/interrupt.hpp"
+#include "induct/core/resources.hpp"
 #include "induct/core/fields.hpp"
 #include "induct/core/hash.hpp"
 #include "induct/core/progress.hpp"
@@ -59,6 +61,20 @@ INDUCT_DEFINE trainer_config trainer_config::from_trajectory_json(const nlohmann
   return c;
 }
 
+INDUCT_DEFINE trainer_config trainer_config::from_checkpoint_json(const nlohmann::json& stored, std::string_view path) {
+  const std::string prefix = path.empty() ? std::string() : std::string(path) + ".";
+  if (!stored.is_object() || !stored.contains("trajectory") || !stored.contains("steps") ||
+      !stored["steps"].is_number_integer())
+    throw config_error(prefix + "trajectory", "a state file's trainer_config needs \"trajectory\" and an integer \"steps\"");
+  trainer_config c = from_trajectory_json(stored["trajectory"], stored["steps"].get<std::int64_t>(), path);
+  nlohmann::json bookkeeping = nlohmann::json::object();
+  for (const char* key : {"checkpoint_every", "log_every", "validation_batches"})
+    if (stored.contains(key)) bookkeeping[key] = stored[key];
+  fields_from_json(c, bookkeeping, path);
+  c.validate();
+  return c;
+}
+
 INDUCT_DEFINE nlohmann::json trainer_config::trajectory_json() const {
   return {{"batch", batch},
           {"learning_rate", learning_rate},
@@ -91,6 +107,7 @@ trainer<Scalar>::trainer(const gpt_config& model_config, trainer_config config, 
 template <class Scalar>
 trainer<Scalar> trainer<Scalar>::resume(const std::filesystem::path& model_path, const gpt_config* expected_model,
                                         trainer_config config, token_windows data) {
+  recover_checkpoint(model_path);  // a save killed between its renames, stale temporaries
   auto checkpoint = load_checkpoint<Scalar>(model_path, expected_model);
   const nlohmann::json& stored = checkpoint.state.trainer_config;
   if (!stored.is_object() || !stored.contains("trajectory") || !stored["trajectory"].is_object() ||
@@ -138,6 +155,7 @@ trainer<Scalar> trainer<Scalar>::resume(const std::filesystem::path& model_path,
 template <class Scalar>
 training_summary trainer<Scalar>::train() {
   const int B = config_.batch, T = model_.config().context_length;
+  if (!checkpoint_path_.empty()) prepare_checkpoint_folder();
   model_.reserve(B, T);
   const auto schedule = config_.schedule();
   progress_bar bar("train", static_cast<double>(config_.steps), show_progress_ && ::isatty(2) != 0);
@@ -177,6 +195,10 @@ training_summary trainer<Scalar>::train() {
     std::snprintf(detail, sizeof detail, "step %lld loss %.4f | %.0f tok/s", static_cast<long long>(step_),
                   report.loss, report.tokens_per_second);
     bar.update(static_cast<double>(step_), detail);
+    if (const int signal_number = interrupt_requested()) {
+      bar.finish();
+      stop_for_interrupt(signal_number);
+    }
   }
   bar.finish();
   if (!checkpoint_path_.empty()) checkpoint();
@@ -230,7 +252,12 @@ void trainer<Scalar>::checkpoint() {
   state.data = data_.position();
   state.loss_history = loss_history_;
   // threads: recorded for the record (results do not depend on it: layers.hpp sums in a fixed order).
-  state.trainer_config = {{"trajectory", config_.trajectory_json()}, {"steps", config_.steps},
+  // The bookkeeping fields too, so that a resume given none of them continues as this run did.
+  state.trainer_config = {{"trajectory", config_.trajectory_json()},
+                          {"steps", config_.steps},
+                          {"checkpoint_every", config_.checkpoint_every},
+                          {"log_every", config_.log_every},
+                          {"validation_batches", config_.validation_batches},
                           {"threads", omp_get_max_threads()}};
   state.data_source = {{"source", data_.source()},
                        {"fingerprint", data_.fingerprint()},
@@ -253,6 +280,37 @@ std::string trainer<Scalar>::new_run_id() {
   const std::uint64_t high = device(), low = device();
   const auto now = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
   return to_hex(((high << 32) ^ low) ^ (now * 0x9e3779b97f4a7c15ULL));
+}
+
+template <class Scalar>
+void trainer<Scalar>::stop_for_interrupt(int signal_number) {
+  std::string message = std::string("interrupted by ") + signal_name(signal_number) + " after step " +
+                        std::to_string(step_) + " of " + std::to_string(config_.steps);
+  if (checkpoint_path_.empty()) {
+    message += "; nothing saved (no checkpoint path)";
+  } else {
+    checkpoint();
+    message += ": checkpoint written to " + checkpoint_path_.string() +
+               "; continue with the same command and --resume";
+  }
+  throw interrupted(signal_number, message);
+}
+
+template <class Scalar>
+void trainer<Scalar>::prepare_checkpoint_folder() const {
+  const std::filesystem::path folder =
+      checkpoint_path_.has_parent_path() ? checkpoint_path_.parent_path() : std::filesystem::path(".");
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec))
+    throw file_error(checkpoint_path_.string(), "the folder '" + folder.string() +
+                                                    "' does not exist; create it before training (nothing was trained)");
+  if (::access(folder.c_str(), W_OK) != 0)
+    throw file_error(checkpoint_path_.string(), "the folder '" + folder.string() + "' is not writable (nothing was trained)");
+  recover_checkpoint(checkpoint_path_);
+  // A pair (weights, two AdamW moments, the loss history, headers) plus its temporaries during a save.
+  const double parameters = static_cast<double>(model_.parameters().size());
+  const double pair = 3.0 * sizeof(Scalar) * parameters + 8.0 * static_cast<double>(config_.steps) + 1048576.0;
+  require_disk(2.0 * pair, checkpoint_path_, "checkpointing this run");
 }
 
 template <class Scalar>
