@@ -13,6 +13,7 @@
 #include "induct/experiment/evaluate.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/nn/trainer.hpp"
+#include "induct/setup/tasks.hpp"
 #include "induct/setup/world.hpp"
 #include "induct/theory/idealized_predictor.hpp"
 

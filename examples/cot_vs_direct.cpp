@@ -9,6 +9,7 @@
 #include "induct/experiment/evaluate.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/nn/checkpoint.hpp"
+#include "induct/setup/tasks.hpp"
 #include "induct/theory/bounds.hpp"
 
 int main(int argc, char** argv) {

@@ -1,1 +1,10 @@
 // induct::compiled: experiment_reports definitions (each detail/*_impl.hpp is included by exactly one src/*.cpp).
+#include "induct/experiment/detail/evaluation_plots_impl.hpp"
+#include "induct/experiment/detail/probe_impl.hpp"
+#include "induct/experiment/detail/report_impl.hpp"
+#include "induct/experiment/detail/structure_probe_impl.hpp"
+#include "induct/experiment/detail/svg_plot_impl.hpp"
+#include "induct/experiment/detail/sweep_impl.hpp"
+
+template induct::experiment::structure_probe_result induct::experiment::probe_structure<float>(
+    induct::nn::gpt<float>&, const induct::setup::world&, const induct::experiment::structure_probe_options&);

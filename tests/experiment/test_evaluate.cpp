@@ -3,6 +3,15 @@
 #include <cmath>
 
 #include "induct/experiment/evaluate.hpp"
+#include "induct/nn/gpt.hpp"
+#include "induct/nn/gpt_config.hpp"
+#include "induct/setup/config.hpp"
+#include "induct/setup/document_model.hpp"
+#include "induct/setup/tasks.hpp"
+#include "induct/setup/world.hpp"
+#include "induct/theory/bounds.hpp"
+#include "induct/theory/idealized_predictor.hpp"
+#include "induct/theory/scoring.hpp"
 
 namespace ex = induct::experiment;
 namespace setup = induct::setup;

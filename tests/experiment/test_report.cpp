@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <limits>
 
+#include "induct/core/atomic_file.hpp"
 #include "induct/experiment/report.hpp"
 
 namespace ex = induct::experiment;

@@ -4,6 +4,8 @@
 #include <map>
 #include <stdexcept>
 
+#include "induct/core/atomic_file.hpp"
+#include "induct/core/hash.hpp"
 #include "induct/experiment/sweep.hpp"
 
 namespace ex = induct::experiment;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "induct/core/atomic_file.hpp"
+#include "induct/experiment/presets.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "tool.hpp"
 

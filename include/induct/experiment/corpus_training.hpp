@@ -8,37 +8,22 @@
 //   - the memory a run needs (parameters, gradients, AdamW moments, activations, the corpus) is checked
 //     against the memory available before anything is allocated;
 //   - a resumed run takes every setting it is not given from its checkpoint (stored_training).
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
-#include <optional>
-#include <ostream>
+#include <iosfwd>
 #include <string>
-#include <utility>
-#include <vector>
 
-#include <nlohmann/json.hpp>
-
-#include "induct/core/error.hpp"
-#include "induct/core/resources.hpp"
-#include "induct/nn/checkpoint.hpp"
-#include "induct/nn/data.hpp"
+#include "induct/core/linkage.hpp"
 #include "induct/nn/gpt_config.hpp"
 #include "induct/nn/trainer.hpp"
-#include "induct/setup/config.hpp"
-#include "induct/setup/corpus.hpp"
-#include "induct/setup/vocabulary.hpp"
-#include "induct/setup/world.hpp"
 
 namespace induct::experiment {
 
 /// Bytes a training run of `model` with `batch` windows needs, about: parameters, gradients and the two
 /// AdamW moments (4 P floats), the activations and backward's scratch (nn::gpt's size tables for B x T),
 /// and `corpus_tokens` uint16 tokens held in memory.
-inline double training_memory_bytes(const nn::gpt_config& model, int batch, std::uint64_t corpus_tokens) {
-  const double P = static_cast<double>(nn::parameter_count(model));
-  const double step = static_cast<double>(nn::gpt<float>::step_memory_floats(model, batch, model.context_length));
-  return 4.0 * (4.0 * P + step) + 2.0 * static_cast<double>(corpus_tokens);
-}
+INDUCT_DECLARE double training_memory_bytes(const nn::gpt_config& model, int batch, std::uint64_t corpus_tokens);
 
 /// What a training run on a corpus is.
 struct corpus_training {
@@ -55,21 +40,7 @@ struct stored_training {
   nn::gpt_config model;
   nn::trainer_config training;
 };
-inline stored_training read_stored_training(const std::filesystem::path& checkpoint) {
-  if (!std::filesystem::exists(checkpoint))
-    throw file_error(checkpoint.string(), "--resume given but there is no checkpoint to resume");
-  stored_training stored;
-  stored.model = nn::read_checkpoint_metadata(checkpoint).config;
-  const nlohmann::json trainer = nn::read_state_trainer_json(checkpoint);
-  try {
-    stored.training = nn::trainer_config::from_trajectory_json(trainer.at("trajectory"), trainer.at("steps").get<std::int64_t>());
-  } catch (const nlohmann::json::exception& e) {
-    throw file_error(nn::state_path_for(checkpoint).string(), std::string("corrupt 'trainer_config' metadata: ") + e.what());
-  } catch (const config_error& e) {
-    throw file_error(nn::state_path_for(checkpoint).string(), std::string("corrupt 'trainer_config' metadata: ") + e.what());
-  }
-  return stored;
-}
+INDUCT_DECLARE stored_training read_stored_training(const std::filesystem::path& checkpoint);
 
 /// Where a run reports: JSON log lines every trainer_config::log_every steps, and a progress bar.
 struct training_output {
@@ -85,50 +56,10 @@ struct corpus_training_result {
 };
 
 /// Trains (or resumes) as `run` says and writes the checkpoint; see the header comment for what is checked.
-inline corpus_training_result train_on_corpus(corpus_training run, const training_output& output) {
-  const setup::corpus_header header = setup::read_corpus_header(run.corpus);
-  run.model.vocab_size = static_cast<int>(header.vocabulary_size);
-  run.model.validate();
-  run.training.validate();
-  require_memory(training_memory_bytes(run.model, run.training.batch, header.token_count),
-                 "training a " + std::to_string(run.model.layers) + "-layer, width-" + std::to_string(run.model.width) +
-                     " model at context " + std::to_string(run.model.context_length) + ", batch " +
-                     std::to_string(run.training.batch) + ", on " + std::to_string(header.token_count) + " tokens");
-
-  // The world the corpus records (validated before any training step).
-  std::vector<std::pair<const char*, std::string>> world_metadata;
-  const auto sidecar_path = setup::corpus_sidecar_path(run.corpus);
-  if (std::filesystem::exists(sidecar_path)) {
-    const nlohmann::json sidecar = setup::read_corpus_sidecar(sidecar_path);
-    const setup::setup_config setup = setup::corpus_sidecar_setup(sidecar, sidecar_path);
-    const setup::world world(setup);
-    if (world.vocab().size() != header.vocabulary_size)
-      throw file_error(sidecar_path.string(), "sidecar config gives " + std::to_string(world.vocab().size()) +
-                                                  " tokens but the corpus header says " +
-                                                  std::to_string(header.vocabulary_size));
-    world_metadata = {{nn::checkpoint_keys::vocabulary, nlohmann::json(world.vocab().names()).dump()},
-                      {nn::checkpoint_keys::setup_config, setup.to_json().dump()},
-                      {nn::checkpoint_keys::world_fingerprint, world.fingerprint()}};
-  }
-
-  auto data = nn::corpus_windows(run.corpus, run.model.vocab_size, run.validation_fraction);
-  std::optional<nn::trainer<float>> trainer;
-  if (run.resume) {
-    trainer.emplace(nn::trainer<float>::resume(run.checkpoint, &run.model, run.training, std::move(data)));
-  } else {
-    trainer.emplace(run.model, run.training, std::move(data));
-    for (const auto& [key, value] : world_metadata) trainer->set_metadata(key, value);
-    trainer->set_metadata(nn::checkpoint_keys::corpus, run.corpus.string());
-  }
-  trainer->set_checkpoint_path(run.checkpoint);
-  trainer->set_progress(output.progress_bar);
-  trainer->set_log(output.log);
-  corpus_training_result result;
-  result.summary = trainer->train();
-  result.run_id = trainer->run_id();
-  result.model = trainer->model().config();
-  result.parameters = trainer->model().parameters().size();
-  return result;
-}
+INDUCT_DECLARE corpus_training_result train_on_corpus(corpus_training run, const training_output& output);
 
 }  // namespace induct::experiment
+
+#if INDUCT_HEADER_ONLY
+#include "induct/experiment/detail/corpus_training_impl.hpp"
+#endif

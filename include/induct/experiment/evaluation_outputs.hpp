@@ -4,83 +4,42 @@
 // stepwise_vs_direct.svg, summary.txt), the compact console table (n, bound (D + R_n)/n, idealized,
 // measured with its interval, K) and the in-context-learning verdict on lookup (error at n = 8 at
 // most half of that at n = 0).
-#include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
-#include "induct/core/atomic_file.hpp"
-#include "induct/experiment/evaluation_plots.hpp"
-#include "induct/experiment/pipeline.hpp"
+#include "induct/core/linkage.hpp"
 #include "induct/experiment/report.hpp"
-#include "induct/experiment/svg_plot.hpp"
 
 namespace induct::experiment {
 
+struct run_config;
+struct run_result;
+
 /// The compact console table: per task, format and n the bound, the idealized error and the measured error.
-inline result_table compact_table(const result_table& table) {
-  result_table out({"task", "format", "n", "bound (D+R_n)/n", "idealized", "measured", "95% interval", "K bits"});
-  for (std::size_t r = 0; r < table.row_count(); ++r) {
-    char interval[48];
-    std::snprintf(interval, sizeof interval, "[%.3f, %.3f]", table.number(r, "model_ci_low"), table.number(r, "model_ci_high"));
-    out.add_row({table.text(r, "task"), table.text(r, "format"), static_cast<long long>(table.number(r, "examples")),
-                 table.at(r, "bound_error_rate"), table.number(r, "ideal_error_rate"), table.number(r, "model_error_rate"),
-                 std::string(interval), table.number(r, "K_bits")});
-  }
-  return out;
-}
+INDUCT_DECLARE result_table compact_table(const result_table& table);
 
 /// Error of `task` (direct) at n from an evaluation table; NaN if absent.
-inline double error_at(const result_table& table, const std::string& task, const std::string& format, int n,
-                       const std::string& column = "model_error_rate") {
-  for (auto r : rows_of(table, task, format))
-    if (static_cast<int>(table.number(r, "examples")) == n) return table.number(r, column);
-  return std::nan("");
-}
+INDUCT_DECLARE double error_at(const result_table& table, const std::string& task, const std::string& format, int n,
+                               const std::string& column = "model_error_rate");
 
 /// Writes an evaluation table (evaluation_columns()) into `out`: results.csv, results.json (with
 /// `metadata`), error_vs_n.svg, <task>_<format>.svg, stepwise_vs_direct.svg (if any task is
 /// stepwise) and summary.txt (the compact table).
-inline void write_evaluation_outputs(const std::filesystem::path& out, const result_table& table,
-                                     const nlohmann::json& metadata, const std::string& title) {
-  std::filesystem::create_directories(out);
-  write_csv(out / "results.csv", table);
-  write_json(out / "results.json", table, metadata);
-  write_text_atomically(out / "error_vs_n.svg", render_svg(evaluation_figure(table, title)));
-  for (const auto& [task, format] : task_formats(table))
-    write_text_atomically(out / (task + "_" + format + ".svg"), render_svg(error_chart(table, task, format)));
-  figure steps;
-  steps.title = "Intermediate steps against direct answers";
-  for (const auto& [task, format] : task_formats(table))
-    if (format == "stepwise") steps.panels.emplace_back(stepwise_vs_direct_chart(table, task));
-  if (!steps.panels.empty()) write_text_atomically(out / "stepwise_vs_direct.svg", render_svg(steps));
-  write_text_atomically(out / "summary.txt", compact_table(table).to_text(3));
-}
+INDUCT_DECLARE void write_evaluation_outputs(const std::filesystem::path& out, const result_table& table,
+                                             const nlohmann::json& metadata, const std::string& title);
 
 /// Writes results.csv, results.json, the plots and summary.txt of a finished run into `out`.
-inline void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,
-                              const std::string& title) {
-  const nlohmann::json metadata = {{"config", config.to_json()},
-                                   {"training", result.training.to_json()},
-                                   {"parameters", result.parameters},
-                                   {"skipped", result.skipped},
-                                   {"seconds", {{"corpus", result.corpus_seconds},
-                                                {"training", result.training_seconds},
-                                                {"evaluation", result.evaluation_seconds}}}};
-  write_evaluation_outputs(out, result.table, metadata, title);
-}
+INDUCT_DECLARE void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,
+                                      const std::string& title);
 
 /// The in-context-learning verdict on lookup (direct): its measured error at n = 0 against n = 8,
 /// shown when n = 8 is at most half of n = 0; empty if the table lacks either.
-inline std::string icl_verdict(const result_table& table) {
-  const double at0 = error_at(table, "lookup", "direct", 0), at8 = error_at(table, "lookup", "direct", 8);
-  if (!std::isfinite(at0) || !std::isfinite(at8)) return {};
-  char line[256];
-  std::snprintf(line, sizeof line, "in-context learning on lookup: measured error %.3f at n = 0, %.3f at n = 8 (%s)\n", at0, at8,
-                at8 <= 0.5 * at0 ? "shown: the error falls with examples" : "NOT shown at this size");
-  return line;
-}
+INDUCT_DECLARE std::string icl_verdict(const result_table& table);
 
 }  // namespace induct::experiment
+
+#if INDUCT_HEADER_ONLY
+#include "induct/experiment/detail/evaluation_outputs_impl.hpp"
+#endif

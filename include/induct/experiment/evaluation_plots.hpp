@@ -2,114 +2,42 @@
 // Charts of evaluation tables (evaluate.hpp): error against n with the bound, the idealized
 // predictor and the measured curve with its Clopper-Pearson band; cumulative answer loss against
 // the bound D + R_n; stepwise against direct.
-#include <cmath>
+#include <cstddef>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "induct/core/linkage.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/experiment/svg_plot.hpp"
 
 namespace induct::experiment {
 
 /// Rows of `table` for one task and format, in table order.
-inline std::vector<std::size_t> rows_of(const result_table& table, const std::string& task, const std::string& format) {
-  std::vector<std::size_t> rows;
-  for (std::size_t r = 0; r < table.row_count(); ++r)
-    if (table.text(r, "task") == task && table.text(r, "format") == format) rows.push_back(r);
-  return rows;
-}
+INDUCT_DECLARE std::vector<std::size_t> rows_of(const result_table& table, const std::string& task, const std::string& format);
 
 /// The distinct (task, format) pairs of a table, in order of first appearance.
-inline std::vector<std::pair<std::string, std::string>> task_formats(const result_table& table) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (std::size_t r = 0; r < table.row_count(); ++r) {
-    std::pair<std::string, std::string> key{table.text(r, "task"), table.text(r, "format")};
-    if (std::find(out.begin(), out.end(), key) == out.end()) out.push_back(key);
-  }
-  return out;
-}
+INDUCT_DECLARE std::vector<std::pair<std::string, std::string>> task_formats(const result_table& table);
 
-inline chart_series column_series(const result_table& table, const std::vector<std::size_t>& rows, const std::string& name,
-                                  const std::string& column, int color, bool dashed = false, bool markers = true) {
-  chart_series s;
-  s.name = name;
-  s.color = color;
-  s.dashed = dashed;
-  s.markers = markers;
-  for (auto r : rows) {
-    s.x.push_back(table.number(r, "examples"));
-    s.y.push_back(table.number(r, column));
-  }
-  return s;
-}
+INDUCT_DECLARE chart_series column_series(const result_table& table, const std::vector<std::size_t>& rows,
+                                          const std::string& name, const std::string& column, int color,
+                                          bool dashed = false, bool markers = true);
 
 /// Error rate against n for one task and format: bound (D + R_n)/n, idealized, measured with its 95% band.
-inline line_chart error_chart(const result_table& table, const std::string& task, const std::string& format) {
-  const auto rows = rows_of(table, task, format);
-  line_chart chart;
-  chart.title = task + " (" + format + "): error at the query";
-  chart.x_label = "examples in the prompt (n)";
-  chart.y_label = "error rate";
-  chart.y_min = 0.0;
-  chart.y_max = 1.0;
-  chart.series.push_back(column_series(table, rows, "bound (D + R_n)/n", "bound_error_rate", 6, true, false));
-  chart.series.push_back(column_series(table, rows, "idealized predictor", "ideal_error_rate", 2));
-  auto measured = column_series(table, rows, "trained model (95% CI)", "model_error_rate", 1);
-  for (auto r : rows) {
-    measured.band_low.push_back(table.number(r, "model_ci_low"));
-    measured.band_high.push_back(table.number(r, "model_ci_high"));
-  }
-  chart.series.push_back(std::move(measured));
-  return chart;
-}
+INDUCT_DECLARE line_chart error_chart(const result_table& table, const std::string& task, const std::string& format);
 
 /// Cumulative answer log-loss (bits over the n + 1 items) against n: the bound D + R_n, the
 /// idealized predictor's and the model's (= idealized + K).
-inline line_chart cumulative_loss_chart(const result_table& table, const std::string& task, const std::string& format) {
-  const auto rows = rows_of(table, task, format);
-  line_chart chart;
-  chart.title = task + " (" + format + "): cumulative answer loss";
-  chart.x_label = "examples in the prompt (n)";
-  chart.y_label = "bits over all answers";
-  chart.log_y = true;
-  chart.series.push_back(column_series(table, rows, "bound D + R_n", "bound_cum_bits", 6, true, false));
-  chart.series.push_back(column_series(table, rows, "idealized predictor", "ideal_mean_cum_loss_bits", 2));
-  chart.series.push_back(column_series(table, rows, "trained model (= ideal + K)", "model_mean_cum_loss_bits", 1));
-  return chart;
-}
+INDUCT_DECLARE line_chart cumulative_loss_chart(const result_table& table, const std::string& task, const std::string& format);
 
 /// Stepwise against direct for one task: the model's and the idealized predictor's error in both formats.
-inline line_chart stepwise_vs_direct_chart(const result_table& table, const std::string& task) {
-  line_chart chart;
-  chart.title = task + ": intermediate steps against direct";
-  chart.x_label = "examples in the prompt (n)";
-  chart.y_label = "error rate (final value)";
-  chart.y_min = 0.0;
-  chart.y_max = 1.0;
-  const auto direct = rows_of(table, task, "direct");
-  const auto stepwise = rows_of(table, task, "stepwise");
-  if (!direct.empty()) {
-    chart.series.push_back(column_series(table, direct, "model, direct", "model_error_rate", 1));
-    chart.series.push_back(column_series(table, direct, "idealized, direct", "ideal_error_rate", 1, true, false));
-  }
-  if (!stepwise.empty()) {
-    chart.series.push_back(column_series(table, stepwise, "model, stepwise", "model_error_rate", 0));
-    chart.series.push_back(column_series(table, stepwise, "idealized, stepwise", "ideal_error_rate", 0, true, false));
-  }
-  return chart;
-}
+INDUCT_DECLARE line_chart stepwise_vs_direct_chart(const result_table& table, const std::string& task);
 
 /// All panels of an evaluation: per task and format its error and cumulative-loss charts.
-inline figure evaluation_figure(const result_table& table, const std::string& title) {
-  figure fig;
-  fig.title = title;
-  fig.columns = 2;
-  for (const auto& [task, format] : task_formats(table)) {
-    fig.panels.emplace_back(error_chart(table, task, format));
-    fig.panels.emplace_back(cumulative_loss_chart(table, task, format));
-  }
-  return fig;
-}
+INDUCT_DECLARE figure evaluation_figure(const result_table& table, const std::string& title);
 
 }  // namespace induct::experiment
+
+#if INDUCT_HEADER_ONLY
+#include "induct/experiment/detail/evaluation_plots_impl.hpp"
+#endif

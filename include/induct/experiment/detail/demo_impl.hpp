@@ -1,0 +1,51 @@
+#pragma once
+// Definitions for experiment/demo.hpp (see induct/core/linkage.hpp for the two modes).
+#include <cstdio>
+#include <filesystem>
+#include <ostream>
+#include <string>
+
+#include <unistd.h>
+
+#include "induct/core/progress.hpp"
+#include "induct/experiment/demo.hpp"
+#include "induct/experiment/evaluation_outputs.hpp"
+#include "induct/experiment/pipeline.hpp"
+
+namespace induct::experiment {
+
+INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesystem::path& out, std::ostream& console,
+                                  bool progress_bars) {
+  std::filesystem::create_directories(out);
+  run_hooks hooks;
+  hooks.training_progress_bar = progress_bars;
+  hooks.checkpoint = out / "model.safetensors";
+  hooks.on_phase = [&](const std::string& phase) {
+    if (phase == "corpus")
+      console << "[1/3] sampling a corpus of " << config.corpus_tokens << " tokens (seed " << config.corpus_seed << ")\n";
+    else if (phase == "train")
+      console << "[2/3] training a GPT: " << config.model.layers << " layers, width " << config.model.width << ", context "
+              << config.model.context_length << ", " << config.training.steps << " steps of " << config.training.batch
+              << " x " << config.model.context_length << " tokens, lr " << config.training.learning_rate << "\n";
+    else
+      console << "[3/3] evaluating on " << config.evaluation.prompts << " prompts per task, format and n\n";
+    console.flush();
+  };
+  progress_bar evaluation_bar("evaluate", 1.0, progress_bars && ::isatty(2) != 0);
+  hooks.on_evaluation_progress = [&](std::size_t done, std::size_t total) {
+    evaluation_bar.update(static_cast<double>(done) / static_cast<double>(total));
+  };
+  run_result result = run_experiment(config, hooks);
+  evaluation_bar.finish();
+  write_run_outputs(out, config, result, "Predicted (bound, idealized) against measured (trained model)");
+  char line[256];
+  std::snprintf(line, sizeof line, "trained %llu parameters in %.0f s (%.0f tokens/s), final loss %.3f nats, validation %.3f\n",
+                static_cast<unsigned long long>(result.parameters), result.training_seconds,
+                result.training.tokens_per_second, result.training.final_loss, result.training.validation_loss);
+  console << line << "\n" << compact_table(result.table).to_text(3) << "\n" << icl_verdict(result.table);
+  console << "wrote " << (out / "results.csv").string() << ", results.json, error_vs_n.svg, stepwise_vs_direct.svg, "
+          << "summary.txt and model.safetensors\n";
+  return result;
+}
+
+}  // namespace induct::experiment

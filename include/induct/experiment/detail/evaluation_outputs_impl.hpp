@@ -1,0 +1,75 @@
+#pragma once
+// Definitions for experiment/evaluation_outputs.hpp (see induct/core/linkage.hpp for the two modes).
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "induct/core/atomic_file.hpp"
+#include "induct/experiment/evaluation_outputs.hpp"
+#include "induct/experiment/evaluation_plots.hpp"
+#include "induct/experiment/pipeline.hpp"
+#include "induct/experiment/report.hpp"
+#include "induct/experiment/svg_plot.hpp"
+
+namespace induct::experiment {
+
+INDUCT_DEFINE result_table compact_table(const result_table& table) {
+  result_table out({"task", "format", "n", "bound (D+R_n)/n", "idealized", "measured", "95% interval", "K bits"});
+  for (std::size_t r = 0; r < table.row_count(); ++r) {
+    char interval[48];
+    std::snprintf(interval, sizeof interval, "[%.3f, %.3f]", table.number(r, "model_ci_low"), table.number(r, "model_ci_high"));
+    out.add_row({table.text(r, "task"), table.text(r, "format"), static_cast<long long>(table.number(r, "examples")),
+                 table.at(r, "bound_error_rate"), table.number(r, "ideal_error_rate"), table.number(r, "model_error_rate"),
+                 std::string(interval), table.number(r, "K_bits")});
+  }
+  return out;
+}
+
+INDUCT_DEFINE double error_at(const result_table& table, const std::string& task, const std::string& format, int n,
+                              const std::string& column) {
+  for (auto r : rows_of(table, task, format))
+    if (static_cast<int>(table.number(r, "examples")) == n) return table.number(r, column);
+  return std::nan("");
+}
+
+INDUCT_DEFINE void write_evaluation_outputs(const std::filesystem::path& out, const result_table& table,
+                                            const nlohmann::json& metadata, const std::string& title) {
+  std::filesystem::create_directories(out);
+  write_csv(out / "results.csv", table);
+  write_json(out / "results.json", table, metadata);
+  write_text_atomically(out / "error_vs_n.svg", render_svg(evaluation_figure(table, title)));
+  for (const auto& [task, format] : task_formats(table))
+    write_text_atomically(out / (task + "_" + format + ".svg"), render_svg(error_chart(table, task, format)));
+  figure steps;
+  steps.title = "Intermediate steps against direct answers";
+  for (const auto& [task, format] : task_formats(table))
+    if (format == "stepwise") steps.panels.emplace_back(stepwise_vs_direct_chart(table, task));
+  if (!steps.panels.empty()) write_text_atomically(out / "stepwise_vs_direct.svg", render_svg(steps));
+  write_text_atomically(out / "summary.txt", compact_table(table).to_text(3));
+}
+
+INDUCT_DEFINE void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,
+                                     const std::string& title) {
+  const nlohmann::json metadata = {{"config", config.to_json()},
+                                   {"training", result.training.to_json()},
+                                   {"parameters", result.parameters},
+                                   {"skipped", result.skipped},
+                                   {"seconds", {{"corpus", result.corpus_seconds},
+                                                {"training", result.training_seconds},
+                                                {"evaluation", result.evaluation_seconds}}}};
+  write_evaluation_outputs(out, result.table, metadata, title);
+}
+
+INDUCT_DEFINE std::string icl_verdict(const result_table& table) {
+  const double at0 = error_at(table, "lookup", "direct", 0), at8 = error_at(table, "lookup", "direct", 8);
+  if (!std::isfinite(at0) || !std::isfinite(at8)) return {};
+  char line[256];
+  std::snprintf(line, sizeof line, "in-context learning on lookup: measured error %.3f at n = 0, %.3f at n = 8 (%s)\n", at0, at8,
+                at8 <= 0.5 * at0 ? "shown: the error falls with examples" : "NOT shown at this size");
+  return line;
+}
+
+}  // namespace induct::experiment
