@@ -19,6 +19,7 @@
 #include "induct/core/atomic_file.hpp"
 #include "induct/nn/checkpoint.hpp"
 #include "induct/nn/generate.hpp"
+#include "induct/nn/trainer.hpp"
 #include "induct/setup/corpus.hpp"
 
 namespace {
@@ -172,4 +173,43 @@ TEST_CASE("induct train/generate/logits: bad input exits 1 or 2 with a message n
   const auto help = run_tool("train --help");
   CHECK(help.status == 0);
   CHECK(help.out.find("--checkpoint-every") != std::string::npos);
+}
+
+// Issue 15: nothing lost. A finished checkpoint is never replaced without --force; an output folder that
+// cannot hold the checkpoint is refused before the first step; --resume keeps --checkpoint-every.
+TEST_CASE("induct train: refuses to overwrite, checks the output folder first, resume keeps the checkpoint cadence") {
+  const auto& w = shared();
+  const auto dir = w.dir / "faults";
+  std::filesystem::create_directories(dir);
+  const std::string model = (dir / "m.safetensors").string();
+  const std::string options = "train --corpus " + w.corpus +
+                              " --layers 1 --width 16 --heads 2 --context 16 --batch 4 --no-progress --threads 1 --log-every 0";
+  REQUIRE(run_tool(options + " --out " + model + " --steps 4 --checkpoint-every 2").status == 0);
+  const std::string finished = induct::read_text_file(model);
+
+  const auto again = run_tool(options + " --out " + model + " --steps 4", true);
+  CHECK(again.status == 1);
+  CHECK(again.out.find("a checkpoint is already there; continue it with --resume") != std::string::npos);
+  CHECK(induct::read_text_file(model) == finished);  // untouched
+  const auto both = run_tool(options + " --out " + model + " --resume --force", true);
+  CHECK(both.status == 2);
+  CHECK(both.out.find("--force") != std::string::npos);
+  CHECK(run_tool(options + " --out " + model + " --steps 2 --force").status == 0);
+  induct::nn::checkpoint_info info;
+  (void)induct::nn::read_model_checkpoint<float>(model, &info);
+  CHECK(info.step == 2);
+
+  // Resume without --checkpoint-every keeps the stored 2: a kill-free way to see it is the state file's record.
+  REQUIRE(run_tool(options + " --out " + model + " --resume --steps 3").status == 0);
+  REQUIRE(run_tool(options + " --out " + model + " --resume --steps 6").status == 0);
+  const auto stored = induct::nn::read_state_trainer_json(model);
+  CHECK(stored["checkpoint_every"] == 2);
+  CHECK(stored["steps"] == 6);
+  CHECK(induct::nn::trainer_config::from_checkpoint_json(stored).checkpoint_every == 2);
+
+  const auto missing = run_tool(options + " --out " + (dir / "no" / "such" / "m.safetensors").string() + " --steps 3000 --json", true);
+  CHECK(missing.status == 1);
+  CHECK(missing.out.find("does not exist; create it before training (nothing was trained)") != std::string::npos);
+  CHECK(missing.out.find("\"step\"") == std::string::npos);  // no training step ran
+  CHECK_FALSE(std::filesystem::exists(dir / "no"));
 }

@@ -21,14 +21,17 @@ void add_train_command(CLI::App& app, invocation& chosen) {
       "and global-norm gradient clipping, on random windows of the corpus (an INDUCTTK token file of `induct "
       "corpus`; its last --validation-fraction is held out). Writes MODEL.safetensors (nanoGPT tensor names; with "
       "the corpus's world when its sidecar is present) and MODEL.safetensors.state (AdamW moments, data sampler, "
-      "losses), atomically, every --checkpoint-every steps and at the end. --resume continues bit for bit (on any "
-      "thread count); every option not given is then the checkpoint's, and --steps is the total.\nBy default the "
+      "losses), atomically as a pair that survives a kill at any instant, every --checkpoint-every steps and at the end; an "
+      "existing checkpoint is replaced only with --force. --resume continues bit for bit (on any thread count); "
+      "every option not given is then the checkpoint's (--checkpoint-every too), and --steps is the total. Ctrl-C "
+      "or SIGTERM finishes the step, writes a checkpoint and exits 130 or 143.\nBy default the "
       "warmup is min(100, steps / 10) and the cosine floor --min-lr is --lr / 10. Prints a JSON log line every "
       "--log-every steps (to --log FILE if given) and a summary line (with --json a summary object).");
   struct options {
     common_flags flags;
     std::string corpus, out, log;
     bool resume = false;
+    bool force = false;
     bool progress = true;
     double validation_fraction = 0.05;
     std::optional<config_options<nn::gpt_config>> model;
@@ -39,6 +42,7 @@ void add_train_command(CLI::App& app, invocation& chosen) {
   command->add_option("--out", o->out, "model file to write (MODEL.safetensors; the state goes beside it)")
       ->required();
   command->add_flag("--resume", o->resume, "continue the checkpoint at --out");
+  command->add_flag("--force", o->force, "start a new run even if --out holds a checkpoint (replacing it)");
   add_number(command, "--validation-fraction", o->validation_fraction, "share of the corpus held out for validation",
              0.0, 0.5);
   command->add_option("--log", o->log, "append the JSON log lines to this file instead of stdout");
@@ -53,6 +57,8 @@ void add_train_command(CLI::App& app, invocation& chosen) {
     run.corpus = o->corpus;
     run.checkpoint = o->out;
     run.resume = o->resume;
+    run.overwrite = o->force;
+    if (o->resume && o->force) throw usage_error("--force", "--force starts a new run and --resume continues one: give one");
     run.validation_fraction = o->validation_fraction;
     if (o->resume) {
       const auto stored = experiment::read_stored_training(run.checkpoint);

@@ -33,6 +33,7 @@ struct corpus_training {
   nn::trainer_config training;
   double validation_fraction = 0.05;
   bool resume = false;               // continue `checkpoint` (model and training must match it)
+  bool overwrite = false;            // a new run may replace an existing `checkpoint` (else file_error)
 };
 
 /// The model and training configuration a checkpoint pair was written with (headers only: no weights).

@@ -38,7 +38,7 @@ INDUCT_DEFINE stored_training read_stored_training(const std::filesystem::path& 
   stored.model = nn::read_checkpoint_metadata(checkpoint).config;
   const nlohmann::json trainer = nn::read_state_trainer_json(checkpoint);
   try {
-    stored.training = nn::trainer_config::from_trajectory_json(trainer.at("trajectory"), trainer.at("steps").get<std::int64_t>());
+    stored.training = nn::trainer_config::from_checkpoint_json(trainer);
   } catch (const nlohmann::json::exception& e) {
     throw file_error(nn::state_path_for(checkpoint).string(), std::string("corrupt 'trainer_config' metadata: ") + e.what());
   } catch (const config_error& e) {
@@ -48,6 +48,10 @@ INDUCT_DEFINE stored_training read_stored_training(const std::filesystem::path& 
 }
 
 INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const training_output& output) {
+  std::error_code ec;
+  if (!run.resume && !run.overwrite && std::filesystem::exists(run.checkpoint, ec))
+    throw file_error(run.checkpoint.string(), "a checkpoint is already there; continue it with --resume, or start "
+                                              "over and replace it with --force");
   const setup::corpus_header header = setup::read_corpus_header(run.corpus);
   run.model.vocab_size = static_cast<int>(header.vocabulary_size);
   run.model.validate();
