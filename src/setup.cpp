@@ -1,1 +1,10 @@
 // induct::compiled: setup definitions (each detail/*_impl.hpp is included by exactly one src/*.cpp).
+#include "induct/setup/detail/config_impl.hpp"
+#include "induct/setup/detail/corpus_impl.hpp"
+#include "induct/setup/detail/document_grammar_impl.hpp"
+#include "induct/setup/detail/document_model_impl.hpp"
+#include "induct/setup/detail/document_sampler_impl.hpp"
+#include "induct/setup/detail/prompt_impl.hpp"
+#include "induct/setup/detail/tasks_impl.hpp"
+#include "induct/setup/detail/vocabulary_impl.hpp"
+#include "induct/setup/detail/world_impl.hpp"

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "induct/core/atomic_file.hpp"
+#include "induct/core/hash.hpp"
 #include "induct/setup/corpus.hpp"
 #include "statistical_checks.hpp"
 

@@ -5,6 +5,7 @@
 #include <limits>
 #include <vector>
 
+#include "induct/core/error.hpp"
 #include "induct/theory/statistics.hpp"
 
 using induct::theory::clopper_pearson;

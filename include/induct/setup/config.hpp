@@ -11,6 +11,7 @@
 
 #include "induct/core/error.hpp"
 #include "induct/core/fields.hpp"
+#include "induct/core/linkage.hpp"
 
 namespace induct::setup {
 
@@ -103,29 +104,17 @@ struct setup_config {
   }
 
   /// Throws config_error naming the first invalid field: the field bounds, then the cross-field rules.
-  void validate() const {
-    check_field_bounds(*this);
-    auto require = [](bool ok, const char* field, const std::string& why) {
-      if (!ok) throw config_error(field, why);
-    };
-    require(depth_continue < 1.0, "depth_continue", "must be < 1");
-    const double total = share_fact + share_direct_list + share_stepwise_list + share_filler;
-    require(std::abs(total - 1.0) < 1e-9, "share_fact", "segment shares must sum to 1, got " + std::to_string(total));
-    require(share_direct_list + share_stepwise_list > 0.0, "share_direct_list", "lists must have positive share");
-    require(filler_length_max >= filler_length_min, "filler_length_max", "must be >= filler_length_min");
-    require(entities + functions + filler_words + 6 <= 65535, "entities", "vocabulary must fit uint16 tokens");
-  }
+  INDUCT_DECLARE void validate() const;
 
-  [[nodiscard]] nlohmann::json to_json() const { return fields_to_json(*this); }
+  INDUCT_DECLARE [[nodiscard]] nlohmann::json to_json() const;
 
   /// Reads the fields present in `j` over the defaults, then validates; unknown fields, wrong types and
   /// values outside a field's range are config_errors naming the field.
-  static setup_config from_json(const nlohmann::json& j) {
-    setup_config c;
-    fields_from_json(c, j);
-    c.validate();
-    return c;
-  }
+  INDUCT_DECLARE static setup_config from_json(const nlohmann::json& j);
 };
 
 }  // namespace induct::setup
+
+#if INDUCT_HEADER_ONLY
+#include "induct/setup/detail/config_impl.hpp"
+#endif

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "induct/core/error.hpp"
+#include "induct/core/linkage.hpp"
 #include "induct/grammar/length_law.hpp"
 #include "induct/setup/config.hpp"
 #include "induct/setup/world.hpp"
@@ -84,29 +85,7 @@ struct list_task {
 /// The probabilities of the document model for one config; cheap to copy.
 class document_model {
  public:
-  explicit document_model(const setup_config& config)
-      : config_(validated(config)),
-        segments_(grammar::length_law::geometric(config_.segments_per_document_mean)),
-        direct_length_(make_length_law(config_, list_format::direct)),
-        stepwise_length_(make_length_law(config_, list_format::stepwise)) {
-    const int max_depth = config_.max_depth;
-    const long double c = config_.depth_continue;
-    std::vector<long double> depth(static_cast<std::size_t>(max_depth) + 1, 0.0L);
-    long double total = 0, direct_total = 0;
-    for (int k = 1; k <= max_depth; ++k) {
-      depth[static_cast<std::size_t>(k)] = (1 - c) * std::pow(c, static_cast<long double>(k - 1));
-      total += depth[static_cast<std::size_t>(k)];
-      direct_total += depth[static_cast<std::size_t>(k)] * (k == 1 ? 1.0L : static_cast<long double>(config_.direct_composite_rate));
-    }
-    depth_stepwise_.assign(static_cast<std::size_t>(max_depth) + 1, 0.0);
-    depth_direct_.assign(static_cast<std::size_t>(max_depth) + 1, 0.0);
-    for (int k = 1; k <= max_depth; ++k) {
-      const long double p = depth[static_cast<std::size_t>(k)];
-      depth_stepwise_[static_cast<std::size_t>(k)] = static_cast<double>(p / total);
-      depth_direct_[static_cast<std::size_t>(k)] =
-          static_cast<double>(p * (k == 1 ? 1.0L : static_cast<long double>(config_.direct_composite_rate)) / direct_total);
-    }
-  }
+  INDUCT_DECLARE explicit document_model(const setup_config& config);
 
   [[nodiscard]] const setup_config& config() const noexcept { return config_; }
 
@@ -171,32 +150,10 @@ class document_model {
     return offset + within;
   }
   /// The chain with enumeration index `index`.
-  [[nodiscard]] function_chain chain_at(std::size_t index) const {
-    const auto m = static_cast<std::size_t>(config_.functions);
-    std::size_t power = m;
-    int k = 1;
-    while (index >= power) {
-      index -= power;
-      power *= m;
-      ++k;
-      if (k > config_.max_depth) throw error("chain index out of range");
-    }
-    function_chain chain(static_cast<std::size_t>(k));
-    for (int j = k; j-- > 0;) {
-      chain[static_cast<std::size_t>(j)] = static_cast<int>(index % m);
-      index /= m;
-    }
-    return chain;
-  }
+  INDUCT_DECLARE [[nodiscard]] function_chain chain_at(std::size_t index) const;
 
   /// Throws unless 1 <= k <= max_depth and every function index is in [0, m).
-  void check_chain(std::span<const int> chain) const {
-    if (chain.empty() || static_cast<int>(chain.size()) > config_.max_depth)
-      throw error("chain depth " + std::to_string(chain.size()) + " is outside 1.." + std::to_string(config_.max_depth));
-    for (int f : chain)
-      if (f < 0 || f >= config_.functions)
-        throw error("function index " + std::to_string(f) + " is outside 0.." + std::to_string(config_.functions - 1));
-  }
+  INDUCT_DECLARE void check_chain(std::span<const int> chain) const;
 
   static grammar::length_law make_length_law(const setup_config& config, list_format format) {
     if (config.list_length_law == length_law_kind::geometric)
@@ -220,14 +177,10 @@ class document_model {
 };
 
 /// "1.3" style label of a chain with 1-based relation numbers: {0, 2} -> "r1.r3".
-inline std::string chain_label(std::span<const int> chain) {
-  std::string text;
-  for (std::size_t j = 0; j < chain.size(); ++j) {
-    if (j) text += '.';
-    text += 'r';
-    text += std::to_string(chain[j] + 1);
-  }
-  return text;
-}
+INDUCT_DECLARE std::string chain_label(std::span<const int> chain);
 
 }  // namespace induct::setup
+
+#if INDUCT_HEADER_ONLY
+#include "induct/setup/detail/document_model_impl.hpp"
+#endif

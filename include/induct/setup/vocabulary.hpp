@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "induct/core/error.hpp"
+#include "induct/core/linkage.hpp"
 
 namespace induct::setup {
 
@@ -27,15 +28,7 @@ class vocabulary {
   static constexpr int punctuation_count = 6;
 
   vocabulary() : vocabulary(64, 8, 32) {}
-  vocabulary(int entities, int functions, int filler_words)
-      : entities_(entities), functions_(functions), filler_words_(filler_words) {
-    names_ = {"<d>", "[", "]", ":", ";", "."};
-    // prefixed() rather than "e" + to_string: GCC 12 warns falsely (-Wrestrict) on the latter.
-    for (int e = 0; e < entities; ++e) names_.push_back(prefixed('e', e));
-    for (int r = 0; r < functions; ++r) names_.push_back(prefixed('r', r + 1));
-    for (int w = 0; w < filler_words; ++w) names_.push_back(prefixed('w', w));
-    for (std::size_t i = 0; i < names_.size(); ++i) ids_.emplace(names_[i], static_cast<token_id>(i));
-  }
+  INDUCT_DECLARE vocabulary(int entities, int functions, int filler_words);
 
   [[nodiscard]] std::size_t size() const noexcept { return names_.size(); }
   [[nodiscard]] int entity_count() const noexcept { return entities_; }
@@ -84,33 +77,10 @@ class vocabulary {
   }
 
   /// Splits on whitespace and maps names to ids; an unknown token is a parse_error with its column.
-  [[nodiscard]] std::vector<token_id> encode(std::string_view text, std::string_view source = "<prompt>") const {
-    std::vector<token_id> tokens;
-    std::size_t i = 0;
-    while (i < text.size()) {
-      while (i < text.size() && is_space(text[i])) ++i;
-      if (i >= text.size()) break;
-      const std::size_t begin = i;
-      while (i < text.size() && !is_space(text[i])) ++i;
-      const std::string_view word = text.substr(begin, i - begin);
-      auto it = ids_.find(std::string(word));
-      if (it == ids_.end())
-        throw parse_error(std::string(source), 1, static_cast<int>(begin) + 1,
-                          "unknown token '" + std::string(word) + "' (vocabulary: <d> [ ] : ; . e0.. r1.. w0..)");
-      tokens.push_back(it->second);
-    }
-    return tokens;
-  }
+  INDUCT_DECLARE [[nodiscard]] std::vector<token_id> encode(std::string_view text, std::string_view source = "<prompt>") const;
 
   /// Token names joined by single spaces.
-  [[nodiscard]] std::string decode(std::span<const token_id> tokens) const {
-    std::string text;
-    for (std::size_t i = 0; i < tokens.size(); ++i) {
-      if (i) text += ' ';
-      text += name(tokens[i]);
-    }
-    return text;
-  }
+  INDUCT_DECLARE [[nodiscard]] std::string decode(std::span<const token_id> tokens) const;
 
  private:
   static std::string prefixed(char letter, int number) {
@@ -128,3 +98,7 @@ class vocabulary {
 };
 
 }  // namespace induct::setup
+
+#if INDUCT_HEADER_ONLY
+#include "induct/setup/detail/vocabulary_impl.hpp"
+#endif

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "induct/core/error.hpp"
+#include "induct/core/linkage.hpp"
 #include "induct/setup/document_model.hpp"
 #include "induct/theory/description_length.hpp"
 #include "induct/theory/iteration_complexity.hpp"
@@ -27,12 +27,7 @@
 namespace induct::theory {
 
 /// D of any chain of `depth` functions in `format` (the prior depends on the chain only through k).
-inline double description_length_bits(const setup::document_model& model, list_format format, int depth) {
-  if (depth < 1 || depth > model.config().max_depth)
-    throw error("description length: depth " + std::to_string(depth) + " is outside 1.." +
-                std::to_string(model.config().max_depth));
-  return model.description_length_bits(list_task{format, setup::function_chain(static_cast<std::size_t>(depth), 0)});
-}
+INDUCT_DECLARE double description_length_bits(const setup::document_model& model, list_format format, int depth);
 
 /// One row of the Theorem 1 bound for a task format and a number of examples.
 struct bound_row {
@@ -47,25 +42,7 @@ struct bound_row {
   double bound_error_rate = 0.0;            // (D + Rbar_n) / n, +inf at n = 0
 };
 
-inline bound_row theorem1_bound(const setup::document_model& model, list_format format, int depth, int examples) {
-  if (examples < 0) throw error("bound: examples must be >= 0, got " + std::to_string(examples));
-  bound_row row;
-  row.format = format;
-  row.depth = depth;
-  row.examples = examples;
-  row.description_length_bits = description_length_bits(model, format, depth);
-  row.possible = prompt_possible(model, format, examples) && std::isfinite(row.description_length_bits);
-  const double infinity = std::numeric_limits<double>::infinity();
-  if (!row.possible) {
-    row.iteration_complexity_bits = row.bound_cumulative_bits = row.bound_mistakes = row.bound_error_rate = infinity;
-    return row;
-  }
-  row.iteration_complexity_bits = iteration_complexity_bound_bits(model, format, examples);
-  row.bound_cumulative_bits = row.description_length_bits + row.iteration_complexity_bits;
-  row.bound_mistakes = std::floor(row.bound_cumulative_bits);
-  row.bound_error_rate = examples == 0 ? infinity : row.bound_cumulative_bits / examples;
-  return row;
-}
+INDUCT_DECLARE bound_row theorem1_bound(const setup::document_model& model, list_format format, int depth, int examples);
 
 /// Theorem 2 at one n: the direct and stepwise bounds of a chain depth and which is tighter.
 struct stepwise_comparison {
@@ -83,10 +60,7 @@ struct stepwise_comparison {
   }
 };
 
-inline stepwise_comparison theorem2_comparison(const setup::document_model& model, int depth, int examples) {
-  return {depth, examples, theorem1_bound(model, list_format::direct, depth, examples),
-          theorem1_bound(model, list_format::stepwise, depth, examples)};
-}
+INDUCT_DECLARE stepwise_comparison theorem2_comparison(const setup::document_model& model, int depth, int examples);
 
 /// The trained-model extension: D + R + K, with K the model's excess answer loss over the idealized predictor.
 inline double trained_model_bound_bits(double description_length_bits, double iteration_complexity_bits,
@@ -95,3 +69,7 @@ inline double trained_model_bound_bits(double description_length_bits, double it
 }
 
 }  // namespace induct::theory
+
+#if INDUCT_HEADER_ONLY
+#include "induct/theory/detail/bounds_impl.hpp"
+#endif

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "induct/core/error.hpp"
+#include "induct/core/linkage.hpp"
 #include "induct/grammar/earley.hpp"
 #include "induct/grammar/pcfg.hpp"
 #include "induct/setup/vocabulary.hpp"
@@ -20,18 +21,7 @@ namespace induct::theory {
 class generic_predictor {
  public:
   /// `document_grammar` (copied) has terminals named like the vocabulary's tokens.
-  generic_predictor(const grammar::pcfg& document_grammar, const setup::vocabulary& vocab)
-      : compiled_(document_grammar), vocab_(&vocab) {
-    terminal_of_token_.assign(vocab.size(), no_terminal);
-    for (std::size_t t = 0; t < vocab.size(); ++t)
-      if (auto id = document_grammar.find_terminal(vocab.names()[t])) terminal_of_token_[t] = *id;
-    // Every terminal must be a token, or the distribution would leak mass outside the vocabulary.
-    for (std::size_t s = 0; s < document_grammar.symbol_count(); ++s)
-      if (document_grammar.is_terminal(static_cast<grammar::symbol_id>(s)) &&
-          !vocab.find(document_grammar.name(static_cast<grammar::symbol_id>(s))))
-        throw error("generic predictor: grammar terminal '" + document_grammar.name(static_cast<grammar::symbol_id>(s)) +
-                    "' is not a token of the vocabulary");
-  }
+  INDUCT_DECLARE generic_predictor(const grammar::pcfg& document_grammar, const setup::vocabulary& vocab);
 
   /// A parse state after a prefix; copyable, advance token by token.
   class state {
@@ -39,28 +29,11 @@ class generic_predictor {
     explicit state(const generic_predictor& owner) : owner_(&owner), earley_(owner.compiled_) {}
 
     /// Consumes one token; error naming its position if the prefix becomes impossible.
-    void advance(setup::token_id token) {
-      const auto terminal = owner_->terminal(token);
-      if (terminal == no_terminal) {
-        throw error("generic predictor: token " + std::to_string(earley_.length()) + " '" + owner_->vocab_->name(token) +
-                    "' never occurs in the grammar (probability 0)");
-      }
-      earley_.advance(terminal);
-      if (!earley_.possible())
-        throw error("generic predictor: the prefix has probability 0 at token " + std::to_string(earley_.length() - 1) +
-                    " '" + owner_->vocab_->name(token) + "': " + earley_.why_impossible());
-    }
+    INDUCT_DECLARE void advance(setup::token_id token);
 
     /// p(t | prefix) for every vocabulary token (the document's end is not a token: its
     /// probability is 1 minus the sum, returned by end_probability()).
-    void next_token_distribution(std::vector<long double>& out) const {
-      out.assign(owner_->vocab_->size(), 0.0L);
-      const grammar::next_token_distribution d = earley_.next_tokens();
-      for (const auto& [terminal, p] : d.tokens) {
-        const auto token = owner_->vocab_->find(owner_->compiled_.source().name(terminal));
-        out[*token] += p;
-      }
-    }
+    INDUCT_DECLARE void next_token_distribution(std::vector<long double>& out) const;
     [[nodiscard]] long double end_probability() const { return earley_.end_probability(); }
     /// log2 P(S =>* prefix ...).
     [[nodiscard]] long double prefix_log2() const noexcept { return earley_.prefix_log2(); }
@@ -93,3 +66,7 @@ class generic_predictor {
 };
 
 }  // namespace induct::theory
+
+#if INDUCT_HEADER_ONLY
+#include "induct/theory/detail/generic_predictor_impl.hpp"
+#endif

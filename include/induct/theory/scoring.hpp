@@ -21,14 +21,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "induct/core/error.hpp"
-#include "induct/core/json_number.hpp"
+#include "induct/core/linkage.hpp"
 #include "induct/setup/prompt.hpp"
 #include "induct/setup/tasks.hpp"
-#include "induct/theory/bounds.hpp"
 #include "induct/theory/idealized_predictor.hpp"
-#include "induct/theory/iteration_complexity.hpp"
-#include "induct/theory/statistics.hpp"
 
 namespace induct::theory {
 
@@ -53,81 +49,11 @@ class prompt_scorer {
  public:
   explicit prompt_scorer(const idealized_list_model& model) : model_(&model), state_(model), greedy_(model) {}
 
-  [[nodiscard]] prompt_score score(const setup::prompt& p) {
-    const auto& vocab = model_->world().vocab();
-    const list_task task{p.format, p.chain};
-    if (p.tokens.size() < 4 || p.tokens[0] != setup::vocabulary::document || p.tokens[1] != setup::vocabulary::open_list ||
-        p.tokens.back() != setup::vocabulary::colon)
-      throw error("score: a prompt must be `<d> [ ... q :`, got '" + vocab.decode(p.tokens) + "'");
-    sequence_.assign(p.tokens.begin(), p.tokens.end());
-    if (p.format == list_format::direct) {
-      sequence_.push_back(vocab.entity(p.answer));
-    } else {
-      for (int z : p.steps) sequence_.push_back(vocab.entity(z));
-    }
-    prompt_score score;
-    score.examples = p.examples;
-    score.description_length_bits = model_->document().description_length_bits(task);
-    state_.reset();
-    long double iteration_bits = 0.0L, cumulative = 0.0L, query_loss = 0.0L;
-    for (std::size_t i = 2; i < sequence_.size(); ++i) {
-      const token_id t = sequence_[i];
-      if (i == p.tokens.size() && p.format == list_format::stepwise) generate(p, score);
-      if (is_task_answer_position(task, state_)) {
-        const token_id best = state_.argmax(distribution_).first;
-        const long double probability = distribution_[t];
-        if (!(probability > 0.0L))
-          throw error("score: answer token " + std::to_string(i) + " '" + vocab.name(t) + "' has probability 0");
-        const long double loss = -std::log2(probability);
-        const bool mistake = best != t;
-        cumulative += loss;
-        score.answer_token_mistakes += mistake;
-        ++score.answer_tokens;
-        if (i >= p.tokens.size()) {
-          query_loss += loss;
-          score.query_step_mistakes += mistake;
-          if (p.format == list_format::direct) {
-            score.query_correct = score.query_steps_correct = !mistake;
-            score.generated.assign(1, vocab.entity_index(best).value_or(-1));
-          }
-        }
-      } else {
-        const long double own = task_token_probability(*model_, task, state_, t);
-        if (!(own > 0.0L))
-          throw error("score: token " + std::to_string(i) + " '" + vocab.name(t) + "' is not what the prompt's task emits");
-        const long double ideal = state_.probability(t);
-        if (!(ideal > 0.0L))
-          throw error("score: token " + std::to_string(i) + " '" + vocab.name(t) + "' has probability 0 given the prompt");
-        iteration_bits += std::log2(ideal) - std::log2(own);
-      }
-      state_.advance_checked(t);
-    }
-    // Greedy generation can also go wrong by not stopping after the k-th value; with n >= 1
-    // examples no surviving task has another depth, so this happens only at n = 0.
-    if (p.format == list_format::stepwise)
-      score.query_stop_mistake = vocab.entity_index(state_.argmax(distribution_).first).has_value();
-    score.cumulative_loss_bits = static_cast<double>(cumulative);
-    score.query_loss_bits = static_cast<double>(query_loss);
-    score.iteration_complexity_bits = static_cast<double>(iteration_bits);
-    return score;
-  }
+  INDUCT_DECLARE [[nodiscard]] prompt_score score(const setup::prompt& p);
 
  private:
   // Greedy generation from the state right after `q :` until the item ends.
-  void generate(const setup::prompt& p, prompt_score& score) {
-    greedy_ = state_;
-    score.generated.clear();
-    const int limit = model_->max_depth() + 1;
-    for (int step = 0; step < limit; ++step) {
-      const token_id best = greedy_.argmax(distribution_).first;
-      const auto value = model_->world().vocab().entity_index(best);
-      if (!value) break;
-      score.generated.push_back(*value);
-      greedy_.advance_checked(best);  // the argmax has positive probability
-    }
-    score.query_correct = !score.generated.empty() && score.generated.back() == p.answer;
-    score.query_steps_correct = score.generated == p.steps;
-  }
+  INDUCT_DECLARE void generate(const setup::prompt& p, prompt_score& score);
 
   const idealized_list_model* model_;
   idealized_predictor state_;
@@ -160,76 +86,17 @@ struct score_row {
 
   /// {"task","format","examples","possible","prompts","D_bits","R_n_bits","bound_cum_bits","bound_error_rate"}
   /// and, for a possible row, the measured columns; values that are not finite are null.
-  [[nodiscard]] nlohmann::json to_json() const {
-    nlohmann::json row = {{"task", task},
-                          {"format", setup::to_string(format)},
-                          {"examples", examples},
-                          {"possible", possible},
-                          {"prompts", prompts},
-                          {"D_bits", finite_or_null(description_length_bits)},
-                          {"R_n_bits", finite_or_null(iteration_complexity_bound_bits)},
-                          {"bound_cum_bits", finite_or_null(bound_cum_bits)},
-                          {"bound_error_rate", finite_or_null(bound_error_rate)}};
-    if (possible) {
-      row["errors"] = errors;
-      row["error_rate"] = error_rate;
-      row["ci_low"] = ci_low;
-      row["ci_high"] = ci_high;
-      row["step_error_rate"] = step_error_rate;
-      row["mean_log_loss_bits"] = mean_log_loss_bits;
-      row["mean_cum_loss_bits"] = mean_cum_loss_bits;
-      row["mean_mistakes"] = mean_mistakes;
-      row["mean_R_bits"] = mean_iteration_complexity_bits;
-      row["bound_violations"] = bound_violations;
-    }
-    return row;
-  }
+  INDUCT_DECLARE [[nodiscard]] nlohmann::json to_json() const;
 };
 
 /// Scores `count` prompts of `task` with `examples` examples (setup::generate_prompt, seed `seed`).
 /// An n whose prompts are impossible (n + 1 items beyond the length law) gives a row with
 /// possible = false and no prompts.
-inline score_row score_task(const idealized_list_model& model, const setup::task& task, int examples, int count,
-                            std::uint64_t seed) {
-  if (count < 1) throw error("score: count must be >= 1, got " + std::to_string(count));
-  score_row row;
-  row.task = task.name();
-  row.format = task.format();
-  row.examples = examples;
-  const auto bound = theorem1_bound(model.document(), task.format(), task.depth(), examples);
-  row.description_length_bits = bound.description_length_bits;
-  row.iteration_complexity_bound_bits = bound.iteration_complexity_bits;
-  row.bound_cum_bits = bound.bound_cumulative_bits;
-  row.bound_error_rate = bound.bound_error_rate;
-  row.possible = bound.possible;
-  if (!row.possible) return row;
-  prompt_scorer scorer(model);
-  long double log_loss = 0, cum_loss = 0, mistakes = 0, iteration = 0;
-  int step_errors = 0;
-  for (int i = 0; i < count; ++i) {
-    const setup::prompt p = setup::generate_prompt(model.world(), task, examples, seed, static_cast<std::uint64_t>(i));
-    const prompt_score s = scorer.score(p);
-    row.errors += !s.query_correct;
-    step_errors += !s.query_steps_correct;
-    log_loss += s.query_loss_bits;
-    cum_loss += s.cumulative_loss_bits;
-    mistakes += s.answer_token_mistakes;
-    iteration += s.iteration_complexity_bits;
-    row.max_iteration_complexity_bits = std::max(row.max_iteration_complexity_bits, s.iteration_complexity_bits);
-    const double budget = s.description_length_bits + s.iteration_complexity_bits + 1e-9;
-    if (s.cumulative_loss_bits > budget || s.answer_token_mistakes > budget) ++row.bound_violations;
-  }
-  row.prompts = count;
-  row.error_rate = static_cast<double>(row.errors) / count;
-  const auto interval = clopper_pearson(static_cast<std::uint64_t>(row.errors), static_cast<std::uint64_t>(count));
-  row.ci_low = interval.low;
-  row.ci_high = interval.high;
-  row.step_error_rate = static_cast<double>(step_errors) / count;
-  row.mean_log_loss_bits = static_cast<double>(log_loss / count);
-  row.mean_cum_loss_bits = static_cast<double>(cum_loss / count);
-  row.mean_mistakes = static_cast<double>(mistakes / count);
-  row.mean_iteration_complexity_bits = static_cast<double>(iteration / count);
-  return row;
-}
+INDUCT_DECLARE score_row score_task(const idealized_list_model& model, const setup::task& task, int examples, int count,
+                                    std::uint64_t seed);
 
 }  // namespace induct::theory
+
+#if INDUCT_HEADER_ONLY
+#include "induct/theory/detail/scoring_impl.hpp"
+#endif
