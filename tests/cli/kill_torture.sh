@@ -12,9 +12,9 @@ rm -rf "$work" && mkdir -p "$work"
 cd "$work"
 export OMP_NUM_THREADS=1
 train_options=(--corpus corpus.tok --layers 1 --width 16 --heads 2 --context 16 --batch 4 --lr 3e-3
-               --steps 300 --checkpoint-every 1 --log-every 0 --no-progress --threads 1 --seed 5)
+               --steps 5000 --checkpoint-every 1 --log-every 0 --no-progress --threads 1 --seed 5)
 
-"$tool" corpus --reduced-world --tokens 20000 --seed 3 --out corpus.tok > /dev/null
+"$tool" corpus --tokens 20000 --seed 3 --out corpus.tok > /dev/null
 "$tool" train "${train_options[@]}" --out reference.safetensors > /dev/null
 
 # Tensor bytes of a safetensors file (everything after its JSON header) and the state's loss history.

@@ -194,7 +194,7 @@ TEST_CASE("induct train: refuses to overwrite, checks the output folder first, r
   const auto both = run_tool(options + " --out " + model + " --resume --force", true);
   CHECK(both.status == 2);
   CHECK(both.out.find("--force") != std::string::npos);
-  CHECK(run_tool(options + " --out " + model + " --steps 2 --force").status == 0);
+  CHECK(run_tool(options + " --out " + model + " --steps 2 --checkpoint-every 2 --force").status == 0);
   induct::nn::checkpoint_info info;
   (void)induct::nn::read_model_checkpoint<float>(model, &info);
   CHECK(info.step == 2);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "induct/core/atomic_file.hpp"
 #include "induct/experiment/demo.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/structure_probe.hpp"

@@ -6,6 +6,7 @@
 #include <set>
 #include <vector>
 
+#include "induct/core/random.hpp"
 #include "induct/experiment/structure_probe.hpp"
 #include "induct/nn/gpt.hpp"
 #include "induct/setup/world.hpp"

@@ -43,7 +43,9 @@ TEST_CASE("prompt layout, answer, steps and annotation (direct and stepwise), ch
   const auto json = stepwise.to_json(w);
   CHECK(json["format"] == "stepwise");
   CHECK(json["chain"] == nlohmann::json::array({2, 5}));
-  CHECK(json["answer"] == "e" + std::to_string(stepwise.answer));
+  std::string answer_name = "e";  // appended, not "e" + ...: GCC 12 warns a false -Wrestrict on that inline
+  answer_name += std::to_string(stepwise.answer);
+  CHECK(json["answer"] == answer_name);
   CHECK(json["annotation"][4]["role"] == "step");
   CHECK(json["tokens"].size() == stepwise.tokens.size());
 
