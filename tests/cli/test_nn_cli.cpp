@@ -213,3 +213,34 @@ TEST_CASE("induct train: refuses to overwrite, checks the output folder first, r
   CHECK(missing.out.find("\"step\"") == std::string::npos);  // no training step ran
   CHECK_FALSE(std::filesystem::exists(dir / "no"));
 }
+
+// Issue 15: a corpus sidecar that lies is refused before training (edited world, not an object, no config,
+// counts of another corpus), naming the sidecar.
+TEST_CASE("induct train: a corpus sidecar that lies is refused") {
+  const auto& w = shared();
+  const auto dir = w.dir / "lies";
+  std::filesystem::create_directories(dir);
+  const std::string corpus = (dir / "c.tok").string();
+  std::filesystem::copy_file(w.corpus, corpus, std::filesystem::copy_options::overwrite_existing);
+  const auto original = nlohmann::json::parse(induct::read_text_file(w.corpus + ".json"));
+  const std::string options = "train --corpus " + corpus + " --out " + (dir / "m.safetensors").string() +
+                              " --steps 2 --layers 1 --width 16 --heads 2 --context 16 --no-progress --threads 1";
+  const auto refused = [&](const std::string& sidecar_text, const std::string& message) {
+    induct::write_text_atomically(corpus + ".json", sidecar_text);
+    const auto r = run_tool(options, true);
+    CHECK(r.status == 1);
+    CHECK_MESSAGE(r.out.find(message) != std::string::npos, r.out);
+    CHECK(r.out.find("c.tok.json") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(dir / "m.safetensors"));
+  };
+  auto edited = original;
+  edited["config"]["world_seed"] = 2;
+  refused(edited.dump(), "was the sidecar edited?");
+  refused("[1,2,3]", "corpus sidecar must be a JSON object");
+  refused("{}", "corpus sidecar has no \"tokens\" count");
+  auto other = original;
+  other["tokens"] = 5;
+  refused(other.dump(), "corpus sidecar records tokens 5 but the token file's header says 6000");
+  induct::write_text_atomically(corpus + ".json", original.dump());
+  CHECK(run_tool(options).status == 0);
+}

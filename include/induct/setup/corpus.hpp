@@ -137,6 +137,11 @@ INDUCT_DECLARE nlohmann::json read_corpus_sidecar(const std::filesystem::path& s
 /// it (recomputed from the config), so that an edited sidecar cannot pass one world off as another.
 INDUCT_DECLARE setup_config corpus_sidecar_setup(const nlohmann::json& sidecar, const std::filesystem::path& sidecar_path);
 
+/// Checks a sidecar against the token file it describes: its "tokens" and "vocabulary_size" must be the
+/// header's (a sidecar copied beside another corpus, or edited, is refused). file_error naming the sidecar.
+INDUCT_DECLARE void check_corpus_sidecar_header(const nlohmann::json& sidecar, const corpus_header& header,
+                                               const std::filesystem::path& sidecar_path);
+
 /// The chains seen as lists in a sidecar (either format, or only `format` if given), as labels "r1.r2".
 INDUCT_DECLARE std::set<std::string> chains_seen_as_lists(const nlohmann::json& sidecar, const std::string& format = "");
 

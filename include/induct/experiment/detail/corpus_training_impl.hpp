@@ -66,6 +66,7 @@ INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const 
   const auto sidecar_path = setup::corpus_sidecar_path(run.corpus);
   if (std::filesystem::exists(sidecar_path)) {
     const nlohmann::json sidecar = setup::read_corpus_sidecar(sidecar_path);
+    setup::check_corpus_sidecar_header(sidecar, header, sidecar_path);
     const setup::setup_config setup = setup::corpus_sidecar_setup(sidecar, sidecar_path);
     const setup::world world(setup);
     if (world.vocab().size() != header.vocabulary_size)

@@ -209,6 +209,22 @@ INDUCT_DEFINE setup_config corpus_sidecar_setup(const nlohmann::json& sidecar, c
   return config;
 }
 
+INDUCT_DEFINE void check_corpus_sidecar_header(const nlohmann::json& sidecar, const corpus_header& header,
+                                              const std::filesystem::path& sidecar_path) {
+  if (!sidecar.is_object()) throw file_error(sidecar_path.string(), "corpus sidecar must be a JSON object");
+  const auto check = [&](const char* key, std::uint64_t expected) {
+    if (!sidecar.contains(key) || !sidecar[key].is_number_unsigned())
+      throw file_error(sidecar_path.string(), std::string("corpus sidecar has no \"") + key + "\" count");
+    const auto recorded = sidecar[key].template get<std::uint64_t>();
+    if (recorded != expected)
+      throw file_error(sidecar_path.string(), std::string("corpus sidecar records ") + key + " " +
+                                                  std::to_string(recorded) + " but the token file's header says " +
+                                                  std::to_string(expected) + " (a sidecar of another corpus?)");
+  };
+  check("tokens", header.token_count);
+  check("vocabulary_size", header.vocabulary_size);
+}
+
 INDUCT_DEFINE std::set<std::string> chains_seen_as_lists(const nlohmann::json& sidecar, const std::string& format) {
   std::set<std::string> seen;
   if (!sidecar.contains("list_chains") || !sidecar["list_chains"].is_object())
