@@ -4,6 +4,7 @@
 //   ./probe_structure MODEL.safetensors     (a model written by `induct demo`)
 #include <iostream>
 
+#include "induct/core/atomic_file.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/structure_probe.hpp"
 #include "induct/nn/checkpoint.hpp"
