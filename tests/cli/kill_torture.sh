@@ -4,7 +4,7 @@
 # before), and the run that finally completes must end bit-identical to an uninterrupted run: the same
 # tensor bytes in the model file and the same loss history in the state file. Then SIGINT and SIGTERM:
 # each must finish its step, write a checkpoint, exit 128 + signal (130, 143) with a message naming --resume, and the
-# resumed run must again end bit-identical.
+# resumed run must again end bit-identical. Last, SIGINT while `corpus` writes leaves no file.
 #   bash tests/cli/kill_torture.sh TOOL WORKDIR [KILLS]
 set -euo pipefail
 tool="$1" work="$2" kills="${3:-30}"
@@ -83,3 +83,15 @@ for signal in INT TERM; do
   [[ "$got" == "$expected" ]] || { echo "FAIL: SIG$signal: resumed run ends at '$got', want '$expected'" >&2; exit 1; }
   echo "SIG$signal: checkpoint written, exit $want, resumed bit-identical"
 done
+
+# Corpus writing: SIGINT mid-write leaves no file and no temporary, and exits 130.
+"$tool" corpus --tokens 1e9 --seed 4 --out big.tok > corpus.log 2>&1 &
+pid=$!
+sleep 0.5
+kill -s INT "$pid"
+status=0
+wait "$pid" || status=$?
+if (( status != 130 )); then echo "FAIL: corpus SIGINT: exit status $status, want 130" >&2; cat corpus.log >&2; exit 1; fi
+grep -q "nothing written" corpus.log || { echo "FAIL: corpus SIGINT: no message:" >&2; cat corpus.log >&2; exit 1; }
+if ls -a | grep -q '^big\.tok'; then echo "FAIL: corpus SIGINT left: $(ls -a | grep '^big')" >&2; exit 1; fi
+echo "corpus SIGINT: nothing written, exit 130"

@@ -13,6 +13,7 @@ Exit 0 on success, 1 with a message otherwise.
 import argparse
 import json
 import os
+import shutil
 import random
 import struct
 import subprocess
@@ -36,8 +37,10 @@ def write_corpus(path, tokens, vocab_size, fingerprint):
     with open(path, "wb") as f:
         f.write(head + payload)
     with open(path + ".json", "w") as f:
-        # The default world (default vocabulary); a sidecar records its world's fingerprint beside its config.
-        json.dump({"format": "INDUCTTK", "config": {}, "world_fingerprint": fingerprint}, f)
+        # The default world (default vocabulary); a sidecar records its world's fingerprint beside its config,
+        # and the token file's counts (train checks them against the header).
+        json.dump({"format": "INDUCTTK", "config": {}, "world_fingerprint": fingerprint,
+                   "tokens": len(tokens), "vocabulary_size": vocab_size}, f)
 
 
 def run(tool, *arguments):
@@ -52,7 +55,9 @@ def main():
     parser.add_argument("--tool", required=True)
     parser.add_argument("--workdir", required=True)
     args = parser.parse_args()
-    os.makedirs(args.workdir, exist_ok=True)
+    # A fresh folder each run: `induct train` refuses to replace an existing checkpoint without --force.
+    shutil.rmtree(args.workdir, ignore_errors=True)
+    os.makedirs(args.workdir)
     corpus = os.path.join(args.workdir, "corpus.tok")
     model_path = os.path.join(args.workdir, "model.safetensors")
 

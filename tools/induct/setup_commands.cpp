@@ -9,6 +9,7 @@
 
 #include "config_options.hpp"
 #include "induct/core/atomic_file.hpp"
+#include "induct/core/interrupt.hpp"
 #include "induct/core/resources.hpp"
 #include "induct/setup/corpus.hpp"
 #include "induct/setup/prompt.hpp"
@@ -78,6 +79,7 @@ void add_corpus(CLI::App& app, invocation& chosen) {
     const setup::world w(o->world->resolve());
     require_disk(static_cast<double>(setup::corpus_header_bytes) + 2.0 * static_cast<double>(o->tokens), o->out,
                  "a corpus of " + std::to_string(o->tokens) + " tokens");
+    install_interrupt_handlers();  // Ctrl-C: no partial file, exit 130 (setup/corpus.hpp)
     const auto stats = setup::write_corpus(w, o->seed, o->tokens, o->out, ::isatty(2) != 0);
     const auto sidecar = setup::corpus_sidecar_json(w, o->seed, stats);
     if (o->flags.json) {

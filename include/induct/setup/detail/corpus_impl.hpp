@@ -16,6 +16,7 @@
 
 #include "induct/core/atomic_file.hpp"
 #include "induct/core/error.hpp"
+#include "induct/core/interrupt.hpp"
 #include "induct/core/hash.hpp"
 #include "induct/core/progress.hpp"
 #include "induct/setup/corpus.hpp"
@@ -161,6 +162,11 @@ INDUCT_DEFINE corpus_statistics write_corpus(const world& w, std::uint64_t seed,
     stats = sample_corpus_stream(
         w, seed, token_count,
         [&](const token_id* tokens, std::size_t n) {
+          // A stop request between chunks: the temporary is removed, the target left as it was.
+          if (const int signal_number = interrupt_requested())
+            throw interrupted(signal_number, std::string("interrupted by ") + signal_name(signal_number) +
+                                                 " while writing " + path.string() + ": nothing written (the file "
+                                                 "is as it was); run the command again to write the corpus");
           bytes.resize(2 * n);
           detail::encode_tokens(tokens, n, bytes.data());
           crc = crc32_update(crc, bytes.data(), bytes.size());
