@@ -4,7 +4,8 @@
 # before), and the run that finally completes must end bit-identical to an uninterrupted run: the same
 # tensor bytes in the model file and the same loss history in the state file. Then SIGINT and SIGTERM:
 # each must finish its step, write a checkpoint, exit 128 + signal (130, 143) with a message naming --resume, and the
-# resumed run must again end bit-identical. Last, SIGINT while `corpus` writes leaves no file.
+# resumed run must again end bit-identical. Last, SIGINT while `corpus` writes leaves no file,
+# and SIGINT during a sweep keeps its finished points for the rerun.
 #   bash tests/cli/kill_torture.sh TOOL WORKDIR [KILLS]
 set -euo pipefail
 tool="$1" work="$2" kills="${3:-30}"
@@ -95,3 +96,21 @@ if (( status != 130 )); then echo "FAIL: corpus SIGINT: exit status $status, wan
 grep -q "nothing written" corpus.log || { echo "FAIL: corpus SIGINT: no message:" >&2; cat corpus.log >&2; exit 1; }
 if ls -a | grep -q '^big\.tok'; then echo "FAIL: corpus SIGINT left: $(ls -a | grep '^big')" >&2; exit 1; fi
 echo "corpus SIGINT: nothing written, exit 130"
+
+# Sweeps: SIGINT during a point exits 130 naming the kept points; the same command then finishes the grid.
+cat > grid.json <<'GRID'
+{"models": [{"layers": 1, "width": 16, "heads": 2}], "tokens": [2000000, 1000000],
+ "base": {"context": 32, "batch": 4, "prompts": 4, "examples": [0, 1]}}
+GRID
+"$tool" sweep --grid grid.json --out sweep --threads 1 > sweep.log 2>&1 &
+pid=$!
+sleep 1.0
+kill -s INT "$pid"
+status=0
+wait "$pid" || status=$?
+if (( status != 130 )); then echo "FAIL: sweep SIGINT: exit status $status, want 130" >&2; cat sweep.log >&2; exit 1; fi
+grep -q "finished points are kept" sweep.log || { echo "FAIL: sweep SIGINT: no message:" >&2; cat sweep.log >&2; exit 1; }
+"$tool" sweep --grid grid.json --out sweep --threads 1 > sweep.log 2>&1 \
+  || { echo "FAIL: sweep rerun failed:" >&2; cat sweep.log >&2; exit 1; }
+grep -q "0 pending" sweep.log || { echo "FAIL: sweep rerun left points pending:" >&2; cat sweep.log >&2; exit 1; }
+echo "sweep SIGINT: finished points kept, exit 130, rerun completed the grid"

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "induct/core/atomic_file.hpp"
+#include "induct/core/interrupt.hpp"
 #include "induct/experiment/presets.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "tool.hpp"
@@ -76,6 +77,7 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
               << experiment::token_label(point["tokens"].get<std::uint64_t>()) << " tokens\n";
       console.flush();
     };
+    install_interrupt_handlers();  // Ctrl-C: finished points kept, exit 130 (experiment/sweep.hpp)
     const auto summary = runner.run(
         points, [&](const nlohmann::json& point) { return experiment::run_sweep_point(point, runner.directory()); },
         options);

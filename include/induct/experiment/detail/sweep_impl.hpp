@@ -12,6 +12,7 @@
 
 #include "induct/core/atomic_file.hpp"
 #include "induct/core/error.hpp"
+#include "induct/core/interrupt.hpp"
 #include "induct/core/hash.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/experiment/sweep.hpp"
@@ -59,11 +60,28 @@ INDUCT_DEFINE sweep_summary sweep_runner::run(const std::vector<nlohmann::json>&
     if (options.max_new_points && summary.computed >= *options.max_new_points) break;
     const auto& config = configs[pending[t]];
     if (options.on_point_start) options.on_point_start(t, pending.size(), config);
-    nlohmann::json result = compute(config);
+    // A stop request (core/interrupt.hpp) ends the sweep between points, or inside one whose training polls
+    // it: finished points stay (each was written atomically) and a rerun computes the rest.
+    const auto stopped = [&](int signal_number, bool point_finished) {
+      return interrupted(signal_number,
+                         std::string("interrupted by ") + signal_name(signal_number) +
+                             (point_finished ? " after point " : " during point ") + point_key(config) + " (" +
+                             std::to_string(t + 1) + " of " + std::to_string(pending.size()) + " to compute): the " +
+                             std::to_string(summary.reused + summary.computed) + " finished points are kept in " +
+                             (directory_ / "points").string() + "; run the same command again to continue" +
+                             (point_finished ? "" : " (this point is computed again)"));
+    };
+    nlohmann::json result;
+    try {
+      result = compute(config);
+    } catch (const interrupted& e) {
+      throw stopped(e.signal_number(), false);
+    }
     if (!result.is_object()) throw error("sweep job for point " + point_key(config) + " returned a non-object result");
     const nlohmann::json stored = {{"key", point_key(config)}, {"config", config}, {"result", std::move(result)}};
     write_text_atomically(point_path(config), stored.dump(1) + "\n");
     ++summary.computed;
+    if (const int signal_number = interrupt_requested()) throw stopped(signal_number, true);
   }
   summary.pending = summary.total - summary.reused - summary.computed;
   return summary;
