@@ -36,6 +36,19 @@ EOF
 }
 expected="$(fingerprint reference.safetensors)"
 
+# Runs "$@" in the background with its output in LOG, sends SIGNAL after SECONDS, and sets `status` to
+# its exit status.
+interrupt_after() {
+  local seconds="$1" signal="$2" log="$3"
+  shift 3
+  "$@" > "$log" 2>&1 &
+  local pid=$!
+  sleep "$seconds"
+  kill -s "$signal" "$pid"
+  status=0
+  wait "$pid" || status=$?
+}
+
 seed_random() { RANDOM=$(( $1 )); }
 seed_random 20261202
 kill_count=0 attempts=0
@@ -70,13 +83,8 @@ echo "kill -9: $kill_count kills in $attempts attempts, resumed every time, bit-
 
 for signal in INT TERM; do
   rm -f interrupted.safetensors*
-  "$tool" train "${train_options[@]}" --out interrupted.safetensors > signal.log 2>&1 &
-  pid=$!
-  sleep 0.3
-  kill -s "$signal" "$pid"
+  interrupt_after 0.3 "$signal" signal.log "$tool" train "${train_options[@]}" --out interrupted.safetensors
   want=130; [[ $signal == TERM ]] && want=143
-  status=0
-  wait "$pid" || status=$?
   if (( status != want )); then echo "FAIL: SIG$signal: exit status $status, want $want" >&2; cat signal.log >&2; exit 1; fi
   grep -q -- "--resume" signal.log || { echo "FAIL: SIG$signal: no resume hint:" >&2; cat signal.log >&2; exit 1; }
   "$tool" train "${train_options[@]}" --out interrupted.safetensors --resume > /dev/null
@@ -86,12 +94,7 @@ for signal in INT TERM; do
 done
 
 # Corpus writing: SIGINT mid-write leaves no file and no temporary, and exits 130.
-"$tool" corpus --tokens 1e9 --seed 4 --out big.tok > corpus.log 2>&1 &
-pid=$!
-sleep 0.5
-kill -s INT "$pid"
-status=0
-wait "$pid" || status=$?
+interrupt_after 0.5 INT corpus.log "$tool" corpus --tokens 1e9 --seed 4 --out big.tok
 if (( status != 130 )); then echo "FAIL: corpus SIGINT: exit status $status, want 130" >&2; cat corpus.log >&2; exit 1; fi
 grep -q "nothing written" corpus.log || { echo "FAIL: corpus SIGINT: no message:" >&2; cat corpus.log >&2; exit 1; }
 if ls -a | grep -q '^big\.tok'; then echo "FAIL: corpus SIGINT left: $(ls -a | grep '^big')" >&2; exit 1; fi
@@ -102,12 +105,7 @@ cat > grid.json <<'GRID'
 {"models": [{"layers": 1, "width": 16, "heads": 2}], "tokens": [2000000, 1000000],
  "base": {"context": 32, "batch": 4, "prompts": 4, "examples": [0, 1]}}
 GRID
-"$tool" sweep --grid grid.json --out sweep --threads 1 > sweep.log 2>&1 &
-pid=$!
-sleep 1.0
-kill -s INT "$pid"
-status=0
-wait "$pid" || status=$?
+interrupt_after 1.0 INT sweep.log "$tool" sweep --grid grid.json --out sweep --threads 1
 if (( status != 130 )); then echo "FAIL: sweep SIGINT: exit status $status, want 130" >&2; cat sweep.log >&2; exit 1; fi
 grep -q "finished points are kept" sweep.log || { echo "FAIL: sweep SIGINT: no message:" >&2; cat sweep.log >&2; exit 1; }
 "$tool" sweep --grid grid.json --out sweep --threads 1 > sweep.log 2>&1 \
