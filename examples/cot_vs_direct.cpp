@@ -34,9 +34,8 @@ int main(int argc, char** argv) {
 
     // The measurement: the same task in both formats.
     const theory::idealized_list_model ideal(world);
-    const int m = world.function_count();
-    const std::vector<setup::task> tasks = {setup::task::compose2(setup::list_format::direct, m),
-                                            setup::task::compose2(setup::list_format::stepwise, m)};
+    const std::vector<setup::task> tasks = {setup::task::by_name("compose2", setup::list_format::direct, ideal.document()),
+                                            setup::task::by_name("compose2", setup::list_format::stepwise, ideal.document())};
     experiment::evaluation_options options;
     options.examples = {0, 1, 2, 4, 8};
     options.prompts = 200;

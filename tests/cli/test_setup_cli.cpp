@@ -80,7 +80,9 @@ TEST_CASE("induct corpus writes the library's corpus; prompts read its sidecar")
   REQUIRE(p.status == 0);
   std::istringstream lines(p.out);
   std::string line;
-  const auto t = induct::setup::task::compose2(induct::setup::list_format::stepwise, 2);
+  const auto t = induct::setup::task::by_name("compose2", induct::setup::list_format::stepwise,
+                                              induct::setup::document_model(w.config()));
+  CHECK(t.candidates().empty());
   const auto expected = induct::setup::generate_prompts(w, t, 3, 4, 9);
   std::size_t i = 0;
   while (std::getline(lines, line)) {
@@ -93,8 +95,24 @@ TEST_CASE("induct corpus writes the library's corpus; prompts read its sidecar")
   const auto mismatch = run_setup_tool("prompts --task lookup --corpus " + file + " --entities 7");
   CHECK(mismatch.status == 1);
   CHECK(mismatch.err.find(w.fingerprint()) != std::string::npos);
-  // novel without a corpus, unknown task and missing --tokens are errors.
-  CHECK(run_setup_tool("prompts --task novel").status == 1);
+  // novel in a world that holds nothing out, unknown task and missing --tokens are errors; novel in the
+  // corpus's world poses its held-out chain (one of the four depth-2 chains).
+  const auto no_novel = run_setup_tool("prompts --task novel --held-out-fraction 0");
+  CHECK(no_novel.status == 1);
+  CHECK(no_novel.err.find("holds out no chain") != std::string::npos);
+  const auto novel = run_setup_tool("prompts --task novel --examples 2 --prompts 3 --corpus " + file);
+  REQUIRE(novel.status == 0);
+  const auto held = induct::setup::held_out_set(w.config()).chains(2);
+  REQUIRE(held.size() == 1);
+  std::istringstream novel_lines(novel.out);
+  int novel_count = 0;
+  while (std::getline(novel_lines, line)) {
+    const auto j = nlohmann::json::parse(line);
+    CHECK(j["task"] == "novel2");
+    CHECK(j["chain"].get<std::vector<int>>() == held[0]);
+    ++novel_count;
+  }
+  CHECK(novel_count == 3);
   CHECK(run_setup_tool("prompts --task compose9").status == 1);
   CHECK(run_setup_tool("corpus --out " + file).status == 2);
   // --out with --json: a summary, and the file holds the lines.

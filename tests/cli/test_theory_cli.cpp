@@ -108,46 +108,40 @@ TEST_CASE("induct bound/ideal: bad input exits 1 (error) or 2 (usage)") {
   CHECK(run_theory_tool("ideal --prompt \"<d> [ e1 : e5 ; e2 : e6 e7 e8 e9 e10\"").status == 1);  // impossible
   CHECK(run_theory_tool("ideal --prompt \"<d> [ e1 : zz\"").status == 1);                        // unknown token
   CHECK(run_theory_tool("ideal --prompt \"<d> e1\"").status == 1);                               // not a list
-  CHECK(run_theory_tool("bound --task novel").status == 2);                                      // needs --corpus
+  CHECK(run_theory_tool("bound --task novel --held-out-fraction 0").status == 2);                // none held out
+  CHECK(run_theory_tool("bound --task novel9").status == 2);                                      // beyond max_depth
   CHECK(run_theory_tool("bound --task lookup --setup /nonexistent/setup.json").status == 1);
   CHECK(run_theory_tool("bound --help").status == 0);
 }
 
-TEST_CASE("induct bound/ideal --task novel reads the corpus sidecar") {
-  // A sidecar FILE.json next to a (here absent) corpus FILE: every depth-2 chain seen but r3.r5.
-  // Strings are built by appending: GCC 12 warns falsely (-Wrestrict) on "literal" + std::to_string.
-  std::string corpus = "/tmp/induct_theory_cli_novel_";
-  corpus += std::to_string(::getpid());
-  corpus += ".tokens";
-  nlohmann::json seen = nlohmann::json::object();
-  for (int a = 1; a <= 8; ++a)
-    for (int b = 1; b <= 8; ++b)
-      if (!(a == 3 && b == 5)) {
-        std::string label = "r";
-        label += std::to_string(a);
-        label += ".r";
-        label += std::to_string(b);
-        seen[label] = 2;
-      }
+TEST_CASE("induct bound/ideal --task novel2/novel3 pose the world's held-out chains") {
+  // An explicit held-out list: the novel2 rows are those of depth 2, whatever the chain.
+  std::string file = "/tmp/induct_theory_cli_held_out_";
+  file += std::to_string(::getpid());
   {
-    std::FILE* f = std::fopen((corpus + ".json").c_str(), "w");
+    std::FILE* f = std::fopen(file.c_str(), "w");
     REQUIRE(f != nullptr);
-    // A sidecar records its world (config and fingerprint, checked against each other) beside the chains.
-    const induct::setup::world world{induct::setup::setup_config{}};
-    const std::string text = nlohmann::json{{"config", world.config().to_json()},
-                                            {"world_fingerprint", world.fingerprint()},
-                                            {"list_chains", {{"direct", seen}, {"stepwise", nlohmann::json::object()}}}}
-                                 .dump();
-    std::fputs(text.c_str(), f);
+    std::fputs("r3.r5\nr1.r1.r2\n", f);
     std::fclose(f);
   }
-  const auto bound = run_theory_tool("bound --task novel --corpus " + corpus + " --format stepwise --examples 4 --json");
+  const auto bound = run_theory_tool("bound --task novel --held-out " + file + " --format stepwise --examples 4 --json");
   REQUIRE(bound.status == 0);
-  const auto b = nlohmann::json::parse(bound.out);
-  CHECK(b["rows"][0]["depth"].get<int>() == 2);
-  const auto ideal = run_theory_tool("ideal --task novel --corpus " + corpus + " --format direct --examples 3 --prompts 20 --json");
+  CHECK(nlohmann::json::parse(bound.out)["rows"][0]["depth"].get<int>() == 2);
+  const auto deeper = run_theory_tool("bound --task novel3 --held-out " + file + " --format stepwise --examples 4 --json");
+  REQUIRE(deeper.status == 0);
+  CHECK(nlohmann::json::parse(deeper.out)["rows"][0]["depth"].get<int>() == 3);
+  const auto ideal = run_theory_tool("ideal --task novel2 --held-out " + file + " --format direct --examples 3 --prompts 20 --json");
   REQUIRE(ideal.status == 0);
   CHECK(nlohmann::json::parse(ideal.out)["rows"][0]["bound_violations"].get<int>() == 0);
-  std::remove((corpus + ".json").c_str());
-  CHECK(run_theory_tool("bound --task novel --corpus " + corpus).status == 1);  // sidecar gone
+  // No chain of depth 3 held out, a bad label (named with its file and line), both forms at once.
+  {
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::fputs("r3.r5\nr3.q5\n", f);
+    std::fclose(f);
+  }
+  const auto bad = run_theory_tool("bound --task novel --held-out " + file);
+  CHECK(bad.status == 1);
+  CHECK(run_theory_tool("bound --task novel --held-out " + file + " --held-out-fraction 0.5").status == 2);
+  std::remove(file.c_str());
+  CHECK(run_theory_tool("bound --task novel --held-out " + file).status == 1);  // file gone
 }

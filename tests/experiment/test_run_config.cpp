@@ -27,12 +27,14 @@ std::string error_field(F&& f) {
   return "";
 }
 
-// Captured from run_config::to_json().dump() before run_config gained from_json (sweep point keys hash it).
+// Captured from run_config::to_json().dump() before run_config gained from_json (sweep point keys hash it),
+// with the held-out setup fields of issue 11 added (which moved every sweep point key once).
 const char* const default_run_json =
     R"({"corpus_seed":1,"corpus_tokens":4000000,"evaluation":{"examples":[0,1,2,3,4,6,8,12,16,24,32],"prompt_seed":2024,)"
     R"("prompts":1000},"model":{"context_length":128,"heads":4,"layers":4,"vocab_size":128,"width":128},"setup":)"
     R"({"bijection_fraction":0.5,"depth_continue":0.4,"direct_composite_rate":0.25,"direct_zipf_exponent":2.0,)"
     R"("entities":64,"filler_length_max":8,"filler_length_min":1,"filler_words":32,"functions":8,)"
+    R"("held_out_chains":[],"held_out_formats":"both","held_out_fraction":0.25,"held_out_max_depth":3,"held_out_seed":1,)"
     R"("list_length_law":"geometric","list_length_max":32,"list_length_mean":6.0,"max_depth":4,)"
     R"("segments_per_document_mean":8.0,"share_direct_list":0.15,"share_fact":0.5,"share_filler":0.15,)"
     R"("share_stepwise_list":0.2,"stepwise_zipf_exponent":1.5,"world_seed":1},"steps":2000,"tasks":)"
@@ -46,7 +48,9 @@ const char* const demo_run_json =
     R"("loss_weights":{"answer":3.0,"input":0.0},"model":{"context_length":80,"heads":4,"layers":2,"vocab_size":128,)"
     R"("width":64},"setup":{"bijection_fraction":0.5,"depth_continue":0.4,"direct_composite_rate":0.25,)"
     R"("direct_zipf_exponent":2.0,"entities":64,"filler_length_max":8,"filler_length_min":1,"filler_words":32,)"
-    R"("functions":8,"list_length_law":"geometric","list_length_max":32,"list_length_mean":6.0,"max_depth":4,)"
+    R"("functions":8,)"
+    R"("held_out_chains":[],"held_out_formats":"both","held_out_fraction":0.25,"held_out_max_depth":3,"held_out_seed":1,)"
+    R"("list_length_law":"geometric","list_length_max":32,"list_length_mean":6.0,"max_depth":4,)"
     R"("segments_per_document_mean":8.0,"share_direct_list":0.15,"share_fact":0.5,"share_filler":0.15,)"
     R"("share_stepwise_list":0.2,"stepwise_zipf_exponent":1.5,"world_seed":1},"steps":12000,"tasks":)"
     R"([{"format":"direct","task":"lookup"},{"format":"direct","task":"compose2"},{"format":"stepwise","task":"compose2"}],)"

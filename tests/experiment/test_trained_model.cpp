@@ -223,24 +223,27 @@ TEST_CASE("evaluation_plan_of: the run's evaluation when recorded, else the SPEC
   CHECK(contains(e, "corrupt 'run_config' metadata"));
 }
 
-TEST_CASE("tasks the world cannot pose, and a novel task's corpus of another world, are refused") {
+TEST_CASE("tasks the world cannot pose, and a training corpus of another world, are refused") {
   const setup::world world(small_world_config());  // max_depth 2
   CHECK_NOTHROW(ex::check_tasks_posable({{"lookup", setup::list_format::direct}, {"compose2", setup::list_format::stepwise}},
                                         world));
   CHECK_THROWS_WITH_AS(ex::check_tasks_posable({{"compose3", setup::list_format::direct}}, world),
                        doctest::Contains("task compose3 needs chains of depth 3, but the model's world has max_depth 2"),
                        induct::config_error);
-  CHECK(ex::tasks_need_corpus({{"lookup", setup::list_format::direct}, {"novel", setup::list_format::direct}}));
-  CHECK_FALSE(ex::tasks_need_corpus({{"lookup", setup::list_format::direct}}));
+  CHECK_THROWS_WITH_AS(ex::check_tasks_posable({{"novel3", setup::list_format::direct}}, world),
+                       doctest::Contains("task novel3 needs chains of depth 3"), induct::config_error);
+  CHECK(ex::task_depth("novel3") == 3);
+  CHECK(ex::task_depth("novel") == 2);
+  CHECK(ex::task_depth("novelty") == 1);
 
   const auto corpus = scratch("novel.tokens");
   setup::write_corpus(world, 3, 2000, corpus, false);
-  const auto sidecar = ex::novel_task_sidecar(corpus, world);
+  const auto sidecar = ex::training_corpus_sidecar(corpus, world);
   CHECK(sidecar.at("world_fingerprint") == world.fingerprint());
   auto other_config = small_world_config();
   other_config.entities = 10;
   const setup::world other(other_config);
-  const auto e = refusal([&] { (void)ex::novel_task_sidecar(corpus, other); });
+  const auto e = refusal([&] { (void)ex::training_corpus_sidecar(corpus, other); });
   CHECK(contains(e, setup::corpus_sidecar_path(corpus).string()));
   CHECK(contains(e, "another world than the model's: entities 10 (corpus 8)"));
 }

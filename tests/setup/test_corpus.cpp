@@ -158,11 +158,13 @@ TEST_CASE("sampled corpus matches the config: segment shares, depth law, length 
     std::vector<double> observed, probability;
     for (int k = 1; k <= w.config().max_depth; ++k) {
       observed.push_back(double(stats.depths[f][static_cast<std::size_t>(k)]));
-      // Independent closed form: (1-c) c^(k-1) times the direct weight, renormalised by hand.
+      // Independent closed form: (1-c) c^(k-1) times the direct weight, times the share of depth-k chains
+      // not held out (3/4 at depths 2 and 3, SPEC default), renormalised by hand.
       const double c = 0.4;
+      const auto kept = [](int j) { return j == 2 || j == 3 ? 0.75 : 1.0; };
       double z = 0;
-      for (int j = 1; j <= 4; ++j) z += (1 - c) * std::pow(c, j - 1) * (f == 0 && j >= 2 ? 0.25 : 1.0);
-      probability.push_back((1 - c) * std::pow(c, k - 1) * (f == 0 && k >= 2 ? 0.25 : 1.0) / z);
+      for (int j = 1; j <= 4; ++j) z += (1 - c) * std::pow(c, j - 1) * (f == 0 && j >= 2 ? 0.25 : 1.0) * kept(j);
+      probability.push_back((1 - c) * std::pow(c, k - 1) * (f == 0 && k >= 2 ? 0.25 : 1.0) * kept(k) / z);
     }
     const auto depth = induct_test::chi_square_test(observed, probability, alpha);
     INFO(to_string(format), " depth chi2 ", depth.statistic, " critical ", depth.critical);
@@ -247,9 +249,14 @@ TEST_CASE("the sampler's log2-probability equals the model's probability recompu
           const auto k = seg.chain.size();
           const std::size_t item = direct ? 3 : 2 + k;
           CHECK(size == 2 + seg.length * item + (seg.length - 1) * 1);
-          double z = 0;
-          for (int j = 1; j <= 4; ++j) z += 0.6 * std::pow(0.4, j - 1) * (direct && j >= 2 ? 0.25 : 1.0);
-          const double pk = 0.6 * std::pow(0.4, double(k) - 1) * (direct && k >= 2 ? 0.25 : 1.0) / z;
+          double z = 0, held = 0;  // held: P(H_F | F), a quarter of the depth-2 and depth-3 mass
+          for (int j = 1; j <= 4; ++j) {
+            const double weight = 0.6 * std::pow(0.4, j - 1) * (direct && j >= 2 ? 0.25 : 1.0);
+            z += weight;
+            if (j == 2 || j == 3) held += 0.25 * weight;
+          }
+          // The corpus draws the population's chain conditioned on not being held out.
+          const double pk = 0.6 * std::pow(0.4, double(k) - 1) * (direct && k >= 2 ? 0.25 : 1.0) / z / (1 - held / z);
           const double q = 5.0 / 6;
           const double pn = (1 - q) * std::pow(q, seg.length - 1) / (1 - std::pow(q, 32));
           expected += std::log2(direct ? 0.15 : 0.20) + std::log2(pk) - double(k) * log2_m + std::log2(pn) - seg.length * log2_e;

@@ -13,6 +13,7 @@
 #include "induct/grammar/validate.hpp"
 #include "induct/setup/document_grammar.hpp"
 #include "induct/setup/document_sampler.hpp"
+#include "induct/setup/held_out.hpp"
 #include "induct/setup/prompt.hpp"
 #include "induct/setup/tasks.hpp"
 
@@ -32,6 +33,7 @@ setup_config small_config() {
   c.filler_length_min = 1;
   c.filler_length_max = 2;
   c.segments_per_document_mean = 2.0;
+  c.held_out_fraction = 0;  // the sampler then draws the grounded grammar's documents
   return c;
 }
 
@@ -84,26 +86,46 @@ TEST_CASE("document grammar grounds into a valid PCFG whose list rules carry the
 }
 
 TEST_CASE("the compiled sampler's documents replay through the CAG with the same tokens and log2-probability, "
-          "which equals the grounded grammar's derivation probability") {
-  for (auto law : {length_law_kind::geometric, length_law_kind::power_law}) {
-    setup_config c = small_config();
-    c.list_length_law = law;
-    const world w(c);
-    const document_grammar dg(w);
-    const auto grounded = dg.ground();
-    document_sampler sampler(w);
-    induct::random_engine rng(17);
-    for (int i = 0; i < 300; ++i) {
-      choice_record record;
-      const auto doc = sampler.sample(rng, &record);
-      const auto replayed = dg.replay(record, true);
-      REQUIRE(replayed.tokens == names(w, doc.tokens));
-      CHECK(replayed.log2_probability == doctest::Approx(doc.log2_probability).epsilon(1e-12));
-      const g::derivation d = grounded.to_derivation(replayed.steps);
-      CHECK(g::derivation_log2_probability(grounded.grammar, d) == doctest::Approx(doc.log2_probability).epsilon(1e-12));
-      CHECK(g::yield(grounded.grammar, d) == to_symbols(grounded.grammar, replayed.tokens));
+          "which equals the grounded grammar's derivation probability; a held-out set adds -log2(1 - P(H_F)) per list") {
+  for (auto law : {length_law_kind::geometric, length_law_kind::power_law})
+    for (double held_out_fraction : {0.0, 0.5}) {
+      setup_config c = small_config();
+      c.list_length_law = law;
+      c.held_out_fraction = held_out_fraction;  // 0.5: 2 of the 4 depth-2 chains
+      const world w(c);
+      const document_grammar dg(w);
+      const auto grounded = dg.ground();
+      document_sampler sampler(w);
+      const held_out_set held(c);
+      CHECK(held.size() == (held_out_fraction > 0 ? 2u : 0u));
+      // P(H_F | F) by hand: 2 chains of depth 2, each with prior P(2 | F) / m^2.
+      double kept_log2[2];
+      for (int f = 0; f < 2; ++f) {
+        const auto format = f == 0 ? list_format::direct : list_format::stepwise;
+        const double mass = held.size() * dg.model().depth_probability(2, format) / 4.0;
+        CHECK(held.prior_mass(dg.model(), format) == doctest::Approx(mass).epsilon(1e-15));
+        kept_log2[f] = -std::log2(1.0 - mass);
+      }
+      induct::random_engine rng(17);
+      for (int i = 0; i < 300; ++i) {
+        choice_record record;
+        const auto doc = sampler.sample(rng, &record);
+        const auto replayed = dg.replay(record, true);
+        REQUIRE(replayed.tokens == names(w, doc.tokens));
+        double correction = 0;
+        for (const auto& segment : doc.segments) {
+          if (segment.kind == segment_kind::direct_list) correction += kept_log2[0];
+          if (segment.kind == segment_kind::stepwise_list) correction += kept_log2[1];
+          if (segment.kind == segment_kind::direct_list || segment.kind == segment_kind::stepwise_list)
+            CHECK_FALSE(held.contains(segment.chain));
+        }
+        CHECK(replayed.log2_probability + correction == doctest::Approx(doc.log2_probability).epsilon(1e-12));
+        const g::derivation d = grounded.to_derivation(replayed.steps);
+        CHECK(g::derivation_log2_probability(grounded.grammar, d) + correction ==
+              doctest::Approx(doc.log2_probability).epsilon(1e-12));
+        CHECK(g::yield(grounded.grammar, d) == to_symbols(grounded.grammar, replayed.tokens));
+      }
     }
-  }
 }
 
 TEST_CASE("compiled sampler and grounded PCFG sampler agree on first segments and document lengths "
@@ -164,7 +186,9 @@ TEST_CASE("compiled sampler and grounded PCFG sampler agree on first segments an
 }
 
 TEST_CASE("every generated prompt has positive prefix probability under the grounded grammar (small world)") {
-  const world w(small_config());
+  setup_config c = small_config();
+  c.held_out_fraction = 0.25;
+  const world w(c);
   const document_grammar dg(w);
   const auto grounded = dg.ground();
   const g::earley_grammar compiled(grounded.grammar);
@@ -174,7 +198,8 @@ TEST_CASE("every generated prompt has positive prefix probability under the grou
       g::prefix_log2(compiled, to_symbols(grounded.grammar, {"<d>", "[", "e0", ":"}))));
   CHECK(p0 == doctest::Approx((0.15 + 0.20) / 3).epsilon(1e-12));
   int prompts = 0;
-  for (const char* name : {"lookup", "compose2"})
+  REQUIRE(held_out_set(w.config()).size() == 1);  // 25% of the 4 depth-2 chains: novel2 poses it
+  for (const char* name : {"lookup", "compose2", "novel2"})
     for (auto format : {list_format::direct, list_format::stepwise})
       for (int n = 0; n <= 3; ++n) {
         const auto t = task::by_name(name, format, model);
@@ -193,7 +218,7 @@ TEST_CASE("every generated prompt has positive prefix probability under the grou
           }
         }
       }
-  CHECK(prompts == 2 * 2 * 4 * 5);
+  CHECK(prompts == 3 * 2 * 4 * 5);
   // A prompt with a wrong answer in an example is impossible.
   const auto p = make_prompt(w, list_format::direct, {0}, {0, 1});
   auto wrong = names(w, p.tokens);

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <map>
 #include <set>
 
 #include "induct/setup/prompt.hpp"
@@ -95,25 +96,44 @@ TEST_CASE("impossible prompts are clear errors") {
   CHECK_THROWS_WITH_AS(make_prompt(w, list_format::direct, {1, 9}, {1}), doctest::Contains("function index 9"), induct::error);
   CHECK_THROWS_WITH_AS(make_prompt(w, list_format::direct, {1}, {64}), doctest::Contains("entity 64"), induct::error);
   CHECK_THROWS_WITH_AS(task::by_name("compose4", list_format::direct, model), doctest::Contains("'compose4'"), induct::error);
-  CHECK_THROWS_WITH_AS(task::by_name("novel", list_format::direct, model), doctest::Contains("needs a corpus"), induct::error);
+  setup_config none;
+  none.held_out_fraction = 0;
+  const document_model no_held_out(none);
+  CHECK_THROWS_WITH_AS(task::by_name("novel", list_format::direct, no_held_out), doctest::Contains("holds out no chain"),
+                       induct::error);
+  CHECK_THROWS_WITH_AS(task::by_name("novel4", list_format::direct, model), doctest::Contains("of depth 4"), induct::error);
+  CHECK_THROWS_WITH_AS(task::by_name("novel5", list_format::direct, model), doctest::Contains("outside 2..4"), induct::error);
+  CHECK_THROWS_WITH_AS(task::by_name("novelx", list_format::direct, model), doctest::Contains("'novelx'"), induct::error);
 }
 
-TEST_CASE("novel task: chains never seen as a list in the sidecar") {
-  const world w;
+TEST_CASE("novel tasks pose the held-out chains; compose tasks never do") {
+  const world w;  // SPEC defaults: 16 of the 64 depth-2 and 128 of the 512 depth-3 chains held out
   const document_model model(w.config());
-  nlohmann::json sidecar = {{"list_chains", {{"direct", {{"r1.r2", 3}}}, {"stepwise", {{"r2.r1", 1}}}}}};
-  for (int f = 0; f < 8; ++f)
-    for (int g = 0; g < 8; ++g)
-      if (!(f == 7 && g == 6)) sidecar["list_chains"]["stepwise"][chain_label(function_chain{f, g})] = 1;
-  const auto t = task::by_name("novel", list_format::stepwise, model, &sidecar);
-  REQUIRE(t.candidates().size() == 1);
-  CHECK(t.candidates()[0] == function_chain{7, 6});
-  const auto prompts = generate_prompts(w, t, 4, 10, 1);
-  for (const auto& p : prompts) CHECK(p.chain == function_chain{7, 6});
-  sidecar["list_chains"]["direct"]["r8.r7"] = 2;
-  const auto deeper = task::by_name("novel", list_format::direct, model, &sidecar);
-  CHECK(deeper.depth() == 3);
-  CHECK(deeper.candidates().size() == 512);
-  CHECK_THROWS_WITH_AS(task::novel(list_format::direct, sidecar, model, 2), doctest::Contains("every chain of depth 2"),
-                       induct::error);
+  const held_out_set held(w.config());
+  for (auto format : {list_format::direct, list_format::stepwise}) {
+    const auto novel2 = task::by_name("novel2", format, model);
+    CHECK(novel2.name() == "novel2");
+    CHECK(novel2.depth() == 2);
+    CHECK(novel2.candidates() == held.chains(2));
+    CHECK(novel2.held_out_of() == "both");
+    CHECK(task::by_name("novel", format, model).candidates() == held.chains(2));
+    const auto novel3 = task::by_name("novel3", format, model);
+    CHECK(novel3.candidates().size() == 128);
+    CHECK(novel3.candidates() == held.chains(3));
+    for (const auto& p : generate_prompts(w, novel3, 4, 50, 3)) CHECK(held.contains(p.chain));
+    // compose2: uniform over the 48 seen chains, none held out.
+    const auto compose2 = task::by_name("compose2", format, model);
+    CHECK(compose2.held_out_of().empty());
+    std::map<function_chain, int> drawn;
+    induct::random_engine rng(5);
+    for (int i = 0; i < 20000; ++i) drawn[compose2.draw_chain(rng)] += 1;
+    CHECK(drawn.size() == 48);
+    for (const auto& [chain, count] : drawn) {
+      CHECK_FALSE(held.contains(chain));
+      CHECK(count > 20000 / 48 / 2);  // uniform: about 417 each
+    }
+  }
+  setup_config direct_only;
+  direct_only.held_out_in = held_out_formats::direct;
+  CHECK(task::by_name("novel2", list_format::stepwise, document_model(direct_only)).held_out_of() == "direct");
 }

@@ -98,6 +98,8 @@ class config_options {
                           bound_int<int>(field.max, false));
     } else if constexpr (std::is_same_v<T, std::string>) {
       return command_->add_option(option, member, field.help)->capture_default_str();
+    } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+      return command_->add_option(option, member, field.help);
     } else if constexpr (std::is_enum_v<T>) {
       std::vector<std::string> names;
       for (const auto& [value, text] : enum_names<T>::values) names.emplace_back(text);
@@ -125,8 +127,9 @@ class config_options {
   std::vector<std::shared_ptr<std::string>> enum_texts_;
 };
 
-/// The world of a command: `--setup JSON|FILE` (setup fields over the base) and one option per
-/// setup_config field (over both), in the help group "World".
+/// The world of a command: `--setup JSON|FILE` (setup fields over the base), one option per
+/// setup_config field (over both), and `--held-out FILE` (held_out_chains, one label per line), in the
+/// help group "World".
 class world_options {
  public:
   explicit world_options(CLI::App* command);
@@ -140,6 +143,8 @@ class world_options {
   std::string setup_text_;
   CLI::Option* setup_option_;
   config_options<setup::setup_config> fields_;
+  std::string held_out_file_;
+  CLI::Option* held_out_option_;
 };
 
 }  // namespace induct::tool

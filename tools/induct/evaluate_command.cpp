@@ -46,15 +46,17 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
   command->add_option("--model", o->model_file, "model file (safetensors with induct metadata)")
       ->required();
   command->add_option("--out", o->out, "output directory")->capture_default_str();
-  add_name_list(command, "--tasks", o->tasks, "tasks to evaluate (default: the run's)",
-                {"lookup", "compose2", "compose3", "novel"});
+  add_name_list(command, "--tasks", o->tasks,
+                "tasks to evaluate (default: the run's); novelK: the held-out chains of depth K",
+                {"lookup", "compose2", "compose3", "novel", "novel2", "novel3", "novel4", "novel5", "novel6"});
   add_name_list(command, "--formats", o->formats, "formats to evaluate them in (default: the run's)",
                 {"direct", "stepwise"});
   add_int_list(command, "--examples", o->examples, "n values (default: the run's)", 0, 100000);
   add_integer(command, "--prompts", o->prompts, "prompts per task, format and n (default: the run's)", 1, 10000000);
   add_unsigned(command, "--seed", o->seed, "prompt seed (default: the run's)", 0,
                std::numeric_limits<std::uint64_t>::max());
-  command->add_option("--corpus", o->corpus, "for task novel: the training corpus (its sidecar lists the chains seen)");
+  command->add_option("--corpus", o->corpus,
+                      "the training corpus: adds its counts (lists of each chain, facts of its primitives) to every row");
   add_common_flags(command, o->flags);
   o->world.emplace(command);
   on_run(command, chosen, [o, command] {
@@ -73,11 +75,7 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
     if (command->count("--seed")) plan.options.prompt_seed = o->seed;
     experiment::check_tasks_posable(plan.tasks, trained.world);
     std::optional<nlohmann::json> sidecar;
-    for (const auto& t : plan.tasks)
-      if (t.name == "novel" && !sidecar) {
-        if (o->corpus.empty()) throw usage_error("--corpus", "task novel needs the training corpus");
-        sidecar = experiment::novel_task_sidecar(o->corpus, trained.world);
-      }
+    if (!o->corpus.empty()) sidecar = experiment::training_corpus_sidecar(o->corpus, trained.world);
 
     std::ostream& console = o->flags.json ? std::cerr : std::cout;
     const auto& config = trained.model.config();

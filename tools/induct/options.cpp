@@ -10,6 +10,7 @@
 #include <omp.h>
 
 #include "config_options.hpp"
+#include "induct/setup/held_out.hpp"
 #include "induct/core/atomic_file.hpp"
 #include "induct/core/fields.hpp"
 #include "tool.hpp"
@@ -248,9 +249,16 @@ world_options::world_options(CLI::App* command)
                                      "(the options below override it)")
                         ->type_name("JSON|FILE")
                         ->group("World")),
-      fields_(command, setup::setup_config{}, "World") {}
+      fields_(command, setup::setup_config{}, "World"),
+      held_out_option_(command
+                           ->add_option("--held-out", held_out_file_,
+                                        "held-out chains, one label (r2.r5) per line, replacing --held-out-fraction")
+                           ->type_name("FILE")
+                           ->group("World")) {}
 
-bool world_options::given() const { return setup_option_->count() > 0 || fields_.any_given(); }
+bool world_options::given() const {
+  return setup_option_->count() > 0 || fields_.any_given() || held_out_option_->count() > 0;
+}
 
 setup::setup_config world_options::resolve(const setup::setup_config& base) const {
   setup::setup_config config = base;
@@ -262,6 +270,16 @@ setup::setup_config world_options::resolve(const setup::setup_config& base) cons
     config = setup::setup_config::from_json(merged);
   }
   config = fields_.over(config);
+  if (held_out_option_->count() > 0) {
+    if (fields_.given("held-out-fraction"))
+      throw usage_error("--held-out", "give --held-out FILE or --held-out-fraction, not both");
+    config.held_out_chains = setup::read_held_out_file(held_out_file_);
+    try {
+      config.validate();
+    } catch (const config_error& e) {
+      throw file_error(held_out_file_, e.what());
+    }
+  }
   config.validate();
   return config;
 }

@@ -109,8 +109,9 @@ void add_prompts(CLI::App& app, invocation& chosen) {
       "indices, applied first to last],\"depth\",\"format\",\"examples\":n,\"task\",\"annotation\":[...]} for each "
       "of --prompts prompts and each n of --examples. Prompt i uses the random stream (seed, i): chain drawn from "
       "the task (compose2: f1, f2 uniform), inputs uniform without replacement when n + 1 <= E. --chain gives a "
-      "user-defined task (that chain; --task is then a free name). Task novel needs --corpus: chains never seen as "
-      "a list in FILE.json (the world then defaults to the corpus's, and must be it). Without --out the lines go to "
+      "user-defined task (that chain; --task is then a free name). Tasks novel2, novel3, ... pose the held-out "
+      "chains of that depth (novel: the smallest held-out depth), which a corpus of this world never uses in a list; "
+      "with --corpus the world defaults to the corpus's, and must be it. Without --out the lines go to "
       "stdout; with --out, --json prints a summary object.");
   struct options {
     common_flags flags;
@@ -120,20 +121,17 @@ void add_prompts(CLI::App& app, invocation& chosen) {
     std::int64_t prompts = 1000;
     std::uint64_t seed = 1;
     std::string corpus, out;
-    int novel_depth = 0;
     std::vector<int> chain;
     std::optional<world_options> world;
   };
   auto o = std::make_shared<options>();
-  command->add_option("--task", o->task, "lookup, compose2, compose3, novel (or a free name with --chain)")
+  command->add_option("--task", o->task, "lookup, compose2, compose3, novel2, novel3, ... (or a free name with --chain)")
       ->capture_default_str();
   add_choice(command, "--format", o->format, "list format", {"direct", "stepwise"});
   add_int_list(command, "--examples", o->examples, "example counts n: a..b, n, or a comma list", 0, 100000);
   add_integer(command, "--prompts", o->prompts, "prompts per n", 1, 100000000);
   add_unsigned(command, "--seed", o->seed, "prompt seed", 0, max_seed);
-  command->add_option("--corpus", o->corpus, "training corpus whose sidecar lists the chains seen (task novel)");
-  add_integer(command, "--novel-depth", o->novel_depth, "chain depth of task novel (0: the smallest >= 2 with one)", 0,
-              64);
+  command->add_option("--corpus", o->corpus, "a training corpus: its world (held-out chains included) is the default");
   add_int_list(command, "--chain", o->chain, "a user-defined chain of function indices, applied first to last", 0,
                65535);
   command->add_option("--out", o->out, "JSON-lines file to write (atomically) instead of stdout");
@@ -158,8 +156,7 @@ void add_prompts(CLI::App& app, invocation& chosen) {
     const setup::task t = command->count("--chain") > 0
                               ? setup::task::custom(command->count("--task") ? o->task : "custom", format,
                                                     {setup::function_chain(o->chain.begin(), o->chain.end())}, model)
-                              : setup::task::by_name(o->task, format, model, has_corpus ? &sidecar : nullptr,
-                                                     o->novel_depth);
+                              : setup::task::by_name(o->task, format, model);
     double bytes = 0;  // about 8 bytes per token of JSON, 4 tokens per example
     for (int n : o->examples) bytes += static_cast<double>(o->prompts) * (200.0 + 40.0 * n);
     require_memory(bytes, "writing " + std::to_string(o->prompts) + " prompts per n");

@@ -24,19 +24,18 @@ struct task_options {
   std::string task = "lookup";
   std::string format;
   std::vector<int> examples;
-  std::string corpus;
-  int depth = 0;
 
   void add_to(CLI::App* command, const std::string& default_format) {
     format = default_format;
     examples.clear();
     for (int n = 0; n <= 32; ++n) examples.push_back(n);
-    add_choice(command, "--task", task, "the ICL task", {"lookup", "compose2", "compose3", "novel"});
+    command->add_option("--task", task,
+                        "the ICL task: lookup, compose2, compose3, or novel2, novel3, ... (the held-out chains of that "
+                        "depth; novel: the smallest held-out depth)")
+        ->capture_default_str();
     add_choice(command, "--format", format, "list format", {"direct", "stepwise", "both"});
     add_int_list(command, "--examples", examples, "example counts n: a..b, n, or a comma list", 0, 100000)
         ->default_str("0..32");
-    command->add_option("--corpus", corpus, "for task novel: the corpus whose sidecar lists the chains seen as lists");
-    add_integer(command, "--depth", depth, "for task novel: the chain depth (0: smallest depth >= 2 with one)", 0, 64);
   }
 
   [[nodiscard]] std::vector<setup::list_format> formats() const {
@@ -45,12 +44,13 @@ struct task_options {
   }
 
   [[nodiscard]] setup::task resolve(setup::list_format f, const setup::document_model& model) const {
-    if (task != "novel") return setup::task::by_name(task, f, model);
-    if (corpus.empty()) throw usage_error("--task", "task novel needs --corpus FILE (its sidecar lists the chains seen)");
-    const auto sidecar_path = setup::corpus_sidecar_path(corpus);
-    const nlohmann::json sidecar = setup::read_corpus_sidecar(sidecar_path);
-    setup::corpus_sidecar_setup(sidecar, sidecar_path);  // a sidecar that lies about its world is refused
-    return setup::task::by_name(task, f, model, &sidecar, depth);
+    try {
+      return setup::task::by_name(task, f, model);
+    } catch (const config_error&) {
+      throw;
+    } catch (const error& e) {
+      throw usage_error("--task", e.what());
+    }
   }
 };
 

@@ -18,7 +18,8 @@
 //
 // describe_bounds(info) says a range in words ("in [0, 1]", "> 0 and finite") for messages and help.
 //
-// Field types: bool, int, std::int64_t, std::uint64_t, double, std::string, std::vector<int>, an enum E
+// Field types: bool, int, std::int64_t, std::uint64_t, double, std::string, std::vector<int>,
+// std::vector<std::string> (an array of strings; bounds do not apply), an enum E
 // with enum_names<E> specialised (written as its name), or a nested type with for_each_field. An integer
 // field also takes a JSON float without a fraction (2.0, 4e6); a double takes any JSON number. A failed
 // fields_from_json leaves the config as it was.
@@ -347,6 +348,14 @@ void read_value(const field_info& info, T& member, const nlohmann::json& v, cons
       require_within(xs.back(), info, key, "element " + std::to_string(i) + " ");
     }
     member = std::move(xs);
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    if (!v.is_array()) wrong_type(key, "an array of strings", v);
+    std::vector<std::string> texts;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_string()) wrong_type(key + "[" + std::to_string(i) + "]", "a string", v[i]);
+      texts.push_back(v[i].get<std::string>());
+    }
+    member = std::move(texts);
   } else if constexpr (named_enum<T>) {
     if (!v.is_string()) wrong_type(key, ("one of " + enum_name_list<T>()).c_str(), v);
     member = enum_from_string<T>(v.get<std::string>(), key);

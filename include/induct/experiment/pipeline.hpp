@@ -123,9 +123,9 @@ INDUCT_DECLARE std::vector<std::uint16_t> sample_corpus_tokens(const setup::worl
 INDUCT_DECLARE std::vector<float> role_loss_weights(const std::vector<std::uint16_t>& tokens, const setup::vocabulary& vocab,
                                                     double answer, double input);
 
-/// The evaluation tasks of a run; novel needs the sidecar of a corpus (the chains it saw as lists).
-INDUCT_DECLARE std::vector<setup::task> make_tasks(const std::vector<task_spec>& specs, const setup::document_model& document,
-                                                   const nlohmann::json* corpus_sidecar = nullptr);
+/// The evaluation tasks of a run (setup::task::by_name; novel tasks pose the held-out chains of the
+/// document model's configuration).
+INDUCT_DECLARE std::vector<setup::task> make_tasks(const std::vector<task_spec>& specs, const setup::document_model& document);
 
 /// Evaluates a trained model of `world` on the task suite against the idealized predictor: the
 /// evaluation step of run_experiment, and of `induct evaluate` on a model file (so both give the

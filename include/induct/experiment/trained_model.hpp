@@ -86,25 +86,27 @@ struct evaluation_plan {
 /// evaluation_options{}). file_error naming the model file on a corrupt run_config.
 INDUCT_DECLARE evaluation_plan evaluation_plan_of(const trained_model_metadata& metadata);
 
-/// Chain depth a task needs: 2 for compose2, 3 for compose3, 1 for lookup and novel.
-inline int task_depth(const std::string& name) { return name == "compose2" ? 2 : name == "compose3" ? 3 : 1; }
+/// Chain depth of a named task: compose2 2, compose3 3, novelK K, novel 2 (its smallest held-out depth
+/// by default), lookup 1.
+inline int task_depth(const std::string& name) {
+  if (name == "compose2" || name == "novel") return 2;
+  if (name == "compose3") return 3;
+  if (name.size() > 5 && name.size() < 10 && name.compare(0, 5, "novel") == 0 &&
+      name.find_first_not_of("0123456789", 5) == std::string::npos)
+    return std::stoi(name.substr(5));
+  return 1;
+}
 
 /// Refuses (config_error, field "tasks") a task the world cannot pose: a chain deeper than its
 /// max_depth has prior 0.
 INDUCT_DECLARE void check_tasks_posable(const std::vector<task_spec>& tasks, const setup::world& world);
 
-/// True if a task of `tasks` is novel (which needs the training corpus's sidecar).
-inline bool tasks_need_corpus(const std::vector<task_spec>& tasks) {
-  for (const auto& t : tasks)
-    if (t.name == "novel") return true;
-  return false;
-}
-
-/// The sidecar of `corpus` (setup::corpus_sidecar_path), for task novel (the chains seen as lists),
-/// after checking that the corpus was sampled from `world`: file_error naming the sidecar if it lacks
-/// "config" or "world_fingerprint", if the fingerprint is not its config's (setup::corpus_sidecar_setup),
-/// or if its config differs from the world's (every differing field named).
-INDUCT_DECLARE nlohmann::json novel_task_sidecar(const std::filesystem::path& corpus, const setup::world& world);
+/// The sidecar of a model's training corpus (setup::corpus_sidecar_path), for the corpus exposure columns
+/// of an evaluation (how often each chain and its primitives occurred), after checking that the corpus was
+/// sampled from `world`: file_error naming the sidecar if it lacks "config" or "world_fingerprint", if the
+/// fingerprint is not its config's (setup::corpus_sidecar_setup), or if its config differs from the world's
+/// (every differing field named).
+INDUCT_DECLARE nlohmann::json training_corpus_sidecar(const std::filesystem::path& corpus, const setup::world& world);
 
 /// The metadata of an evaluation (results.json's "metadata"): the model, its world, the tasks, the evaluation
 /// settings, what was skipped and how long it took, and the run_config the model records, if any.

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -18,6 +19,10 @@ namespace induct::setup {
 /// Law of the number of items n >= 1 of a list (the iteration node's length law).
 enum class length_law_kind { geometric, power_law };
 
+/// The list formats a held-out chain is kept out of: both, or direct only (it still occurs in stepwise
+/// lists, which tests transfer from spelled-out to direct use).
+enum class held_out_formats { both, direct };
+
 }  // namespace induct::setup
 
 template <>
@@ -26,7 +31,16 @@ struct induct::enum_names<induct::setup::length_law_kind> {
       {{setup::length_law_kind::geometric, "geometric"}, {setup::length_law_kind::power_law, "power_law"}}};
 };
 
+template <>
+struct induct::enum_names<induct::setup::held_out_formats> {
+  static constexpr std::array<std::pair<setup::held_out_formats, const char*>, 2> values = {
+      {{setup::held_out_formats::both, "both"}, {setup::held_out_formats::direct, "direct"}}};
+};
+
 namespace induct::setup {
+
+/// Most chains a seeded held-out fraction may hold out (the set is stored and searched per list).
+inline constexpr std::size_t max_held_out_chains = 1'000'000;
 
 struct setup_config {
   // World.
@@ -65,6 +79,16 @@ struct setup_config {
   // with probability 1 / segments_per_document_mean.
   double segments_per_document_mean = 8.0;
 
+  // Held-out compositions (setup/held_out.hpp): composite chains a sampled corpus never uses in a list of
+  // the held-out formats. Either the explicit labels held_out_chains ("r2.r5", depth >= 2), or, when that is
+  // empty, round(held_out_fraction * m^k) chains of each depth k = 2..held_out_max_depth drawn with
+  // held_out_seed. The population grammar (idealized predictor, D, bounds) does not change.
+  double held_out_fraction = 0.25;
+  int held_out_max_depth = 3;
+  std::uint64_t held_out_seed = 1;
+  held_out_formats held_out_in = held_out_formats::both;
+  std::vector<std::string> held_out_chains;
+
   /// Every field once, in declaration order (core/fields.hpp): JSON key, command-line option, help, bounds.
   template <class Self, class Visit>
   static void for_each_field(Self& self, Visit&& visit) {
@@ -101,6 +125,17 @@ struct setup_config {
     visit(field_info{"segments_per_document_mean", "segments-per-document-mean", "mean number of segments per document",
                      1, finite_max},
           self.segments_per_document_mean);
+    visit(field_info{"held_out_fraction", "held-out-fraction",
+                     "share of the chains of each depth 2..held_out_max_depth never used in a training list", 0, 1},
+          self.held_out_fraction);
+    visit(field_info{"held_out_max_depth", "held-out-max-depth", "deepest held-out chains (held out from depth 2 on)", 2},
+          self.held_out_max_depth);
+    visit(field_info{"held_out_seed", "held-out-seed", "seed of the held-out chains"}, self.held_out_seed);
+    visit(field_info{"held_out_formats", "held-out-formats",
+                     "list formats held-out chains are kept out of: both, or direct (still in stepwise lists)"},
+          self.held_out_in);
+    visit(field_info{"held_out_chains", nullptr, "explicit held-out chains (labels r2.r5), replacing the fraction"},
+          self.held_out_chains);
   }
 
   /// Throws config_error naming the first invalid field: the field bounds, then the cross-field rules.
@@ -111,7 +146,15 @@ struct setup_config {
   /// Reads the fields present in `j` over the defaults, then validates; unknown fields, wrong types and
   /// values outside a field's range are config_errors naming the field.
   INDUCT_DECLARE static setup_config from_json(const nlohmann::json& j);
+
+  /// from_json for a configuration recorded by a corpus sidecar or a model file: a record made before
+  /// held-out compositions existed (no "held_out_fraction" key) had none, so it reads as fraction 0.
+  INDUCT_DECLARE static setup_config from_record(const nlohmann::json& j);
 };
+
+/// The chain of a label "r2.r5" (1-based relation numbers, applied first to last) for `functions`
+/// functions: config_error naming `field` for a malformed label or a relation outside r1..r{functions}.
+INDUCT_DECLARE std::vector<int> parse_chain_label(const std::string& label, int functions, const char* field = "chain");
 
 }  // namespace induct::setup
 

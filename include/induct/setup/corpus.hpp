@@ -12,12 +12,14 @@
 // The corpus of T tokens is the first T tokens of the stream of documents drawn by
 // document_sampler from random_engine::for_stream(seed, corpus_stream); the last document is cut
 // at T. Sidecar FILE.json: config, seed, world fingerprint, token and document counts, counts of
-// each segment kind, and of each chain seen as a list per format (a segment counts once its first
-// token is in the file), plus depth and length histograms of the lists.
+// each segment kind, of the facts of each relation, and of each chain seen as a list per format (a
+// segment counts once its first token is in the file), depth and length histograms of the lists, and
+// the held-out chains (setup/held_out.hpp) that no list of the corpus uses.
 #include <array>
 #include <cstdint>
 #include <filesystem>
 #include <set>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -67,6 +69,7 @@ struct corpus_statistics {
   std::vector<std::uint64_t> depths[2];                        // per format: index k
   std::vector<std::uint64_t> lengths[2];                       // per format: index n
   std::vector<std::uint64_t> filler_lengths;                   // index L
+  std::vector<std::uint64_t> facts;                            // per function index: fact segments
 };
 
 /// The sidecar JSON of a corpus.
@@ -87,6 +90,7 @@ corpus_statistics sample_corpus_stream(const world& w, std::uint64_t seed, std::
     s.lengths[f].assign(static_cast<std::size_t>(w.config().list_length_max) + 1, 0);
   }
   s.filler_lengths.assign(static_cast<std::size_t>(w.config().filler_length_max) + 1, 0);
+  s.facts.assign(static_cast<std::size_t>(w.config().functions), 0);
   std::vector<token_id> buffer;
   buffer.reserve(chunk_tokens + 4096);
   std::uint64_t emitted = 0;  // tokens already passed to write_tokens
@@ -103,6 +107,8 @@ corpus_statistics sample_corpus_stream(const world& w, std::uint64_t seed, std::
         s.lengths[f][static_cast<std::size_t>(e.length)] += 1;
       } else if (e.kind == segment_kind::filler) {
         s.filler_lengths[static_cast<std::size_t>(e.length)] += 1;
+      } else {
+        s.facts[static_cast<std::size_t>(e.function)] += 1;
       }
     });
     // Segment offsets are indices into the unflushed buffer (absolute position emitted + begin),
@@ -144,6 +150,18 @@ INDUCT_DECLARE void check_corpus_sidecar_header(const nlohmann::json& sidecar, c
 
 /// The chains seen as lists in a sidecar (either format, or only `format` if given), as labels "r1.r2".
 INDUCT_DECLARE std::set<std::string> chains_seen_as_lists(const nlohmann::json& sidecar, const std::string& format = "");
+
+/// What a corpus showed of a chain: its lists per format and the facts of each of its primitives.
+struct chain_exposure {
+  std::uint64_t direct_lists = 0;
+  std::uint64_t stepwise_lists = 0;
+  std::vector<std::uint64_t> primitive_facts;  // per function of the chain, in order
+};
+
+/// The exposure of `chain` in a sidecar's "list_chains" and "fact_counts"; file_error naming `sidecar_path`
+/// if either is missing or malformed.
+INDUCT_DECLARE chain_exposure corpus_chain_exposure(const nlohmann::json& sidecar, std::span<const int> chain,
+                                                    const std::filesystem::path& sidecar_path = "<sidecar>");
 
 }  // namespace induct::setup
 

@@ -5,7 +5,10 @@
 //
 // It is a compiled form of the document CAG (setup/document_grammar.hpp): it can record its choices
 // in the CAG's order (choice_record) so that replaying them through the CAG reproduces the same
-// tokens and the same log2-probability (tests/setup/test_document_grammar.cpp).
+// tokens and the same log2-probability (tests/setup/test_document_grammar.cpp), when nothing is held
+// out. With a held-out set (setup/held_out.hpp) a list's (depth, chain) draw is repeated until the chain
+// is not held out in the list's format, and each list adds -log2(1 - P(H_F | F)) to the log2-probability:
+// the corpus grammar is the population conditioned on its lists avoiding H_F.
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -14,6 +17,7 @@
 #include "induct/core/linkage.hpp"
 #include "induct/core/random.hpp"
 #include "induct/setup/document_model.hpp"
+#include "induct/setup/held_out.hpp"
 #include "induct/setup/world.hpp"
 
 namespace induct::setup {
@@ -23,6 +27,7 @@ struct segment_event {
   segment_kind kind = segment_kind::fact;
   std::span<const int> chain;     // lists only: the chain, applied first to last
   std::uint64_t chain_index = 0;  // lists only: document_model::chain_index(chain)
+  int function = -1;              // facts only: the relation's function index
   int length = 0;                 // lists: items n; filler: words L; fact: 1
   std::size_t begin = 0;          // offset of the segment's first token in the output buffer
 };
@@ -74,6 +79,7 @@ class document_sampler {
 
   [[nodiscard]] const document_model& model() const noexcept { return model_; }
   [[nodiscard]] const world& world_ref() const noexcept { return *world_; }
+  [[nodiscard]] const held_out_set& held_out() const noexcept { return held_out_; }
 
   /// Appends one document to `out`, calls `on_segment(const segment_event&)` after each segment,
   /// records the choices in `record` if given, and returns the document's log2-probability.
@@ -108,6 +114,7 @@ class document_sampler {
           out.push_back(vocabulary::period);
           log2_probability -= log2_entities_ + log2_functions_;
           event.length = 1;
+          event.function = i;
           if (record) {
             record->alternatives.push_back(0);  // Fact -> Entity Relation e_y .
             record->alternatives.push_back(static_cast<std::uint32_t>(x));
@@ -132,20 +139,25 @@ class document_sampler {
         case segment_kind::direct_list:
         case segment_kind::stepwise_list: {
           const int f = kind == segment_kind::direct_list ? 0 : 1;
-          const int depth = static_cast<int>(depth_alias_[f](rng)) + 1;
-          chain_.clear();
+          int depth = 0;
           std::uint64_t within = 0;
-          for (int j = 0; j < depth; ++j) {
-            const auto fn = static_cast<int>(rng.below(functions_));
-            chain_.push_back(fn);
-            within = within * functions_ + static_cast<std::uint64_t>(fn);
-          }
+          do {  // rejection: the population's draw conditioned on not being held out in this format
+            depth = static_cast<int>(depth_alias_[f](rng)) + 1;
+            chain_.clear();
+            within = 0;
+            for (int j = 0; j < depth; ++j) {
+              const auto fn = static_cast<int>(rng.below(functions_));
+              chain_.push_back(fn);
+              within = within * functions_ + static_cast<std::uint64_t>(fn);
+            }
+          } while (holds_out_[f] && held_out_.contains(depth, within));
           const int length = static_cast<int>(length_alias_[f](rng)) + 1;
           event.chain = chain_;
           event.chain_index = depth_offset_[static_cast<std::size_t>(depth)] + within;
           event.length = length;
           log2_probability += log2_depth_[f][static_cast<std::size_t>(depth)] - depth * log2_functions_ +
-                              log2_length_[f][static_cast<std::size_t>(length)] - length * log2_entities_;
+                              log2_length_[f][static_cast<std::size_t>(length)] - length * log2_entities_ +
+                              log2_kept_correction_[f];
           if (record) {
             record->alternatives.push_back(static_cast<std::uint32_t>(event.chain_index));
             record->lengths.push_back(length);
@@ -189,6 +201,9 @@ class document_sampler {
  private:
   const world* world_;
   document_model model_;
+  held_out_set held_out_;
+  bool holds_out_[2] = {false, false};       // per format (direct, stepwise): whether lists avoid held_out_
+  double log2_kept_correction_[2] = {0, 0};  // -log2(1 - P(H_F | F))
   std::uint64_t entities_ = 0, functions_ = 0, filler_words_ = 0, filler_range_ = 0;
   int filler_min_ = 1;
   positive_alias_table segment_alias_;

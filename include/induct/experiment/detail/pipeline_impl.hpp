@@ -144,10 +144,9 @@ INDUCT_DEFINE std::vector<float> role_loss_weights(const std::vector<std::uint16
   return weights;
 }
 
-INDUCT_DEFINE std::vector<setup::task> make_tasks(const std::vector<task_spec>& specs, const setup::document_model& document,
-                                                  const nlohmann::json* corpus_sidecar) {
+INDUCT_DEFINE std::vector<setup::task> make_tasks(const std::vector<task_spec>& specs, const setup::document_model& document) {
   std::vector<setup::task> tasks;
-  for (const auto& s : specs) tasks.push_back(setup::task::by_name(s.name, s.format, document, corpus_sidecar));
+  for (const auto& s : specs) tasks.push_back(setup::task::by_name(s.name, s.format, document));
   return tasks;
 }
 
@@ -156,7 +155,8 @@ result_table evaluate_trained_model(nn::gpt<Scalar>& model, const setup::world& 
                                     const evaluation_options& options, std::vector<std::string>* skipped,
                                     const nlohmann::json* corpus_sidecar) {
   const theory::idealized_list_model ideal(world);
-  return evaluate_model(model, ideal, make_tasks(specs, ideal.document(), corpus_sidecar), options, skipped);
+  (void)corpus_sidecar;
+  return evaluate_model(model, ideal, make_tasks(specs, ideal.document()), options, skipped);
 }
 
 INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hooks) {
@@ -210,7 +210,7 @@ INDUCT_DEFINE setup::setup_config setup_config_of_checkpoint(const std::filesyst
   if (!recorded)
     throw file_error(model_file.string(), "the model file has no 'setup_config' metadata: pass the world options explicitly");
   try {
-    return setup::setup_config::from_json(*recorded);
+    return setup::setup_config::from_record(*recorded);
   } catch (const nlohmann::json::exception& e) {
     throw file_error(model_file.string(), std::string("corrupt 'setup_config' metadata: ") + e.what());
   }

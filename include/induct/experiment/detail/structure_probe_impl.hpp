@@ -65,10 +65,11 @@ structure_probe_result probe_structure(nn::gpt<Scalar>& model, const setup::worl
   const auto& vocab = world.vocab();
   if (n < 1) throw config_error("examples", "probing needs n >= 1 examples, got " + std::to_string(n));
   const setup::document_model document(world.config());
-  std::vector<setup::task> tasks = {setup::task::lookup(setup::list_format::direct, m),
-                                    setup::task::compose2(setup::list_format::direct, m),
-                                    setup::task::compose3(setup::list_format::direct, m),
-                                    setup::task::compose2(setup::list_format::stepwise, m)};
+  // The seen chains (by_name: compose tasks leave the held-out ones to the novel tasks).
+  std::vector<setup::task> tasks = {setup::task::by_name("lookup", setup::list_format::direct, document),
+                                    setup::task::by_name("compose2", setup::list_format::direct, document),
+                                    setup::task::by_name("compose3", setup::list_format::direct, document),
+                                    setup::task::by_name("compose2", setup::list_format::stepwise, document)};
   std::vector<setup::prompt> prompts;
   for (std::size_t t = 0; t < tasks.size(); ++t) {
     if (tasks[t].depth() > world.config().max_depth) continue;

@@ -49,7 +49,7 @@ INDUCT_DETAIL trained_model_metadata metadata_of(const std::filesystem::path& fi
   m.config = config;
   if (const auto recorded = nn::json_metadata(info, keys::setup_config, source)) {
     try {
-      m.setup = setup::setup_config::from_json(*recorded);
+      m.setup = setup::setup_config::from_record(*recorded);
     } catch (const nlohmann::json::exception& e) {
       throw file_error(source, std::string("corrupt 'setup_config' metadata: ") + e.what());
     } catch (const config_error& e) {
@@ -150,7 +150,7 @@ INDUCT_DEFINE void check_tasks_posable(const std::vector<task_spec>& tasks, cons
   }
 }
 
-INDUCT_DEFINE nlohmann::json novel_task_sidecar(const std::filesystem::path& corpus, const setup::world& world) {
+INDUCT_DEFINE nlohmann::json training_corpus_sidecar(const std::filesystem::path& corpus, const setup::world& world) {
   const auto sidecar_path = setup::corpus_sidecar_path(corpus);
   auto sidecar = setup::read_corpus_sidecar(sidecar_path);
   // Its config, checked against its own fingerprint; equal configs then mean equal worlds.

@@ -21,6 +21,7 @@
 #include "induct/core/progress.hpp"
 #include "induct/setup/corpus.hpp"
 #include "induct/setup/document_model.hpp"
+#include "induct/setup/held_out.hpp"
 #include "induct/setup/world.hpp"
 
 namespace induct::setup {
@@ -145,6 +146,10 @@ INDUCT_DEFINE nlohmann::json corpus_sidecar_json(const world& w, std::uint64_t s
   j["list_depth_counts"] = depths;
   j["list_length_counts"] = lengths;
   j["filler_length_counts"] = s.filler_lengths;
+  nlohmann::json facts = nlohmann::json::object();
+  for (std::size_t i = 0; i < s.facts.size(); ++i) facts[chain_label(std::vector<int>{static_cast<int>(i)})] = s.facts[i];
+  j["fact_counts"] = facts;
+  j["held_out"] = held_out_set(w.config()).to_json(model);
   return j;
 }
 
@@ -202,7 +207,7 @@ INDUCT_DEFINE setup_config corpus_sidecar_setup(const nlohmann::json& sidecar, c
     throw file_error(sidecar_path.string(), "corpus sidecar has no \"world_fingerprint\" string");
   setup_config config;
   try {
-    config = setup_config::from_json(sidecar["config"]);
+    config = setup_config::from_record(sidecar["config"]);
   } catch (const config_error& e) {
     throw file_error(sidecar_path.string(), std::string("corpus sidecar \"config\": ") + e.what());
   }
@@ -241,6 +246,27 @@ INDUCT_DEFINE std::set<std::string> chains_seen_as_lists(const nlohmann::json& s
       if (count.template get<std::uint64_t>() > 0) seen.insert(label);
   }
   return seen;
+}
+
+INDUCT_DEFINE chain_exposure corpus_chain_exposure(const nlohmann::json& sidecar, std::span<const int> chain,
+                                                 const std::filesystem::path& sidecar_path) {
+  const auto count_in = [&](const char* key, const char* sub, const std::string& label) -> std::uint64_t {
+    if (!sidecar.is_object() || !sidecar.contains(key) || !sidecar[key].is_object())
+      throw file_error(sidecar_path.string(), std::string("corpus sidecar has no \"") + key + "\" object");
+    const nlohmann::json& table = sub ? sidecar[key].value(sub, nlohmann::json::object()) : sidecar[key];
+    const auto it = table.find(label);
+    if (it == table.end()) return 0;
+    if (!it->is_number_unsigned())
+      throw file_error(sidecar_path.string(), std::string("corpus sidecar \"") + key + "\": count of " + label +
+                                                  " is not a non-negative integer");
+    return it->template get<std::uint64_t>();
+  };
+  chain_exposure exposure;
+  const std::string label = chain_label(chain);
+  exposure.direct_lists = count_in("list_chains", "direct", label);
+  exposure.stepwise_lists = count_in("list_chains", "stepwise", label);
+  for (int f : chain) exposure.primitive_facts.push_back(count_in("fact_counts", nullptr, chain_label(std::vector<int>{f})));
+  return exposure;
 }
 
 }  // namespace induct::setup

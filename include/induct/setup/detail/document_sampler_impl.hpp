@@ -12,8 +12,15 @@
 
 namespace induct::setup {
 
-INDUCT_DEFINE document_sampler::document_sampler(const world& w) : world_(&w), model_(w.config()) {
+INDUCT_DEFINE document_sampler::document_sampler(const world& w)
+    : world_(&w), model_(w.config()), held_out_(w.config()) {
   const auto& c = w.config();
+  for (int f = 0; f < 2; ++f) {
+    const auto format = f == 0 ? list_format::direct : list_format::stepwise;
+    const double mass = held_out_.prior_mass(model_, format);
+    holds_out_[f] = mass > 0.0;
+    log2_kept_correction_[f] = -std::log2(1.0 - mass);
+  }
   entities_ = static_cast<std::uint64_t>(c.entities);
   functions_ = static_cast<std::uint64_t>(c.functions);
   filler_words_ = static_cast<std::uint64_t>(c.filler_words);
