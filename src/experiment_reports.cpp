@@ -2,6 +2,7 @@
 #include "induct/experiment/detail/evaluation_plots_impl.hpp"
 #include "induct/experiment/detail/probe_impl.hpp"
 #include "induct/experiment/detail/report_impl.hpp"
+#include "induct/experiment/detail/seeds_impl.hpp"
 #include "induct/experiment/detail/structure_probe_impl.hpp"
 #include "induct/experiment/detail/svg_plot_impl.hpp"
 #include "induct/experiment/detail/sweep_impl.hpp"

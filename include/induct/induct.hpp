@@ -63,6 +63,7 @@
 #include "induct/experiment/probe.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/experiment/scaling.hpp"
+#include "induct/experiment/seeds.hpp"
 #include "induct/experiment/structure_probe.hpp"
 #include "induct/experiment/svg_plot.hpp"
 #include "induct/experiment/sweep.hpp"

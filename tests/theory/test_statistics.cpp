@@ -1,8 +1,12 @@
-// Clopper-Pearson intervals against published tables; entropy and KL with zeros and infinities.
+// Clopper-Pearson intervals against published tables; entropy and KL with zeros and infinities; the
+// seeds-and-prompts bootstrap against its exact law.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <limits>
+#include <map>
 #include <vector>
 
 #include "induct/core/error.hpp"
@@ -69,4 +73,58 @@ TEST_CASE("entropy and KL divergence in bits with explicit zeros and infinities"
   CHECK_THROWS_AS(entropy_bits(negative), induct::error);
   const std::vector<double> not_a_number{std::numeric_limits<double>::quiet_NaN(), 1.0};
   CHECK_THROWS_AS(kl_divergence_bits(not_a_number, q), induct::error);
+}
+
+TEST_CASE("seeds-and-prompts bootstrap: replicates follow the two-stage law exactly (brute force), spread widens it") {
+  // Two seeds: 1 error in 2 prompts, 2 errors in 3. The law of one replicate, by enumeration: seeds
+  // (a, b) uniform with replacement, then e ~ Binomial(N_a, k_a / N_a) + Binomial(N_b, k_b / N_b).
+  const std::vector<std::uint64_t> errors{1, 2}, prompts{2, 3};
+  std::map<double, double> exact;  // value -> probability
+  const auto binomial = [](int n, int k, double p) {
+    return std::tgamma(n + 1.0) / (std::tgamma(k + 1.0) * std::tgamma(n - k + 1.0)) * std::pow(p, k) * std::pow(1 - p, n - k);
+  };
+  for (int a = 0; a < 2; ++a)
+    for (int b = 0; b < 2; ++b) {
+      const int na = int(prompts[a]), nb = int(prompts[b]);
+      const double pa = double(errors[a]) / na, pb = double(errors[b]) / nb;
+      for (int ea = 0; ea <= na; ++ea)
+        for (int eb = 0; eb <= nb; ++eb)
+          exact[double(ea + eb) / (na + nb)] += 0.25 * binomial(na, ea, pa) * binomial(nb, eb, pb);
+    }
+  const int replicates = 40000;
+  const auto values = induct::theory::seed_bootstrap_replicates(errors, prompts, replicates, 7);
+  REQUIRE(values.size() == std::size_t(replicates));
+  CHECK(std::is_sorted(values.begin(), values.end()));
+  // Kolmogorov distance: P(sup |F_R - F| > 0.015) <= 2 exp(-2 R 0.015^2) < 1e-7 (Dvoretzky-Kiefer-Wolfowitz).
+  double cdf = 0, largest = 0;
+  for (const auto& [value, probability] : exact) {
+    cdf += probability;
+    const auto below = std::upper_bound(values.begin(), values.end(), value + 1e-12) - values.begin();
+    largest = std::max(largest, std::abs(double(below) / replicates - cdf));
+  }
+  CHECK(cdf == doctest::Approx(1.0).epsilon(1e-12));
+  CHECK(largest < 0.015);
+  // Every replicate is one of the enumerated values.
+  for (double v : values) CHECK(exact.count(v) == 1);
+
+  // Seeds that disagree: 0, 50 and 100 errors in 100 prompts each. The pooled Clopper-Pearson interval of
+  // 150/300 is about +-0.06; the bootstrap over seeds spans most of [0, 1].
+  const std::vector<std::uint64_t> spread{0, 50, 100}, hundred{100, 100, 100};
+  const auto wide = induct::theory::seed_bootstrap_interval(spread, hundred);
+  CHECK(wide.estimate == doctest::Approx(0.5));
+  CHECK(wide.low < 0.2);
+  CHECK(wide.high > 0.8);
+  const auto pooled = induct::theory::clopper_pearson(150, 300);
+  CHECK(pooled.high - pooled.low < 0.13);
+  // Seeds that agree: close to the pooled binomial interval.
+  const std::vector<std::uint64_t> agree{50, 50, 50};
+  const auto narrow = induct::theory::seed_bootstrap_interval(agree, hundred);
+  CHECK(narrow.high - narrow.low < 0.15);
+  CHECK(narrow.low > 0.38);
+  // Deterministic for a seed; bad input is an error.
+  CHECK(induct::theory::seed_bootstrap_interval(spread, hundred).low == wide.low);
+  const std::vector<std::uint64_t> none, too_many{3}, one{2};
+  CHECK_THROWS_AS(induct::theory::seed_bootstrap_interval(none, none), induct::error);
+  CHECK_THROWS_AS(induct::theory::seed_bootstrap_interval(too_many, one), induct::error);
+  CHECK_THROWS_AS(induct::theory::seed_bootstrap_interval(one, one, 0.0), induct::error);
 }

@@ -11,11 +11,19 @@
 //   H(p)      = -sum_t p(t) log2 p(t),              0 log 0 = 0
 //   KL(p||q)  =  sum_t p(t) log2(p(t) / q(t)),      terms with p(t) = 0 are 0;
 //                                                   +inf as soon as p(t) > 0 = q(t).
+//
+//   Seeds-and-prompts bootstrap of an error rate measured on S training seeds, seed s with k_s errors
+//   in N_s prompts (two-stage: seeds, then prompts within each seed, both with replacement):
+//     replicate r:  s_1..s_S ~ U{1..S} iid;  e_j = errors in N_{s_j} prompts drawn with replacement from
+//                   seed s_j's (so e_j ~ Binomial(N_{s_j}, k_{s_j} / N_{s_j}));  v_r = sum_j e_j / sum_j N_{s_j}
+//     interval:     the alpha/2 and 1 - alpha/2 empirical quantiles (nearest rank) of v_1..v_R.
+//   It widens with the spread between seeds, which a per-seed Clopper-Pearson interval cannot see.
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "induct/core/linkage.hpp"
 
@@ -31,6 +39,18 @@ struct proportion_interval {
 /// Exact Clopper-Pearson interval for k successes in n trials at confidence 1 - alpha.
 /// Throws induct::error for n = 0, k > n or alpha outside (0, 1).
 INDUCT_DECLARE proportion_interval clopper_pearson(std::uint64_t successes, std::uint64_t trials, double alpha = 0.05);
+
+/// The sorted bootstrap replicates v_1 <= ... <= v_R of the seeds-and-prompts bootstrap (header comment),
+/// drawn from random_engine(seed). `errors[s] <= prompts[s]`, prompts[s] >= 1, at least one seed; error otherwise.
+INDUCT_DECLARE std::vector<double> seed_bootstrap_replicates(std::span<const std::uint64_t> errors,
+                                                             std::span<const std::uint64_t> prompts, int replicates,
+                                                             std::uint64_t seed);
+
+/// The percentile interval of the seeds-and-prompts bootstrap at confidence 1 - alpha; `estimate` is the
+/// pooled rate sum k_s / sum N_s.
+INDUCT_DECLARE proportion_interval seed_bootstrap_interval(std::span<const std::uint64_t> errors,
+                                                           std::span<const std::uint64_t> prompts, double alpha = 0.05,
+                                                           int replicates = 2000, std::uint64_t seed = 1);
 
 /// Shannon entropy in bits of a distribution given as probabilities (0 log 0 = 0).
 INDUCT_DECLARE double entropy_bits(std::span<const double> p);
