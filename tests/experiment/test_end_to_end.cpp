@@ -9,6 +9,7 @@
 
 #include "induct/core/atomic_file.hpp"
 #include "induct/experiment/demo.hpp"
+#include "induct/experiment/exposure.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/structure_probe.hpp"
 #include "xml_check.hpp"
@@ -55,11 +56,13 @@ TEST_CASE("miniature end-to-end run shows in-context learning on lookup") {
 
 TEST_CASE("miniature run outputs: every column, valid SVGs, a loadable model") {
   const auto& run = miniature_run();
-  CHECK(run.table.columns() == ex::evaluation_columns());
+  auto columns = ex::evaluation_columns();
+  for (const auto& c : ex::exposure_columns()) columns.push_back(c);
+  CHECK(run.table.columns() == columns);
   CHECK(run.table.row_count() == 15);  // 3 task formats x 5 n values (n = 0, 1, 2, 4, 8)
   const auto& dir = miniature_dir();
   const auto back = ex::read_json_table(dir / "results.json");
-  CHECK(back.columns() == ex::evaluation_columns());
+  CHECK(back.columns() == columns);
   CHECK(back.row_count() == run.table.row_count());
   for (const char* name : {"error_vs_n.svg", "lookup_direct.svg", "compose2_stepwise.svg", "stepwise_vs_direct.svg"}) {
     INFO(name);

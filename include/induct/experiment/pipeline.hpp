@@ -129,7 +129,8 @@ INDUCT_DECLARE std::vector<setup::task> make_tasks(const std::vector<task_spec>&
 
 /// Evaluates a trained model of `world` on the task suite against the idealized predictor: the
 /// evaluation step of run_experiment, and of `induct evaluate` on a model file (so both give the
-/// same table for the same model, prompts and seed).
+/// same table for the same model, prompts and seed). Columns: evaluation_columns(), then
+/// exposure_columns() (experiment/exposure.hpp; the counts from `corpus_sidecar`, missing without it).
 template <class Scalar>
 result_table evaluate_trained_model(nn::gpt<Scalar>& model, const setup::world& world, const std::vector<task_spec>& specs,
                                     const evaluation_options& options, std::vector<std::string>* skipped = nullptr,

@@ -13,6 +13,7 @@
 #include "induct/core/error.hpp"
 #include "induct/core/fields.hpp"
 #include "induct/experiment/evaluate.hpp"
+#include "induct/experiment/exposure.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/nn/checkpoint.hpp"
@@ -155,8 +156,8 @@ result_table evaluate_trained_model(nn::gpt<Scalar>& model, const setup::world& 
                                     const evaluation_options& options, std::vector<std::string>* skipped,
                                     const nlohmann::json* corpus_sidecar) {
   const theory::idealized_list_model ideal(world);
-  (void)corpus_sidecar;
-  return evaluate_model(model, ideal, make_tasks(specs, ideal.document()), options, skipped);
+  return add_training_exposure(evaluate_model(model, ideal, make_tasks(specs, ideal.document()), options, skipped),
+                               world.config(), corpus_sidecar);
 }
 
 INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hooks) {
@@ -168,7 +169,14 @@ INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hook
 
   if (hooks.on_phase) hooks.on_phase("corpus");
   auto t0 = clock::now();
-  auto tokens = sample_corpus_tokens(world, config.corpus_seed, config.corpus_tokens);
+  std::vector<std::uint16_t> tokens;
+  tokens.reserve(static_cast<std::size_t>(config.corpus_tokens));
+  const auto statistics = setup::sample_corpus_stream(
+      world, config.corpus_seed, config.corpus_tokens,
+      [&](const setup::token_id* data, std::size_t count) { tokens.insert(tokens.end(), data, data + count); },
+      [](std::uint64_t) {});
+  // What the corpus showed of each task (experiment/exposure.hpp), as its sidecar would record it.
+  const nlohmann::json corpus_sidecar = setup::corpus_sidecar_json(world, config.corpus_seed, statistics);
   result.corpus_seconds = std::chrono::duration<double>(clock::now() - t0).count();
 
   if (hooks.on_phase) hooks.on_phase("train");
@@ -199,7 +207,7 @@ INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hook
   t0 = clock::now();
   auto options = config.evaluation;
   if (hooks.on_evaluation_progress) options.progress = hooks.on_evaluation_progress;
-  result.table = evaluate_trained_model(trainer.model(), world, config.tasks, options, &result.skipped);
+  result.table = evaluate_trained_model(trainer.model(), world, config.tasks, options, &result.skipped, &corpus_sidecar);
   result.evaluation_seconds = std::chrono::duration<double>(clock::now() - t0).count();
   return result;
 }
