@@ -56,7 +56,8 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
   add_unsigned(command, "--seed", o->seed, "prompt seed (default: the run's)", 0,
                std::numeric_limits<std::uint64_t>::max());
   command->add_option("--corpus", o->corpus,
-                      "the training corpus: adds its counts (lists of each chain, facts of its primitives) to every row");
+                      "the training corpus, for its counts (lists of each chain, facts of its primitives) in every row; "
+                      "default: the corpus the model's run_config records, sampled again");
   add_common_flags(command, o->flags);
   o->world.emplace(command);
   on_run(command, chosen, [o, command] {
@@ -76,6 +77,7 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
     experiment::check_tasks_posable(plan.tasks, trained.world);
     std::optional<nlohmann::json> sidecar;
     if (!o->corpus.empty()) sidecar = experiment::training_corpus_sidecar(o->corpus, trained.world);
+    else if (auto recorded = experiment::recorded_corpus_sidecar(trained); !recorded.is_null()) sidecar = std::move(recorded);
 
     std::ostream& console = o->flags.json ? std::cerr : std::cout;
     const auto& config = trained.model.config();

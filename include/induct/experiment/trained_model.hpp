@@ -108,6 +108,12 @@ INDUCT_DECLARE void check_tasks_posable(const std::vector<task_spec>& tasks, con
 /// (every differing field named).
 INDUCT_DECLARE nlohmann::json training_corpus_sidecar(const std::filesystem::path& corpus, const setup::world& world);
 
+/// The corpus sidecar of the run that trained a model, recomputed: a run_config records its corpus
+/// (corpus_seed, corpus_tokens), and the corpus is a pure function of them and the world, so sampling it
+/// again gives the counts run_experiment saw (a few seconds at 1e8 tokens). Null for a model without
+/// them (`induct train` on a corpus file: pass the corpus instead); file_error on corrupt values.
+INDUCT_DECLARE nlohmann::json recorded_corpus_sidecar(const trained_model& trained);
+
 /// The metadata of an evaluation (results.json's "metadata"): the model, its world, the tasks, the evaluation
 /// settings, what was skipped and how long it took, and the run_config the model records, if any.
 INDUCT_DECLARE nlohmann::json evaluation_metadata(const std::filesystem::path& model_file, const trained_model& trained,

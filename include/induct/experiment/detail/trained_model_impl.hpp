@@ -161,6 +161,19 @@ INDUCT_DEFINE nlohmann::json training_corpus_sidecar(const std::filesystem::path
   return sidecar;
 }
 
+INDUCT_DEFINE nlohmann::json recorded_corpus_sidecar(const trained_model& trained) {
+  const nlohmann::json& run = trained.metadata.run_config;
+  if (!run.is_object() || !run.contains("corpus_seed") || !run.contains("corpus_tokens")) return nullptr;
+  const auto& seed = run["corpus_seed"];
+  const auto& tokens = run["corpus_tokens"];
+  if (!seed.is_number_unsigned() || !tokens.is_number_unsigned())
+    throw file_error(trained.metadata.file.string(), "corrupt 'run_config' metadata: corpus_seed and corpus_tokens must be "
+                                                     "non-negative integers");
+  const auto stats = setup::sample_corpus_stream(trained.world, seed.get<std::uint64_t>(), tokens.get<std::uint64_t>(),
+                                                 [](const setup::token_id*, std::size_t) {}, [](std::uint64_t) {});
+  return setup::corpus_sidecar_json(trained.world, seed.get<std::uint64_t>(), stats);
+}
+
 INDUCT_DEFINE nlohmann::json evaluation_metadata(const std::filesystem::path& model_file, const trained_model& trained,
                                                  const evaluation_plan& plan, const std::vector<std::string>& skipped,
                                                  double seconds) {
