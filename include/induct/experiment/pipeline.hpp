@@ -52,9 +52,12 @@ struct run_config {
   // draws whose loss is pure gradient noise; answers carry the in-context signal.
   double answer_loss_weight = 1.0;  // on tokens right after ':' (direct answers, first steps)
   double input_loss_weight = 1.0;   // on list inputs x (entities right after '[' or ';')
+  // Seen chains (lookup, compose2) and held-out ones of the same depth (novel2), in both formats.
   std::vector<task_spec> tasks = {{"lookup", setup::list_format::direct},
                                   {"compose2", setup::list_format::direct},
-                                  {"compose2", setup::list_format::stepwise}};
+                                  {"compose2", setup::list_format::stepwise},
+                                  {"novel2", setup::list_format::direct},
+                                  {"novel2", setup::list_format::stepwise}};
   evaluation_options evaluation;
 
   /// The run's own fields, once (core/fields.hpp); setup, model, training and evaluation have their own

@@ -14,7 +14,7 @@ INDUCT_DEFINE run_config default_demo_config() {
   run_config c;  // c.setup: the SPEC defaults
   c.corpus_tokens = 16'000'000;
   c.corpus_seed = 1;
-  c.model.context_length = 80;
+  c.model.context_length = 88;  // fits n = 16 for every depth-2 task in stepwise format (2 + 16 x 5 + 4 tokens)
   c.model.layers = 2;
   c.model.width = 64;
   c.model.heads = 4;
@@ -26,9 +26,9 @@ INDUCT_DEFINE run_config default_demo_config() {
   c.training.seed = 1;
   c.training.log_every = 0;
   c.training.validation_batches = 4;
-  c.answer_loss_weight = 3.0;
-  c.input_loss_weight = 0.0;
-  c.evaluation.examples = {0, 1, 2, 4, 8};
+  // The plain next-token loss (answer_loss_weight = input_loss_weight = 1, the run_config default): lookup
+  // and compose2 stepwise are learned in context with it at this size on 3 seeds (docs/results.md).
+  c.evaluation.examples = {0, 1, 2, 4, 8, 16};
   c.evaluation.prompts = 100;
   c.evaluation.prompt_seed = 2024;
   return c;
@@ -46,12 +46,11 @@ INDUCT_DEFINE run_config reduced_demo_config() {
   c.setup.share_filler = 0.05;
   c.corpus_tokens = 2'000'000;
   c.model.context_length = 48;
+  c.evaluation.examples = {0, 1, 2, 4, 8};  // n = 8 in stepwise format takes 46 tokens
   c.model.width = 48;
   c.training.steps = 3000;
   c.training.learning_rate = 3e-3;
   c.training.warmup_steps = 100;
-  c.answer_loss_weight = 1.0;
-  c.input_loss_weight = 1.0;
   return c;
 }
 
@@ -61,7 +60,7 @@ INDUCT_DEFINE nlohmann::json preset_grid(const std::string& name) {
       "models": [{"layers": 1, "width": 32, "heads": 2}, {"layers": 2, "width": 64, "heads": 4},
                  {"layers": 4, "width": 96, "heads": 4}],
       "tokens": [1000000, 4000000, 16000000],
-      "base": {"context": 80, "batch": 16, "prompts": 100, "examples": [0, 1, 2, 4, 8, 16], "seed": 1,
+      "base": {"context": 88, "batch": 16, "prompts": 100, "examples": [0, 1, 2, 4, 8, 16], "seed": 1,
                "shares": "default"}
     })");
   if (name == "paper")
