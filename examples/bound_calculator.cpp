@@ -4,8 +4,10 @@
 //   bound_calculator [--power-law] [--count N]
 //
 // For compose2 and compose3 it prints D_direct and D_cot (bits), the bound D + R_n on cumulative
-// answer bits and (D + R_n)/n on the error rate for several n, and the exact error of the
-// idealized predictor (argmax for direct prompts, greedy generation for stepwise prompts).
+// answer bits and mistakes over the n + 1 answers for several n, the idealized predictor's mean
+// cumulative answer bits and its mean version-space bits VS on sampled prompts (cumulative bits =
+// VS + C, theory/version_space.hpp), and its exact error at the query (argmax for direct prompts,
+// greedy generation for stepwise prompts).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -44,15 +46,17 @@ int main(int argc, char** argv) {
       std::printf("%s: D_direct = %.4f bits, D_cot = %.4f bits (stepwise saves %.4f bits)\n", name,
                   gap.direct.description_length_bits, gap.stepwise.description_length_bits,
                   gap.description_length_gap_bits());
-      std::printf("  %4s | %-44s | %-44s\n", "n", "direct: R_n  bound_bits  bound_rate  ideal_error",
-                  "stepwise: R_n  bound_bits  bound_rate  ideal_error");
+      std::printf("  %4s | %-45s | %s\n", "", "direct", "stepwise");
+      std::printf("  %4s", "n");
+      for (int f = 0; f < 2; ++f) std::printf(" | %6s %8s %9s %8s %10s", "R_n", "D+R_n", "cum_bits", "VS_bits", "query_err");
+      std::printf("\n");
       for (int n : {1, 2, 4, 8, 16, last}) {
         std::printf("  %4d", n);
         for (auto format : {setup::list_format::direct, setup::list_format::stepwise}) {
           const auto task = setup::task::by_name(name, format, model.document());
           const auto row = theory::score_task(model, task, n, count, 7);
-          std::printf(" | %6.3f %11.4f %11.4f %12.3f       ", row.iteration_complexity_bound_bits, row.bound_cum_bits,
-                      row.bound_error_rate, row.error_rate);
+          std::printf(" | %6.3f %8.4f %9.4f %8.4f %10.3f", row.iteration_complexity_bound_bits, row.bound_cum_bits,
+                      row.mean_cum_loss_bits, row.mean_version_space_bits, row.query_error_rate);
         }
         std::printf("\n");
       }

@@ -39,6 +39,7 @@
 #include "induct/theory/iteration_complexity.hpp"
 #include "induct/theory/scoring.hpp"
 #include "induct/theory/statistics.hpp"
+#include "induct/theory/version_space.hpp"
 #include "induct/nn/adamw.hpp"
 #include "induct/nn/checkpoint.hpp"
 #include "induct/nn/data.hpp"

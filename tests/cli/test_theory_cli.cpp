@@ -46,8 +46,9 @@ TEST_CASE("induct bound --json: rows match the bound calculator") {
     if (n <= 31) {
       CHECK(row["R_n_bits"].get<double>() == 0.0);
       CHECK(row["bound_cum_bits"].get<double>() == doctest::Approx(expected.bound_cumulative_bits).epsilon(1e-12));
-      if (n > 0) CHECK(row["bound_error_rate"].get<double>() == doctest::Approx(expected.bound_cumulative_bits / n));
-      else CHECK(row["bound_error_rate"].is_null());
+      if (n > 0) CHECK(row["bound_mistakes_per_example"].get<double>() == doctest::Approx(expected.bound_cumulative_bits / n));
+      else CHECK(row["bound_mistakes_per_example"].is_null());
+      CHECK(row["bound_vacuous"].get<bool>() == (expected.bound_cumulative_bits >= n + 1));
     } else {
       CHECK(row["bound_cum_bits"].is_null());
     }
@@ -93,9 +94,14 @@ TEST_CASE("induct ideal --task --json: scored rows with intervals and bounds") {
   REQUIRE(j["rows"].size() == 3);
   const auto& n4 = j["rows"][1];
   CHECK(n4["prompts"].get<int>() == 50);
-  CHECK(n4["ci_low"].get<double>() <= n4["error_rate"].get<double>());
-  CHECK(n4["error_rate"].get<double>() <= n4["ci_high"].get<double>());
+  CHECK(n4["query_ci_low"].get<double>() <= n4["query_error_rate"].get<double>());
+  CHECK(n4["query_error_rate"].get<double>() <= n4["query_ci_high"].get<double>());
   CHECK(n4["mean_cum_loss_bits"].get<double>() <= n4["bound_cum_bits"].get<double>());
+  // The version-space account: cumulative loss = VS + C; VS <= D.
+  CHECK(n4["mean_version_space_bits"].get<double>() + n4["mean_version_space_correction_bits"].get<double>() ==
+        doctest::Approx(n4["mean_cum_loss_bits"].get<double>()).epsilon(1e-9));
+  CHECK(n4["mean_version_space_bits"].get<double>() <= n4["D_bits"].get<double>() + 1e-9);
+  CHECK(n4["bound_vacuous"].get<bool>());  // D_cot = 8.83 >= 5 answers
   CHECK(n4["bound_violations"].get<int>() == 0);
   CHECK_FALSE(j["rows"][2]["possible"].get<bool>());
 }

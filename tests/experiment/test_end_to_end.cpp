@@ -51,7 +51,7 @@ TEST_CASE("miniature end-to-end run shows in-context learning on lookup") {
   CHECK(at0 > 0.4);           // without examples the task is ambiguous (4 functions)
   CHECK(at8 <= 0.5 * at0);    // the stated ICL effect
   // The idealized predictor is exact and near-perfect with 8 examples of one of 4 functions.
-  CHECK(ex::error_at(run.table, "lookup", "direct", 8, "ideal_error_rate") <= 0.05);
+  CHECK(ex::error_at(run.table, "lookup", "direct", 8, "ideal_query_error_rate") <= 0.05);
 }
 
 TEST_CASE("miniature run outputs: every column, valid SVGs, a loadable model") {

@@ -203,10 +203,10 @@ TEST_CASE("default setup: the idealized predictor's error is below both bounds a
       for (int n = 1; n <= 31; ++n) {
         const auto row = theory::score_task(model, task, n, 100, 1000 + static_cast<std::uint64_t>(n));
         const auto comparison = theory::theorem2_comparison(model.document(), task.depth(), n);
-        INFO(name, " ", setup::to_string(format), " n=", n, " error ", row.error_rate);
+        INFO(name, " ", setup::to_string(format), " n=", n, " error ", row.query_error_rate);
         CHECK(row.bound_violations == 0);
-        CHECK(row.error_rate <= comparison.direct.bound_error_rate);
-        CHECK(row.error_rate <= comparison.stepwise.bound_error_rate);
+        CHECK(row.query_error_rate <= comparison.direct.bound_mistakes_per_example);
+        CHECK(row.query_error_rate <= comparison.stepwise.bound_mistakes_per_example);
         CHECK(row.mean_cum_loss_bits <= row.bound_cum_bits + 1e-9);
       }
     }

@@ -20,7 +20,7 @@ void add_demo_command(CLI::App& app, invocation& chosen) {
       "Runs the whole pipeline with no arguments, on the SPEC's default setup (64 entities, 8 functions, chains of "
       "depth <= 4, default segment shares and list lengths): samples a 16M-token corpus, trains a 2-layer GPT "
       "(width 64, context 80, 12,000 steps), evaluates it on lookup and compose2 (direct and stepwise) against the "
-      "exact idealized predictor and the bound (D + R_n)/n, prints a compact table and writes --out: results.csv, "
+      "exact idealized predictor and Theorem 1's bound D + R_n on the cumulative answer bits and mistakes, prints a compact table and writes --out: results.csv, "
       "results.json (every column of the evaluation and the run's config), error_vs_n.svg, <task>_<format>.svg, "
       "stepwise_vs_direct.svg, summary.txt and model.safetensors. About 2.5 minutes on 2 cores; deterministic for a "
       "seed (on any thread count).\n\nThe training loss weighs list answers (the token after ':') 3x and gives list "

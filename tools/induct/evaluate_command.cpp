@@ -19,10 +19,12 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
   auto* command = add_command(
       &app, "evaluate", "evaluate a trained model on the ICL task suite against the idealized predictor and bounds",
       "Evaluates an already-trained model (written by `induct demo`, or by `induct train` on a corpus with its "
-      "sidecar) as the demo evaluates the model it trains, with the same code: per task, format and n, the error "
-      "rate at the query with its Clopper-Pearson 95% interval, the answer log-loss, the excess loss K over the "
-      "exact idealized predictor and the per-token KL from it, beside the bound (D + R_n)/n, the idealized "
-      "predictor's exact error and the model-specific bound D + R_n + K. Stepwise lists are scored on the final "
+      "sidecar) as the demo evaluates the model it trains, with the same code: per task, format and n, the model's "
+      "and the exact idealized predictor's cumulative answer bits and mistakes over the n + 1 answers against "
+      "Theorem 1's bound D + R_n (and the shares of prompts within it; the bound is vacuous where D + R_n >= n + 1), "
+      "the idealized loss's version-space account, the excess loss K over the idealized predictor, the per-token KL "
+      "from it and the model-specific bound D + R_n + K; then, apart, the error rate at the query with its "
+      "Clopper-Pearson 95% interval and the query's log-loss, the idealized predictor's beside it. Stepwise lists are scored on the final "
       "value of greedy generation and on every step. n values whose prompt and answer do not fit the model's "
       "context are skipped (and listed).\n\nThe world is the one the model file records; world options that "
       "differ from it are an error naming the fields (a file that records none needs them). By default the tasks, "
@@ -105,7 +107,7 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
     const std::filesystem::path out = o->out;
     experiment::write_evaluation_outputs(out, table, metadata, "Predicted (bound, idealized) against measured (" +
                                                                    std::filesystem::path(o->model_file).filename().string() + ")");
-    console << "\n" << experiment::compact_table(table).to_text(3) << "\n" << experiment::icl_verdict(table) << "wrote "
+    console << "\n" << experiment::compact_summary(table) << "\n" << experiment::icl_verdict(table) << "wrote "
             << (out / "results.csv").string() << ", results.json, error_vs_n.svg, the per-task plots and summary.txt\n";
     if (o->flags.json) {
       nlohmann::json j = table.to_json();

@@ -56,17 +56,18 @@ struct task_options {
 
 void add_bound(CLI::App& app, invocation& chosen) {
   auto* command = add_command(
-      &app, "bound", "Theorem 1/2 bounds: D + R_n on cumulative answer bits and mistakes, (D + R_n)/n",
+      &app, "bound", "Theorem 1/2 bounds: D + R_n on cumulative answer bits and mistakes, (D + R_n)/n per example",
       "For a task of the ICL suite, the idealized predictor's bound per number of examples n:\n"
       "  D_bits            description length D = -log2 P(format, chain | list) of the task's derivation\n"
       "  R_n_bits          closed-form bound on the iteration complexity R over n continue tokens\n"
       "                    (0 for the shared geometric law; O(log n) for the power-law variant)\n"
       "  bound_cum_bits    D + R_n: bound on the cumulative answer log-loss (bits) over the n + 1 answers\n"
       "  bound_mistakes    floor(D + R_n): bound on the argmax mistakes among them\n"
-      "  bound_error_rate  (D + R_n) / n (null at n = 0)\n"
+      "  bound_mistakes_per_example  (D + R_n) / n: bound on the mistakes per example (null at n = 0)\n"
+      "  bound_vacuous     D + R_n >= n + 1: the bound allows every one of the n + 1 answers to be wrong\n"
       "Rows whose n + 1 items exceed list_length_max are impossible prompts: possible = false, values null.\n"
       "JSON: {\"rows\":[{\"task\",\"format\",\"depth\",\"examples\",\"possible\",\"D_bits\",\"R_n_bits\","
-      "\"bound_cum_bits\",\"bound_mistakes\",\"bound_error_rate\"},...]}");
+      "\"bound_cum_bits\",\"bound_mistakes\",\"bound_mistakes_per_example\",\"bound_vacuous\"},...]}");
   struct options {
     common_flags flags;
     task_options task;
@@ -93,7 +94,8 @@ void add_bound(CLI::App& app, invocation& chosen) {
                         {"R_n_bits", finite_or_null(row.iteration_complexity_bits)},
                         {"bound_cum_bits", finite_or_null(row.bound_cumulative_bits)},
                         {"bound_mistakes", finite_or_null(row.bound_mistakes)},
-                        {"bound_error_rate", finite_or_null(row.bound_error_rate)}});
+                        {"bound_mistakes_per_example", finite_or_null(row.bound_mistakes_per_example)},
+                        {"bound_vacuous", row.vacuous}});
       }
     }
     if (o->flags.json) {
@@ -101,14 +103,16 @@ void add_bound(CLI::App& app, invocation& chosen) {
       return 0;
     }
     std::printf("%-9s %-9s %4s %9s %9s %12s %10s %12s\n", "task", "format", "n", "D_bits", "R_n_bits", "bound_bits",
-                "mistakes", "error_rate");
+                "mistakes", "per_example");
     for (const auto& r : rows) {
       auto field = [&](const char* key) { return r[key].is_null() ? std::string("-") : fixed(r[key].get<double>()); };
       std::printf("%-9s %-9s %4d %9s %9s %12s %10s %12s%s\n", r["task"].get<std::string>().c_str(),
                   r["format"].get<std::string>().c_str(), r["examples"].get<int>(), field("D_bits").c_str(),
                   field("R_n_bits").c_str(), field("bound_cum_bits").c_str(), field("bound_mistakes").c_str(),
-                  field("bound_error_rate").c_str(),
-                  r["possible"].get<bool>() ? "" : "  (impossible: n + 1 items exceed list_length_max)");
+                  field("bound_mistakes_per_example").c_str(),
+                  !r["possible"].get<bool>() ? "  (impossible: n + 1 items exceed list_length_max)"
+                  : r["bound_vacuous"].get<bool>() ? "  (vacuous: D + R_n >= n + 1)"
+                                                   : "");
     }
     return 0;
   });
@@ -156,10 +160,14 @@ void add_ideal(CLI::App& app, invocation& chosen) {
       "most probable first.\nJSON: {\"distribution\":{\"e5\":p,...},\"posterior\":[{\"format\",\"chain\",\"label\","
       "\"probability\"},...]}\n\nWith --task: --prompts prompts per n (seed --seed), answered by the idealized "
       "predictor: argmax for direct, greedy generation until ';' scored on the final value for stepwise. Per row: "
-      "error rate with its Clopper-Pearson 95% interval, mean log-loss of the query answer, mean cumulative answer "
-      "loss over the n + 1 items, and the Theorem 1 bound columns (see `induct bound --help`).\nJSON: "
-      "{\"rows\":[{\"format\",\"examples\",\"prompts\",\"error_rate\",\"ci_low\",\"ci_high\",\"mean_log_loss_bits\","
-      "\"mean_cum_loss_bits\",\"bound_cum_bits\",\"bound_error_rate\",...},...]}");
+      "error rate at the query with its Clopper-Pearson 95% interval, mean log-loss of the query answer, mean "
+      "cumulative answer loss over the n + 1 items, its version-space account (mean VS = -log2 prior mass of the "
+      "tasks that can emit the prompt and its answer, and the correction C = cumulative loss - VS), and the "
+      "Theorem 1 bound columns (see `induct bound --help`).\nJSON: "
+      "{\"rows\":[{\"format\",\"examples\",\"prompts\",\"query_error_rate\",\"query_ci_low\",\"query_ci_high\","
+      "\"mean_query_loss_bits\",\"mean_cum_loss_bits\",\"mean_version_space_bits\","
+      "\"mean_version_space_correction_bits\",\"bound_cum_bits\",\"bound_mistakes_per_example\",\"bound_vacuous\",...},"
+      "...]}");
   struct options {
     common_flags flags;
     std::string prompt;
@@ -195,8 +203,8 @@ void add_ideal(CLI::App& app, invocation& chosen) {
       print_json({{"rows", rows}});
       return 0;
     }
-    std::printf("%-9s %-9s %4s %7s %10s %21s %11s %11s %11s %11s\n", "task", "format", "n", "prompts", "error",
-                "95% CI", "log_loss", "cum_loss", "bound_bits", "bound_rate");
+    std::printf("%-9s %-9s %4s %7s %10s %21s %11s %11s %11s %11s\n", "task", "format", "n", "prompts", "query_err",
+                "95% CI", "query_loss", "cum_loss", "VS_bits", "bound_bits");
     for (const auto& r : rows) {
       if (!r["possible"].get<bool>()) {
         std::printf("%-9s %-9s %4d  impossible: n + 1 items exceed list_length_max\n",
@@ -207,9 +215,9 @@ void add_ideal(CLI::App& app, invocation& chosen) {
       auto field = [&](const char* key) { return r[key].is_null() ? std::string("-") : fixed(r[key].get<double>()); };
       std::printf("%-9s %-9s %4d %7d %10s %10s-%-10s %11s %11s %11s %11s\n", r["task"].get<std::string>().c_str(),
                   r["format"].get<std::string>().c_str(), r["examples"].get<int>(), r["prompts"].get<int>(),
-                  field("error_rate").c_str(), field("ci_low").c_str(), field("ci_high").c_str(),
-                  field("mean_log_loss_bits").c_str(), field("mean_cum_loss_bits").c_str(),
-                  field("bound_cum_bits").c_str(), field("bound_error_rate").c_str());
+                  field("query_error_rate").c_str(), field("query_ci_low").c_str(), field("query_ci_high").c_str(),
+                  field("mean_query_loss_bits").c_str(), field("mean_cum_loss_bits").c_str(),
+                  field("mean_version_space_bits").c_str(), field("bound_cum_bits").c_str());
     }
     return 0;
   });

@@ -1,9 +1,13 @@
 #pragma once
 // What an evaluation writes and prints: the results directory of a run or of an evaluated model
 // (results.csv, results.json with metadata, error_vs_n.svg, <task>_<format>.svg,
-// stepwise_vs_direct.svg, summary.txt), the compact console table (n, bound (D + R_n)/n, idealized,
-// measured with its interval, K) and the in-context-learning verdict on lookup (error at n = 8 at
-// most half of that at n = 0).
+// stepwise_vs_direct.svg, summary.txt), the compact console table and the in-context-learning
+// verdict on lookup (error at n = 8 at most half of that at n = 0).
+//
+// The compact table sets Theorem 1's bound beside what it bounds, and the query apart:
+//   n | D+R_n (* vacuous: D + R_n >= n + 1) | cumulative answer bits, idealized / model |
+//   cumulative mistakes, idealized / model | query error, idealized / model [model's 95% CI] | K
+// with "cumulative" over the n + 1 answers of a prompt, teacher-forced, averaged over its prompts.
 #include <filesystem>
 #include <string>
 
@@ -17,16 +21,21 @@ namespace induct::experiment {
 struct run_config;
 struct run_result;
 
-/// The compact console table: per task, format and n the bound, the idealized error and the measured error.
+/// The compact console table of an evaluation table (evaluation_columns()): per task, format and n
+/// the columns of the header comment, the pairs as text cells; at most 110 characters wide as text.
 INDUCT_DECLARE result_table compact_table(const result_table& table);
 
-/// Error of `task` (direct) at n from an evaluation table; NaN if absent.
+/// compact_table(table).to_text(3) followed by its legend (what the columns are, and the vacuous
+/// mark's footnote when a row has it): what the demo and `induct evaluate` print and summary.txt holds.
+INDUCT_DECLARE std::string compact_summary(const result_table& table);
+
+/// A column (default: the model's query error) of `task` at n from an evaluation table; NaN if absent.
 INDUCT_DECLARE double error_at(const result_table& table, const std::string& task, const std::string& format, int n,
-                               const std::string& column = "model_error_rate");
+                               const std::string& column = "model_query_error_rate");
 
 /// Writes an evaluation table (evaluation_columns()) into `out`: results.csv, results.json (with
 /// `metadata`), error_vs_n.svg, <task>_<format>.svg, stepwise_vs_direct.svg (if any task is
-/// stepwise) and summary.txt (the compact table).
+/// stepwise) and summary.txt (compact_summary).
 INDUCT_DECLARE void write_evaluation_outputs(const std::filesystem::path& out, const result_table& table,
                                              const nlohmann::json& metadata, const std::string& title);
 

@@ -1,7 +1,8 @@
 #pragma once
-// Charts of evaluation tables (evaluate.hpp): error against n with the bound, the idealized
-// predictor and the measured curve with its Clopper-Pearson band; cumulative answer loss against
-// the bound D + R_n; stepwise against direct.
+// Charts of evaluation tables (evaluate.hpp): the query's error against n with the idealized
+// predictor, the measured curve with its Clopper-Pearson band and, for reference, Theorem 1's bound
+// on the mistakes per example; cumulative answer loss against the bound D + R_n with the
+// version-space bits; stepwise against direct.
 #include <cstddef>
 #include <string>
 #include <utility>
@@ -23,11 +24,12 @@ INDUCT_DECLARE chart_series column_series(const result_table& table, const std::
                                           const std::string& name, const std::string& column, int color,
                                           bool dashed = false, bool markers = true);
 
-/// Error rate against n for one task and format: bound (D + R_n)/n, idealized, measured with its 95% band.
+/// The query's error rate against n for one task and format: idealized, measured with its 95% band,
+/// and the bound (D + R_n)/n on the mistakes per example (a different quantity, labelled so).
 INDUCT_DECLARE line_chart error_chart(const result_table& table, const std::string& task, const std::string& format);
 
 /// Cumulative answer log-loss (bits over the n + 1 items) against n: the bound D + R_n, the
-/// idealized predictor's and the model's (= idealized + K).
+/// idealized predictor's, its version-space bits VS (= idealized - C) and the model's (= idealized + K).
 INDUCT_DECLARE line_chart cumulative_loss_chart(const result_table& table, const std::string& task, const std::string& format);
 
 /// Stepwise against direct for one task: the model's and the idealized predictor's error in both formats.

@@ -2,7 +2,7 @@
 // Result tables: named columns, rows of typed cells, written as CSV (RFC 4180) and JSON, both
 // atomically, and printed as an aligned text table for the terminal. Rows are added by position
 // (add_row({...}), for short tables) or by column name (new_row(), row["error_rate"] = ..., add_row(row):
-// an unknown or unset column is an error), as evaluate_model builds its 27-column rows.
+// an unknown or unset column is an error), as evaluate_model builds its rows.
 //
 // Doubles are written in their shortest round-trip form (std::to_chars), so a table read back
 // from JSON equals the one written. JSON has no infinities: non-finite doubles become null in

@@ -5,8 +5,13 @@
 // prompt and its query (n + 1 answered items), the idealized predictor's cumulative log-loss on
 // tau's answer tokens, and the number of its argmax mistakes on them, are at most
 //   B_n(tau) = D(tau) + R(s; tau) <= D(tau) + Rbar_n(tau),
-// so the mistake rate over the prompt's answers is at most B_n / (n + 1) <= B_n / n (the form
-// SPEC section 1 states; it is what the `bound_error_rate` columns report, +inf at n = 0).
+// so the mistakes per example are at most B_n / n (the form SPEC section 1 states; the
+// `bound_mistakes_per_example` columns, +inf at n = 0), and at most B_n / (n + 1) per answer.
+// Vacuous: where D + Rbar_n >= n + 1 the bound allows every one of the n + 1 answers to be wrong
+// (floor(D + Rbar_n) >= n + 1 mistakes), so it says nothing about the prompt; the tables flag it.
+// (A stepwise item counts as wrong if any of its steps is; its wrong items <= its step mistakes.)
+// The bound on the query alone is not Theorem 1's: see docs/theory.md, "The query's error".
+// The exact value of the idealized loss behind the bound is theory/version_space.hpp.
 // Theorem 2. For a composite chain the stepwise bound is tighter than the direct one exactly when
 //   D_cot + Rbar_n(stepwise) < D_direct + Rbar_n(direct),
 // and the final value of greedy stepwise generation is wrong only if some step's argmax is, so
@@ -39,8 +44,15 @@ struct bound_row {
   double iteration_complexity_bits = 0.0;   // Rbar_n(tau), the closed-form bound on R
   double bound_cumulative_bits = 0.0;       // D + Rbar_n: cumulative answer log-loss and mistakes
   double bound_mistakes = 0.0;              // floor(D + Rbar_n): mistakes are integers
-  double bound_error_rate = 0.0;            // (D + Rbar_n) / n, +inf at n = 0
+  double bound_mistakes_per_example = 0.0;  // (D + Rbar_n) / n, +inf at n = 0
+  bool vacuous = false;                     // D + Rbar_n >= n + 1: every answer may be wrong (true when impossible)
 };
+
+/// Whether a bound B on the cumulative mistakes over the n + 1 answers of a prompt with n examples
+/// is vacuous: B >= n + 1, i.e. it does not rule out that every answer is wrong.
+inline bool bound_vacuous(double bound_cumulative_bits, int examples) noexcept {
+  return !(bound_cumulative_bits < static_cast<double>(examples) + 1.0);
+}
 
 INDUCT_DECLARE bound_row theorem1_bound(const setup::document_model& model, list_format format, int depth, int examples);
 

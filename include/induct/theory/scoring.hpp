@@ -10,9 +10,10 @@
 //                  cumulative loss over the answer tokens of all n + 1 items of s;
 //   mistakes       teacher-forced argmax mistakes over those answer tokens (Theorem 1 counts them);
 //   R              the exact iteration complexity R(s; tau) of s (iteration_complexity.hpp).
-// Per (task, format, n): error rate with its Clopper-Pearson 95% interval, mean losses, the
-// bound columns of Theorem 1, and the number of prompts whose loss or mistakes exceed D + R(s)
-// (zero unless the theorem, or the code, is wrong).
+// Per (task, format, n): the query's error rate with its Clopper-Pearson 95% interval, mean losses,
+// the bound columns of Theorem 1, the mean version-space account of the cumulative loss
+// (version_space.hpp: cumulative loss = VS + C), and the number of prompts whose loss or mistakes
+// exceed D + R(s) (zero unless the theorem, or the code, is wrong).
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -25,6 +26,7 @@
 #include "induct/setup/prompt.hpp"
 #include "induct/setup/tasks.hpp"
 #include "induct/theory/idealized_predictor.hpp"
+#include "induct/theory/version_space.hpp"
 
 namespace induct::theory {
 
@@ -70,22 +72,26 @@ struct score_row {
   int prompts = 0;
   bool possible = true;
   int errors = 0;                         // wrong query answers (stepwise: final value)
-  double error_rate = 0.0;
-  double ci_low = 0.0, ci_high = 1.0;     // Clopper-Pearson 95%
-  double step_error_rate = 0.0;           // stepwise: any generated step wrong
-  double mean_log_loss_bits = 0.0;        // query answer tokens
+  double query_error_rate = 0.0;
+  double query_ci_low = 0.0, query_ci_high = 1.0;  // Clopper-Pearson 95%
+  double query_step_error_rate = 0.0;     // stepwise: any generated step wrong
+  double mean_query_loss_bits = 0.0;      // query answer tokens
   double mean_cum_loss_bits = 0.0;        // all answer tokens of the n + 1 items
   double mean_mistakes = 0.0;             // teacher-forced mistakes on those tokens
   double mean_iteration_complexity_bits = 0.0;  // exact R(s; tau), averaged
   double max_iteration_complexity_bits = -std::numeric_limits<double>::infinity();
+  double mean_version_space_bits = 0.0;   // VS = -log2 prior mass of the tasks that can emit s, averaged
+  double mean_version_space_correction_bits = 0.0;  // C = cumulative loss - VS (separators, length laws)
   double description_length_bits = 0.0;   // D(tau) (equal for all chains of the task's depth)
   double iteration_complexity_bound_bits = 0.0;  // Rbar_n
   double bound_cum_bits = 0.0;            // D + Rbar_n
-  double bound_error_rate = 0.0;          // (D + Rbar_n) / n
+  double bound_mistakes_per_example = 0.0;  // (D + Rbar_n) / n
+  bool bound_vacuous = false;             // D + Rbar_n >= n + 1 (theory::bound_vacuous)
   int bound_violations = 0;               // prompts with loss or mistakes > D + R(s) + 1e-9
 
-  /// {"task","format","examples","possible","prompts","D_bits","R_n_bits","bound_cum_bits","bound_error_rate"}
-  /// and, for a possible row, the measured columns; values that are not finite are null.
+  /// {"task","format","examples","possible","prompts","D_bits","R_n_bits","bound_cum_bits",
+  /// "bound_mistakes_per_example","bound_vacuous"} and, for a possible row, the measured columns
+  /// ("query_error_rate", "query_ci_low", ...); values that are not finite are null.
   INDUCT_DECLARE [[nodiscard]] nlohmann::json to_json() const;
 };
 

@@ -42,7 +42,7 @@ INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesyste
   std::snprintf(line, sizeof line, "trained %llu parameters in %.0f s (%.0f tokens/s), final loss %.3f nats, validation %.3f\n",
                 static_cast<unsigned long long>(result.parameters), result.training_seconds,
                 result.training.tokens_per_second, result.training.final_loss, result.training.validation_loss);
-  console << line << "\n" << compact_table(result.table).to_text(3) << "\n" << icl_verdict(result.table);
+  console << line << "\n" << compact_summary(result.table) << "\n" << icl_verdict(result.table);
   console << "wrote " << (out / "results.csv").string() << ", results.json, error_vs_n.svg, stepwise_vs_direct.svg, "
           << "summary.txt and model.safetensors\n";
   return result;

@@ -27,6 +27,7 @@
 #include "induct/theory/iteration_complexity.hpp"
 #include "induct/theory/scoring.hpp"
 #include "induct/theory/statistics.hpp"
+#include "induct/theory/version_space.hpp"
 
 namespace induct::experiment {
 
@@ -53,6 +54,9 @@ struct group_sums {
   std::size_t model_errors = 0, model_step_errors = 0, ideal_errors = 0, ideal_step_errors = 0;
   double model_log_loss = 0, model_cum_loss = 0, model_cum_mistakes = 0;
   double ideal_log_loss = 0, ideal_cum_loss = 0, ideal_cum_mistakes = 0, exact_r = 0;
+  double version_space = 0, version_space_correction = 0;
+  std::size_t ideal_bits_within = 0, ideal_mistakes_within = 0;  // <= D + R(s) (+1e-9)
+  std::size_t model_bits_within = 0, model_mistakes_within = 0;  // <= D + Rbar_n (+1e-9)
   double kl_sum = 0;
 };
 
@@ -65,6 +69,57 @@ INDUCT_DETAIL std::vector<int> leading_values(const setup::vocabulary& vocab, co
     values.push_back(*e);
   }
   return values;
+}
+
+/// The table row of one (task, format, n) group from its sums (columns: evaluation_columns()).
+INDUCT_DETAIL void add_group_row(result_table& table, const setup::task& task, int examples, const theory::bound_row& bound,
+                                 const group_sums& sums, double alpha) {
+  const bool direct = task.format() == setup::list_format::direct;
+  const double count = static_cast<double>(sums.prompts);
+  auto share = [&](std::size_t within) { return static_cast<double>(within) / count; };
+  const auto interval = theory::clopper_pearson(sums.model_errors, sums.prompts, alpha);
+  const double k_bits = (sums.model_cum_loss - sums.ideal_cum_loss) / count;
+  const double missing = std::numeric_limits<double>::quiet_NaN();
+  auto finite_or_missing = [](double v) { return std::isfinite(v) ? table_cell{v} : table_cell{}; };
+  auto row = table.new_row();
+  row["task"] = task.name();
+  row["format"] = std::string(setup::to_string(task.format()));
+  row["depth"] = static_cast<long long>(task.depth());
+  row["examples"] = static_cast<long long>(examples);
+  row["prompts"] = static_cast<long long>(sums.prompts);
+  row["D_bits"] = bound.description_length_bits;
+  row["R_n_bits"] = bound.iteration_complexity_bits;
+  row["bound_cum_bits"] = bound.bound_cumulative_bits;
+  row["bound_mistakes"] = bound.bound_mistakes;
+  row["bound_mistakes_per_example"] = finite_or_missing(bound.bound_mistakes_per_example);
+  row["bound_vacuous"] = static_cast<long long>(bound.vacuous);
+  row["ideal_mean_cum_loss_bits"] = sums.ideal_cum_loss / count;
+  row["ideal_mean_cum_mistakes"] = sums.ideal_cum_mistakes / count;
+  row["R_exact_mean_bits"] = sums.exact_r / count;
+  row["version_space_mean_bits"] = sums.version_space / count;
+  row["version_space_correction_mean_bits"] = sums.version_space_correction / count;
+  row["ideal_share_cum_bits_within_D_R"] = share(sums.ideal_bits_within);
+  row["ideal_share_cum_mistakes_within_D_R"] = share(sums.ideal_mistakes_within);
+  row["ideal_query_error_rate"] = static_cast<double>(sums.ideal_errors) / count;
+  row["ideal_query_step_error_rate"] =
+      direct ? table_cell{} : table_cell{static_cast<double>(sums.ideal_step_errors) / count};
+  row["ideal_mean_query_loss_bits"] = sums.ideal_log_loss / count;
+  row["model_mean_cum_loss_bits"] = sums.model_cum_loss / count;
+  row["model_mean_cum_mistakes"] = sums.model_cum_mistakes / count;
+  row["K_bits"] = k_bits;
+  row["model_bound_cum_bits"] =
+      theory::trained_model_bound_bits(bound.description_length_bits, bound.iteration_complexity_bits, k_bits);
+  row["model_share_cum_bits_within_D_R_n"] = share(sums.model_bits_within);
+  row["model_share_cum_mistakes_within_D_R_n"] = share(sums.model_mistakes_within);
+  row["model_query_error_rate"] = interval.estimate;
+  row["model_query_ci_low"] = interval.low;
+  row["model_query_ci_high"] = interval.high;
+  row["model_query_step_error_rate"] =
+      direct ? table_cell{} : table_cell{static_cast<double>(sums.model_step_errors) / count};
+  row["model_mean_query_loss_bits"] = sums.model_log_loss / count;
+  row["kl_bits_per_token"] = sums.answer_tokens ? sums.kl_sum / static_cast<double>(sums.answer_tokens) : missing;
+  row["kl_cum_bits"] = sums.kl_sum / count;
+  table.add_row(row);
 }
 
 }  // namespace evaluate_detail
@@ -110,11 +165,13 @@ result_table evaluate_model(nn::gpt<Scalar>& model, const theory::idealized_list
   result_table table(evaluation_columns());
   std::vector<long double> ideal_distribution;
   theory::prompt_scorer scorer(ideal);
+  const theory::version_space_model spaces(world);
   std::vector<double> ideal_p(static_cast<std::size_t>(vocab_size)), model_p(static_cast<std::size_t>(vocab_size));
   for (const auto& g : plan) {
     const setup::task& task = tasks[g.task];
     const bool direct = task.format() == setup::list_format::direct;
     const auto prompts = setup::generate_prompts(world, task, g.examples, options.prompts, options.prompt_seed);
+    const auto bound = theory::theorem1_bound(document, task.format(), task.depth(), g.examples);
     evaluate_detail::group_sums sums;
     for (std::size_t first = 0; first < prompts.size(); first += static_cast<std::size_t>(options.batch)) {
       const int batch = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(options.batch), prompts.size() - first));
@@ -188,48 +245,22 @@ result_table evaluate_model(nn::gpt<Scalar>& model, const theory::idealized_list
         sums.model_cum_mistakes += model_mistakes;
         sums.ideal_cum_mistakes += ideal_score.answer_token_mistakes;
         sums.exact_r += ideal_score.iteration_complexity_bits;
+        const theory::version_space_account account = spaces.account(p);
+        sums.version_space += account.version_space_bits;
+        sums.version_space_correction += account.correction_bits();
+        // Per prompt against the bound: the idealized predictor against its own D + R(s), the model against D + Rbar_n.
+        const double own_bound = ideal_score.description_length_bits + ideal_score.iteration_complexity_bits + 1e-9;
+        sums.ideal_bits_within += ideal_score.cumulative_loss_bits <= own_bound;
+        sums.ideal_mistakes_within += ideal_score.answer_token_mistakes <= own_bound;
+        sums.model_bits_within += model_cum <= bound.bound_cumulative_bits + 1e-9;
+        sums.model_mistakes_within += model_mistakes <= bound.bound_cumulative_bits + 1e-9;
       }
       sums.prompts += static_cast<std::size_t>(batch);
       done += static_cast<std::size_t>(batch);
       if (options.progress) options.progress(done, total);
     }
 
-    const auto bound = theory::theorem1_bound(document, task.format(), task.depth(), g.examples);
-    const double count = static_cast<double>(sums.prompts);
-    const auto interval = theory::clopper_pearson(sums.model_errors, sums.prompts, options.alpha);
-    const double k_bits = (sums.model_cum_loss - sums.ideal_cum_loss) / count;
-    const double missing = std::numeric_limits<double>::quiet_NaN();
-    auto finite_or_missing = [](double v) { return std::isfinite(v) ? table_cell{v} : table_cell{}; };
-    auto row = table.new_row();
-    row["task"] = task.name();
-    row["format"] = std::string(setup::to_string(task.format()));
-    row["depth"] = static_cast<long long>(task.depth());
-    row["examples"] = static_cast<long long>(g.examples);
-    row["prompts"] = static_cast<long long>(sums.prompts);
-    row["D_bits"] = bound.description_length_bits;
-    row["R_n_bits"] = bound.iteration_complexity_bits;
-    row["bound_cum_bits"] = bound.bound_cumulative_bits;
-    row["bound_mistakes"] = bound.bound_mistakes;
-    row["bound_error_rate"] = finite_or_missing(bound.bound_error_rate);
-    row["ideal_error_rate"] = static_cast<double>(sums.ideal_errors) / count;
-    row["ideal_step_error_rate"] = direct ? table_cell{} : table_cell{static_cast<double>(sums.ideal_step_errors) / count};
-    row["ideal_mean_log_loss_bits"] = sums.ideal_log_loss / count;
-    row["ideal_mean_cum_loss_bits"] = sums.ideal_cum_loss / count;
-    row["ideal_mean_cum_mistakes"] = sums.ideal_cum_mistakes / count;
-    row["R_exact_mean_bits"] = sums.exact_r / count;
-    row["model_error_rate"] = interval.estimate;
-    row["model_ci_low"] = interval.low;
-    row["model_ci_high"] = interval.high;
-    row["model_step_error_rate"] = direct ? table_cell{} : table_cell{static_cast<double>(sums.model_step_errors) / count};
-    row["model_mean_log_loss_bits"] = sums.model_log_loss / count;
-    row["model_mean_cum_loss_bits"] = sums.model_cum_loss / count;
-    row["model_mean_cum_mistakes"] = sums.model_cum_mistakes / count;
-    row["K_bits"] = k_bits;
-    row["model_bound_cum_bits"] =
-        theory::trained_model_bound_bits(bound.description_length_bits, bound.iteration_complexity_bits, k_bits);
-    row["kl_bits_per_token"] = sums.answer_tokens ? sums.kl_sum / static_cast<double>(sums.answer_tokens) : missing;
-    row["kl_cum_bits"] = sums.kl_sum / count;
-    table.add_row(row);
+    evaluate_detail::add_group_row(table, task, g.examples, bound, sums, options.alpha);
   }
   return table;
 }

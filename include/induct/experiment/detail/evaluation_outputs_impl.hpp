@@ -16,16 +16,49 @@
 
 namespace induct::experiment {
 
+namespace evaluation_outputs_detail {
+
+/// "ideal / model" with the slash at a fixed column (the numbers to 3 significant digits).
+INDUCT_DETAIL std::string pair_text(double ideal, double model) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%5.3g / %-5.3g", ideal, model);
+  return text;
+}
+
+inline constexpr const char* vacuous_mark = "*";
+
+}  // namespace evaluation_outputs_detail
+
 INDUCT_DEFINE result_table compact_table(const result_table& table) {
-  result_table out({"task", "format", "n", "bound (D+R_n)/n", "idealized", "measured", "95% interval", "K bits"});
+  using evaluation_outputs_detail::pair_text;
+  result_table out({"task", "format", "n", "D+R_n", "bits ideal/model", "mistakes ideal/model",
+                    "query err ideal/model [95% CI]", "K bits"});
   for (std::size_t r = 0; r < table.row_count(); ++r) {
-    char interval[48];
-    std::snprintf(interval, sizeof interval, "[%.3f, %.3f]", table.number(r, "model_ci_low"), table.number(r, "model_ci_high"));
+    char bound[32], query[96];
+    // A trailing blank where the bound is not vacuous keeps the digits aligned with the marked rows.
+    std::snprintf(bound, sizeof bound, "%.3g%s", table.number(r, "bound_cum_bits"),
+                  table.number(r, "bound_vacuous") != 0.0 ? evaluation_outputs_detail::vacuous_mark : " ");
+    std::snprintf(query, sizeof query, "%4.2g / %-4.2g [%.3f, %.3f]", table.number(r, "ideal_query_error_rate"),
+                  table.number(r, "model_query_error_rate"), table.number(r, "model_query_ci_low"),
+                  table.number(r, "model_query_ci_high"));
     out.add_row({table.text(r, "task"), table.text(r, "format"), static_cast<long long>(table.number(r, "examples")),
-                 table.at(r, "bound_error_rate"), table.number(r, "ideal_error_rate"), table.number(r, "model_error_rate"),
-                 std::string(interval), table.number(r, "K_bits")});
+                 std::string(bound),
+                 pair_text(table.number(r, "ideal_mean_cum_loss_bits"), table.number(r, "model_mean_cum_loss_bits")),
+                 pair_text(table.number(r, "ideal_mean_cum_mistakes"), table.number(r, "model_mean_cum_mistakes")),
+                 std::string(query), table.number(r, "K_bits")});
   }
   return out;
+}
+
+INDUCT_DEFINE std::string compact_summary(const result_table& table) {
+  std::string text = compact_table(table).to_text(3);
+  text +=
+      "bits, mistakes: cumulative over the n + 1 answers (teacher-forced, mean over prompts); Theorem 1 bounds\n"
+      "  both by D + R_n. query err: the error at the query alone; 95% CI: the model's. K = model bits - ideal bits.\n";
+  bool vacuous = false;
+  for (std::size_t r = 0; r < table.row_count(); ++r) vacuous = vacuous || table.number(r, "bound_vacuous") != 0.0;
+  if (vacuous) text += "* bound vacuous: D + R_n >= n + 1, it allows every one of the n + 1 answers to be wrong.\n";
+  return text;
 }
 
 INDUCT_DEFINE double error_at(const result_table& table, const std::string& task, const std::string& format, int n,
@@ -48,7 +81,7 @@ INDUCT_DEFINE void write_evaluation_outputs(const std::filesystem::path& out, co
   for (const auto& [task, format] : task_formats(table))
     if (format == "stepwise") steps.panels.emplace_back(stepwise_vs_direct_chart(table, task));
   if (!steps.panels.empty()) write_text_atomically(out / "stepwise_vs_direct.svg", render_svg(steps));
-  write_text_atomically(out / "summary.txt", compact_table(table).to_text(3));
+  write_text_atomically(out / "summary.txt", compact_summary(table));
 }
 
 INDUCT_DEFINE void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,

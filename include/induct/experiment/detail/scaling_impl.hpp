@@ -109,8 +109,8 @@ INDUCT_DEFINE nlohmann::json run_sweep_point(const nlohmann::json& point, const 
   for (std::size_t r = 0; r < run.table.row_count(); ++r) {
     const std::string prefix = run.table.text(r, "task") + "_" + run.table.text(r, "format") + "_n" +
                                run.table.text(r, "examples");
-    result[prefix + "_error"] = run.table.number(r, "model_error_rate");
-    result[prefix + "_ideal_error"] = run.table.number(r, "ideal_error_rate");
+    result[prefix + "_error"] = run.table.number(r, "model_query_error_rate");
+    result[prefix + "_ideal_error"] = run.table.number(r, "ideal_query_error_rate");
     result[prefix + "_K_bits"] = run.table.number(r, "K_bits");
   }
   return result;

@@ -29,13 +29,15 @@ INDUCT_DEFINE bound_row theorem1_bound(const setup::document_model& model, list_
   row.possible = prompt_possible(model, format, examples) && std::isfinite(row.description_length_bits);
   const double infinity = std::numeric_limits<double>::infinity();
   if (!row.possible) {
-    row.iteration_complexity_bits = row.bound_cumulative_bits = row.bound_mistakes = row.bound_error_rate = infinity;
+    row.iteration_complexity_bits = row.bound_cumulative_bits = row.bound_mistakes = row.bound_mistakes_per_example = infinity;
+    row.vacuous = true;
     return row;
   }
   row.iteration_complexity_bits = iteration_complexity_bound_bits(model, format, examples);
   row.bound_cumulative_bits = row.description_length_bits + row.iteration_complexity_bits;
   row.bound_mistakes = std::floor(row.bound_cumulative_bits);
-  row.bound_error_rate = examples == 0 ? infinity : row.bound_cumulative_bits / examples;
+  row.bound_mistakes_per_example = examples == 0 ? infinity : row.bound_cumulative_bits / examples;
+  row.vacuous = bound_vacuous(row.bound_cumulative_bits, examples);
   return row;
 }
 

@@ -18,6 +18,7 @@
 #include "induct/theory/iteration_complexity.hpp"
 #include "induct/theory/scoring.hpp"
 #include "induct/theory/statistics.hpp"
+#include "induct/theory/version_space.hpp"
 
 namespace induct::theory {
 
@@ -104,17 +105,20 @@ INDUCT_DEFINE nlohmann::json score_row::to_json() const {
                         {"D_bits", finite_or_null(description_length_bits)},
                         {"R_n_bits", finite_or_null(iteration_complexity_bound_bits)},
                         {"bound_cum_bits", finite_or_null(bound_cum_bits)},
-                        {"bound_error_rate", finite_or_null(bound_error_rate)}};
+                        {"bound_mistakes_per_example", finite_or_null(bound_mistakes_per_example)},
+                        {"bound_vacuous", bound_vacuous}};
   if (possible) {
     row["errors"] = errors;
-    row["error_rate"] = error_rate;
-    row["ci_low"] = ci_low;
-    row["ci_high"] = ci_high;
-    row["step_error_rate"] = step_error_rate;
-    row["mean_log_loss_bits"] = mean_log_loss_bits;
+    row["query_error_rate"] = query_error_rate;
+    row["query_ci_low"] = query_ci_low;
+    row["query_ci_high"] = query_ci_high;
+    row["query_step_error_rate"] = query_step_error_rate;
+    row["mean_query_loss_bits"] = mean_query_loss_bits;
     row["mean_cum_loss_bits"] = mean_cum_loss_bits;
     row["mean_mistakes"] = mean_mistakes;
     row["mean_R_bits"] = mean_iteration_complexity_bits;
+    row["mean_version_space_bits"] = mean_version_space_bits;
+    row["mean_version_space_correction_bits"] = mean_version_space_correction_bits;
     row["bound_violations"] = bound_violations;
   }
   return row;
@@ -131,11 +135,13 @@ INDUCT_DEFINE score_row score_task(const idealized_list_model& model, const setu
   row.description_length_bits = bound.description_length_bits;
   row.iteration_complexity_bound_bits = bound.iteration_complexity_bits;
   row.bound_cum_bits = bound.bound_cumulative_bits;
-  row.bound_error_rate = bound.bound_error_rate;
+  row.bound_mistakes_per_example = bound.bound_mistakes_per_example;
+  row.bound_vacuous = bound.vacuous;
   row.possible = bound.possible;
   if (!row.possible) return row;
   prompt_scorer scorer(model);
-  long double log_loss = 0, cum_loss = 0, mistakes = 0, iteration = 0;
+  const version_space_model spaces(model.world());
+  long double log_loss = 0, cum_loss = 0, mistakes = 0, iteration = 0, version_space = 0, correction = 0;
   int step_errors = 0;
   for (int i = 0; i < count; ++i) {
     const setup::prompt p = setup::generate_prompt(model.world(), task, examples, seed, static_cast<std::uint64_t>(i));
@@ -146,20 +152,25 @@ INDUCT_DEFINE score_row score_task(const idealized_list_model& model, const setu
     cum_loss += s.cumulative_loss_bits;
     mistakes += s.answer_token_mistakes;
     iteration += s.iteration_complexity_bits;
+    const version_space_account account = spaces.account(p);
+    version_space += account.version_space_bits;
+    correction += account.correction_bits();
     row.max_iteration_complexity_bits = std::max(row.max_iteration_complexity_bits, s.iteration_complexity_bits);
     const double budget = s.description_length_bits + s.iteration_complexity_bits + 1e-9;
     if (s.cumulative_loss_bits > budget || s.answer_token_mistakes > budget) ++row.bound_violations;
   }
   row.prompts = count;
-  row.error_rate = static_cast<double>(row.errors) / count;
+  row.query_error_rate = static_cast<double>(row.errors) / count;
   const auto interval = clopper_pearson(static_cast<std::uint64_t>(row.errors), static_cast<std::uint64_t>(count));
-  row.ci_low = interval.low;
-  row.ci_high = interval.high;
-  row.step_error_rate = static_cast<double>(step_errors) / count;
-  row.mean_log_loss_bits = static_cast<double>(log_loss / count);
+  row.query_ci_low = interval.low;
+  row.query_ci_high = interval.high;
+  row.query_step_error_rate = static_cast<double>(step_errors) / count;
+  row.mean_query_loss_bits = static_cast<double>(log_loss / count);
   row.mean_cum_loss_bits = static_cast<double>(cum_loss / count);
   row.mean_mistakes = static_cast<double>(mistakes / count);
   row.mean_iteration_complexity_bits = static_cast<double>(iteration / count);
+  row.mean_version_space_bits = static_cast<double>(version_space / count);
+  row.mean_version_space_correction_bits = static_cast<double>(correction / count);
   return row;
 }
 
