@@ -194,7 +194,7 @@ TEST_CASE("evaluate a model of `induct train` (world from its corpus sidecar), a
                                 " --steps 3 --layers 1 --width 16 --heads 2 --context 32 --batch 2 --log-every 0");
   INFO(trained.output);
   REQUIRE(trained.status == 0);
-  // No run_config in the file: the default tasks (lookup, compose2 direct; compose2 stepwise), the n
+  // No run_config in the file: the default tasks (lookup direct; compose2 and novel2 in both formats), the n
   // values of the SPEC suite that fit the context of 32.
   const auto out = dir / "out";
   const auto evaluated = run_tool("evaluate --json --prompts 3 --model " + model.string() + " --out " + out.string());
@@ -208,7 +208,8 @@ TEST_CASE("evaluate a model of `induct train` (world from its corpus sidecar), a
     largest_n = std::max(largest_n, row["examples"].get<int>());
     CHECK(row["prompts"] == 3);
   }
-  CHECK(pairs == std::set<std::string>{"lookup direct", "compose2 direct", "compose2 stepwise"});
+  CHECK(pairs == std::set<std::string>{"lookup direct", "compose2 direct", "compose2 stepwise", "novel2 direct",
+                                       "novel2 stepwise"});
   CHECK(largest_n == 6);  // lookup direct at n = 6 takes 2 + 6 * 4 + 3 = 29 tokens; n = 8 would take 37
   CHECK(evaluated.output.find("skipped lookup direct n=8 (longer than the context)") != std::string::npos);
 

@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "induct/core/atomic_file.hpp"
+
 namespace {
 
 using induct_test::command_result;
@@ -51,7 +53,7 @@ TEST_CASE("demo at toy size writes its table, plots and model; probe reads the m
   REQUIRE(demo.status == 0);
   // The JSON object (keys sorted, "columns" first) is the last line of the output.
   const auto j = nlohmann::json::parse(demo.output.substr(demo.output.rfind("{\"columns\"")));
-  CHECK(j["rows"].size() == 6);  // lookup direct, compose2 direct and stepwise, n = 0 and 1
+  CHECK(j["rows"].size() == 10);  // lookup direct, compose2 and novel2 direct and stepwise, n = 0 and 1
   for (const char* name : {"results.csv", "results.json", "error_vs_n.svg", "stepwise_vs_direct.svg", "model.safetensors"})
     CHECK(std::filesystem::exists(dir / name));
 
@@ -63,6 +65,31 @@ TEST_CASE("demo at toy size writes its table, plots and model; probe reads the m
   CHECK(std::filesystem::exists(probe_dir / "probes.svg"));
   const auto p = nlohmann::json::parse(probe.output.substr(probe.output.rfind("{\"columns\"")));
   CHECK(p["rows"].size() == 5 * 2);  // 5 features x (embeddings + 1 block)
+}
+
+TEST_CASE("demo --seeds: one model per training seed on one corpus, and the across-seed table") {
+  const auto dir = scratch("demo_seeds");
+  const auto demo = run_tool("demo --json --seeds 1,2 --out " + dir.string() + " " + toy_run);
+  INFO(demo.output);
+  REQUIRE(demo.status == 0);
+  CHECK(demo.output.find("across 2 training seeds (1 2; corpus seed 1)") != std::string::npos);
+  const auto j = nlohmann::json::parse(demo.output.substr(demo.output.rfind("{\"columns\"")));
+  REQUIRE(j["rows"].size() == 10);
+  CHECK(j["training_seeds"] == nlohmann::json::array({1, 2}));
+  for (const auto& row : j["rows"]) {
+    CHECK(row["seeds"] == 2);
+    CHECK(row["training_seeds"] == "1 2");
+    CHECK(row["model_query_error_rate_min"].get<double>() <= row["model_query_error_rate_mean"].get<double>());
+    CHECK(row["model_query_error_rate_boot_low"].get<double>() <= row["model_query_error_rate_boot_high"].get<double>());
+  }
+  for (const char* name : {"results_across_seeds.csv", "results_across_seeds.json", "seed-1/results.csv",
+                           "seed-2/results.csv", "seed-2/model.safetensors"})
+    CHECK(std::filesystem::exists(dir / name));
+  // Seed 1 of the pair is the single-seed demo with --seed 1 (corpus seed 1 too): deterministic per seed.
+  const auto single = scratch("demo_seed1");
+  REQUIRE(run_tool("demo --seed 1 --out " + single.string() + " " + toy_run).status == 0);
+  CHECK(induct::read_text_file(single / "results.csv") == induct::read_text_file(dir / "seed-1" / "results.csv"));
+  CHECK(induct::read_text_file(single / "results.csv") != induct::read_text_file(dir / "seed-2" / "results.csv"));
 }
 
 TEST_CASE("sweep resumes: a second run reuses every finished point") {

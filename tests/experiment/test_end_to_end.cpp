@@ -59,7 +59,13 @@ TEST_CASE("miniature run outputs: every column, valid SVGs, a loadable model") {
   auto columns = ex::evaluation_columns();
   for (const auto& c : ex::exposure_columns()) columns.push_back(c);
   CHECK(run.table.columns() == columns);
-  CHECK(run.table.row_count() == 15);  // 3 task formats x 5 n values (n = 0, 1, 2, 4, 8)
+  CHECK(run.table.row_count() == 25);  // 5 task formats (lookup, compose2 x 2, novel2 x 2) x 5 n values (0, 1, 2, 4, 8)
+  for (std::size_t r = 0; r < run.table.row_count(); ++r) {
+    const bool novel = run.table.text(r, "task") == "novel2";
+    CHECK(run.table.text(r, "held_out_of") == (novel ? "both" : ""));
+    // The corpus never used a held-out chain in a list; it used the seen ones.
+    CHECK((run.table.number(r, "corpus_direct_lists_per_chain") == 0) == novel);
+  }
   const auto& dir = miniature_dir();
   const auto back = ex::read_json_table(dir / "results.json");
   CHECK(back.columns() == columns);
@@ -99,10 +105,12 @@ TEST_CASE("sweep grids expand into complete, distinct run descriptions") {
   CHECK(keys.size() == 9);
   const auto config = ex::point_run_config(points[1]);
   CHECK(config.model.layers == 1);
-  CHECK(config.training.steps == 4'000'000 / (16 * 80));
+  CHECK(config.training.steps == 4'000'000 / (16 * 88));
   CHECK(config.setup.entities == 64);  // the default setup, shares included
   CHECK(config.setup.share_fact == induct::setup::setup_config{}.share_fact);
-  CHECK(config.answer_loss_weight == 3.0);  // the demo's training recipe
+  CHECK(config.answer_loss_weight == 1.0);  // the demo's training recipe: the plain loss
+  CHECK(config.input_loss_weight == 1.0);
+  CHECK_FALSE(config.weighted_loss());
   CHECK_THROWS_AS(ex::grid_points(nlohmann::json::parse(R"({"models": [], "tokens": [1000]})")), induct::config_error);
   CHECK_THROWS_AS(ex::grid_points(nlohmann::json::parse(R"({"models": [{"layers": 1, "width": 32, "depth": 2}], "tokens": [1000]})")),
                   induct::config_error);

@@ -28,35 +28,34 @@ std::string error_field(F&& f) {
 }
 
 // Captured from run_config::to_json().dump() before run_config gained from_json (sweep point keys hash it),
-// with the held-out setup fields of issue 11 added (which moved every sweep point key once).
+// then with issue 11's held-out setup fields, novel2 tasks and the demo's plain loss, n <= 16 and context 88
+// (which moved every sweep point key once).
 const char* const default_run_json =
-    R"({"corpus_seed":1,"corpus_tokens":4000000,"evaluation":{"examples":[0,1,2,3,4,6,8,12,16,24,32],"prompt_seed":2024,)"
-    R"("prompts":1000},"model":{"context_length":128,"heads":4,"layers":4,"vocab_size":128,"width":128},"setup":)"
-    R"({"bijection_fraction":0.5,"depth_continue":0.4,"direct_composite_rate":0.25,"direct_zipf_exponent":2.0,)"
-    R"("entities":64,"filler_length_max":8,"filler_length_min":1,"filler_words":32,"functions":8,)"
-    R"("held_out_chains":[],"held_out_formats":"both","held_out_fraction":0.25,"held_out_max_depth":3,"held_out_seed":1,)"
-    R"("list_length_law":"geometric","list_length_max":32,"list_length_mean":6.0,"max_depth":4,)"
-    R"("segments_per_document_mean":8.0,"share_direct_list":0.15,"share_fact":0.5,"share_filler":0.15,)"
-    R"("share_stepwise_list":0.2,"stepwise_zipf_exponent":1.5,"world_seed":1},"steps":2000,"tasks":)"
-    R"([{"format":"direct","task":"lookup"},{"format":"direct","task":"compose2"},{"format":"stepwise","task":"compose2"}],)"
-    R"("training":{"batch":16,"decay_steps":2000,"grad_clip":1.0,"learning_rate":0.001,"min_learning_rate":0.0001,)"
-    R"("optimizer":{"beta1":0.9,"beta2":0.95,"eps":1e-08,"weight_decay":0.1},"seed":1,"warmup_steps":100},)"
-    R"("validation_fraction":0.02})";
+    R"({"corpus_seed":1,"corpus_tokens":4000000,"evaluation":{"examples":[0,1,2,3,4,6,8,12,16,24,32],"prompt_seed":20)"
+    R"(24,"prompts":1000},"model":{"context_length":128,"heads":4,"layers":4,"vocab_size":128,"width":128},"setup":{")"
+    R"(bijection_fraction":0.5,"depth_continue":0.4,"direct_composite_rate":0.25,"direct_zipf_exponent":2.0,"entities)"
+    R"(":64,"filler_length_max":8,"filler_length_min":1,"filler_words":32,"functions":8,"held_out_chains":[],"held_ou)"
+    R"(t_formats":"both","held_out_fraction":0.25,"held_out_max_depth":3,"held_out_seed":1,"list_length_law":"geometr)"
+    R"(ic","list_length_max":32,"list_length_mean":6.0,"max_depth":4,"segments_per_document_mean":8.0,"share_direct_l)"
+    R"(ist":0.15,"share_fact":0.5,"share_filler":0.15,"share_stepwise_list":0.2,"stepwise_zipf_exponent":1.5,"world_s)"
+    R"(eed":1},"steps":2000,"tasks":[{"format":"direct","task":"lookup"},{"format":"direct","task":"compose2"},{"form)"
+    R"(at":"stepwise","task":"compose2"},{"format":"direct","task":"novel2"},{"format":"stepwise","task":"novel2"}],")"
+    R"(training":{"batch":16,"decay_steps":2000,"grad_clip":1.0,"learning_rate":0.001,"min_learning_rate":0.0001,"opt)"
+    R"(imizer":{"beta1":0.9,"beta2":0.95,"eps":1e-08,"weight_decay":0.1},"seed":1,"warmup_steps":100},"validation_fra)"
+    R"(ction":0.02})";
 
 const char* const demo_run_json =
-    R"({"corpus_seed":1,"corpus_tokens":16000000,"evaluation":{"examples":[0,1,2,4,8],"prompt_seed":2024,"prompts":100},)"
-    R"("loss_weights":{"answer":3.0,"input":0.0},"model":{"context_length":80,"heads":4,"layers":2,"vocab_size":128,)"
-    R"("width":64},"setup":{"bijection_fraction":0.5,"depth_continue":0.4,"direct_composite_rate":0.25,)"
-    R"("direct_zipf_exponent":2.0,"entities":64,"filler_length_max":8,"filler_length_min":1,"filler_words":32,)"
-    R"("functions":8,)"
-    R"("held_out_chains":[],"held_out_formats":"both","held_out_fraction":0.25,"held_out_max_depth":3,"held_out_seed":1,)"
-    R"("list_length_law":"geometric","list_length_max":32,"list_length_mean":6.0,"max_depth":4,)"
-    R"("segments_per_document_mean":8.0,"share_direct_list":0.15,"share_fact":0.5,"share_filler":0.15,)"
-    R"("share_stepwise_list":0.2,"stepwise_zipf_exponent":1.5,"world_seed":1},"steps":12000,"tasks":)"
-    R"([{"format":"direct","task":"lookup"},{"format":"direct","task":"compose2"},{"format":"stepwise","task":"compose2"}],)"
-    R"("training":{"batch":16,"decay_steps":12000,"grad_clip":1.0,"learning_rate":0.005,"min_learning_rate":0.0001,)"
-    R"("optimizer":{"beta1":0.9,"beta2":0.95,"eps":1e-08,"weight_decay":0.1},"seed":1,"warmup_steps":200},)"
-    R"("validation_fraction":0.02})";
+    R"({"corpus_seed":1,"corpus_tokens":16000000,"evaluation":{"examples":[0,1,2,4,8,16],"prompt_seed":2024,"prompts")"
+    R"(:100},"model":{"context_length":88,"heads":4,"layers":2,"vocab_size":128,"width":64},"setup":{"bijection_fract)"
+    R"(ion":0.5,"depth_continue":0.4,"direct_composite_rate":0.25,"direct_zipf_exponent":2.0,"entities":64,"filler_le)"
+    R"(ngth_max":8,"filler_length_min":1,"filler_words":32,"functions":8,"held_out_chains":[],"held_out_formats":"bot)"
+    R"(h","held_out_fraction":0.25,"held_out_max_depth":3,"held_out_seed":1,"list_length_law":"geometric","list_lengt)"
+    R"(h_max":32,"list_length_mean":6.0,"max_depth":4,"segments_per_document_mean":8.0,"share_direct_list":0.15,"shar)"
+    R"(e_fact":0.5,"share_filler":0.15,"share_stepwise_list":0.2,"stepwise_zipf_exponent":1.5,"world_seed":1},"steps")"
+    R"(:12000,"tasks":[{"format":"direct","task":"lookup"},{"format":"direct","task":"compose2"},{"format":"stepwise")"
+    R"(,"task":"compose2"},{"format":"direct","task":"novel2"},{"format":"stepwise","task":"novel2"}],"training":{"ba)"
+    R"(tch":16,"decay_steps":12000,"grad_clip":1.0,"learning_rate":0.005,"min_learning_rate":0.0001,"optimizer":{"bet)"
+    R"(a1":0.9,"beta2":0.95,"eps":1e-08,"weight_decay":0.1},"seed":1,"warmup_steps":200},"validation_fraction":0.02})";
 
 void check_round_trip(const ex::run_config& c) {
   const auto j = c.to_json();
@@ -93,8 +92,8 @@ TEST_CASE("run_config::from_json inverts to_json: demo, reduced, weighted and un
   CHECK_FALSE(ex::reduced_demo_config().to_json().contains("loss_weights"));
 
   const auto demo = ex::run_config::from_json(nlohmann::json::parse(demo_run_json));
-  CHECK(demo.answer_loss_weight == 3.0);
-  CHECK(demo.input_loss_weight == 0.0);
+  CHECK(demo.answer_loss_weight == 1.0);  // the plain loss: no "loss_weights" key
+  CHECK(demo.input_loss_weight == 1.0);
   CHECK(demo.training.steps == 12000);
   CHECK(demo.training.decay_steps == 0);  // decay_steps == steps comes back as "= steps"
   CHECK(demo.model.layers == 2);
@@ -108,7 +107,7 @@ TEST_CASE("run_config::from_json inverts to_json: demo, reduced, weighted and un
   CHECK(partial.training.steps == 50);
   CHECK(partial.training.learning_rate == 0.01);
   CHECK(partial.training.batch == 16);
-  CHECK(partial.tasks.size() == 3);
+  CHECK(partial.tasks.size() == 5);
 }
 
 TEST_CASE("run_config::from_json is strict and names the dotted key") {

@@ -29,7 +29,7 @@ from nanogpt_reference import GPT, read_safetensors  # noqa: E402
 VOCAB = 6 + 64 + 8 + 32  # the default setup: punctuation, entities, relations, fillers
 
 
-def write_corpus(path, tokens, vocab_size, fingerprint):
+def write_corpus(path, tokens, vocab_size, world):
     payload = struct.pack("<%dH" % len(tokens), *tokens)
     head = b"INDUCTTK" + struct.pack("<IIQI", 1, vocab_size, len(tokens), zlib.crc32(payload) & 0xFFFFFFFF)
     head += struct.pack("<I", zlib.crc32(head) & 0xFFFFFFFF)
@@ -39,7 +39,7 @@ def write_corpus(path, tokens, vocab_size, fingerprint):
     with open(path + ".json", "w") as f:
         # The default world (default vocabulary); a sidecar records its world's fingerprint beside its config,
         # and the token file's counts (train checks them against the header).
-        json.dump({"format": "INDUCTTK", "config": {}, "world_fingerprint": fingerprint,
+        json.dump({"format": "INDUCTTK", "config": world["config"], "world_fingerprint": world["fingerprint"],
                    "tokens": len(tokens), "vocabulary_size": vocab_size}, f)
 
 
@@ -66,8 +66,8 @@ def main():
     while len(tokens) < 6000:  # facts "e_x r_i e_y ." with a fixed table, so there is something to learn
         x, r = rng.randrange(64), rng.randrange(8)
         tokens += [6 + x, 70 + r, 6 + (x * (r + 3) + r) % 64, 5]
-    fingerprint = json.loads(run(args.tool, "world", "--json"))["fingerprint"]
-    write_corpus(corpus, tokens, VOCAB, fingerprint)
+    world = json.loads(run(args.tool, "world", "--json"))
+    write_corpus(corpus, tokens, VOCAB, world)
     run(args.tool, "train", "--corpus", corpus, "--out", model_path, "--layers", "2", "--width", "32", "--heads", "4",
         "--context", "16", "--batch", "8", "--steps", "30", "--lr", "1e-2", "--no-progress", "--log-every", "0",
         "--threads", "1")

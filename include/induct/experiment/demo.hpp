@@ -8,18 +8,34 @@
 // The run's configuration is in presets.hpp (default_demo_config, reduced_demo_config), what it
 // writes and prints in evaluation_outputs.hpp; both are included here.
 #include <filesystem>
+#include <cstdint>
 #include <iosfwd>
+#include <vector>
 
 #include "induct/core/linkage.hpp"
 #include "induct/experiment/evaluation_outputs.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/presets.hpp"
+#include "induct/experiment/report.hpp"
 
 namespace induct::experiment {
 
 /// Runs the demo into `out`, printing phases, the compact table and the ICL verdict to `console`.
 INDUCT_DECLARE run_result run_demo(const run_config& config, const std::filesystem::path& out, std::ostream& console,
                                    bool progress_bars);
+
+/// The demo over several training seeds (the corpus, config.corpus_seed, is the same for all).
+struct seeded_demo_result {
+  std::vector<std::uint64_t> seeds;
+  std::vector<run_result> runs;  // one per seed
+  result_table across_seeds;     // combine_seed_tables of the runs' tables (experiment/seeds.hpp)
+};
+
+/// run_demo once per training seed. One seed: into `out`, as run_demo. Several: each into out/seed-S, then
+/// out/results_across_seeds.csv and .json (with the config and seeds as metadata) and the across-seed
+/// compact table on `console`. The console says how many seeds the figures rest on.
+INDUCT_DECLARE seeded_demo_result run_demo_seeds(run_config config, const std::vector<std::uint64_t>& seeds,
+                                                 const std::filesystem::path& out, std::ostream& console, bool progress_bars);
 
 }  // namespace induct::experiment
 

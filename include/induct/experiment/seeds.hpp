@@ -33,6 +33,11 @@ INDUCT_DECLARE result_table combine_seed_tables(const std::vector<std::uint64_t>
                                                 const std::vector<result_table>& tables, double alpha = 0.05,
                                                 int replicates = 2000);
 
+/// The console form of an across-seed table: task, format, n, D + R_n (* vacuous), the idealized and the
+/// model's cumulative mistakes (model: mean [min, max] over seeds), the query error (idealized; model mean,
+/// the seeds-and-prompts bootstrap interval, and each seed's value).
+INDUCT_DECLARE result_table compact_seed_table(const result_table& combined);
+
 /// "1 2 3": seeds as written in tables and console lines.
 INDUCT_DECLARE std::string seed_list_text(const std::vector<std::uint64_t>& seeds);
 

@@ -7,10 +7,12 @@
 
 #include <unistd.h>
 
+#include "induct/core/error.hpp"
 #include "induct/core/progress.hpp"
 #include "induct/experiment/demo.hpp"
 #include "induct/experiment/evaluation_outputs.hpp"
 #include "induct/experiment/pipeline.hpp"
+#include "induct/experiment/seeds.hpp"
 
 namespace induct::experiment {
 
@@ -43,8 +45,40 @@ INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesyste
                 static_cast<unsigned long long>(result.parameters), result.training_seconds,
                 result.training.tokens_per_second, result.training.final_loss, result.training.validation_loss);
   console << line << "\n" << compact_summary(result.table) << "\n" << icl_verdict(result.table);
+  for (const auto& s : result.skipped) console << "not evaluated: " << s << "\n";
   console << "wrote " << (out / "results.csv").string() << ", results.json, error_vs_n.svg, stepwise_vs_direct.svg, "
           << "summary.txt and model.safetensors\n";
+  return result;
+}
+
+INDUCT_DEFINE seeded_demo_result run_demo_seeds(run_config config, const std::vector<std::uint64_t>& seeds,
+                                                const std::filesystem::path& out, std::ostream& console, bool progress_bars) {
+  if (seeds.empty()) throw config_error("seeds", "needs at least one training seed");
+  seeded_demo_result result;
+  result.seeds = seeds;
+  std::vector<result_table> tables;
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    config.training.seed = seeds[i];
+    if (seeds.size() > 1)
+      console << "== training seed " << seeds[i] << " (" << i + 1 << " of " << seeds.size() << ") ==\n";
+    result.runs.push_back(run_demo(config, seeds.size() > 1 ? out / ("seed-" + std::to_string(seeds[i])) : out, console,
+                                   progress_bars));
+    tables.push_back(result.runs.back().table);
+  }
+  result.across_seeds = combine_seed_tables(seeds, tables, config.evaluation.alpha);
+  if (seeds.size() == 1) {
+    console << "1 training seed (" << seeds[0] << "): the interval is over prompts only; --seeds 1,2,3 gives the "
+            << "across-seed table\n";
+    return result;
+  }
+  write_csv(out / "results_across_seeds.csv", result.across_seeds);
+  write_json(out / "results_across_seeds.json", result.across_seeds,
+             {{"config", config.to_json()}, {"training_seeds", seeds}});
+  console << "\nacross " << seeds.size() << " training seeds (" << seed_list_text(seeds) << "; corpus seed "
+          << config.corpus_seed << "), " << config.evaluation.prompts << " prompts per row and seed:\n"
+          << compact_seed_table(result.across_seeds).to_text(3)
+          << "(* bound vacuous: D + R_n >= n + 1; the interval resamples seeds, then prompts within each seed)\n"
+          << "wrote " << (out / "results_across_seeds.csv").string() << ", results_across_seeds.json and seed-S/ per seed\n";
   return result;
 }
 

@@ -2,6 +2,7 @@
 // Definitions for experiment/seeds.hpp (see induct/core/linkage.hpp for the two modes).
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -123,6 +124,32 @@ INDUCT_DEFINE result_table combine_seed_tables(const std::vector<std::uint64_t>&
     combined.add_row(row);
   }
   return combined;
+}
+
+INDUCT_DEFINE result_table compact_seed_table(const result_table& combined) {
+  result_table compact({"task", "format", "n", "D+R_n", "mistakes ideal", "mistakes model [range]", "query err ideal",
+                        "query err model", "[95% seeds x prompts]", "per seed"});
+  const auto number = [](double v, const char* format) {
+    if (!std::isfinite(v)) return std::string("-");
+    char text[64];
+    std::snprintf(text, sizeof text, format, v);
+    return std::string(text);
+  };
+  for (std::size_t r = 0; r < combined.row_count(); ++r) {
+    const bool vacuous = combined.number(r, "bound_vacuous") != 0;
+    compact.add_row({combined.text(r, "task"), combined.text(r, "format"), combined.at(r, "examples"),
+                     number(combined.number(r, "bound_cum_bits"), "%.3g") + (vacuous ? "*" : ""),
+                     number(combined.number(r, "ideal_mean_cum_mistakes"), "%.3g"),
+                     number(combined.number(r, "model_mean_cum_mistakes_mean"), "%.3g") + " [" +
+                         number(combined.number(r, "model_mean_cum_mistakes_min"), "%.3g") + ", " +
+                         number(combined.number(r, "model_mean_cum_mistakes_max"), "%.3g") + "]",
+                     number(combined.number(r, "ideal_query_error_rate"), "%.3g"),
+                     number(combined.number(r, "model_query_error_rate_mean"), "%.3g"),
+                     "[" + number(combined.number(r, "model_query_error_rate_boot_low"), "%.3f") + ", " +
+                         number(combined.number(r, "model_query_error_rate_boot_high"), "%.3f") + "]",
+                     combined.text(r, "model_query_error_rate_seeds")});
+  }
+  return compact;
 }
 
 }  // namespace induct::experiment
