@@ -90,6 +90,17 @@ TEST_CASE("demo --seeds: one model per training seed on one corpus, and the acro
   REQUIRE(run_tool("demo --seed 1 --out " + single.string() + " " + toy_run).status == 0);
   CHECK(induct::read_text_file(single / "results.csv") == induct::read_text_file(dir / "seed-1" / "results.csv"));
   CHECK(induct::read_text_file(single / "results.csv") != induct::read_text_file(dir / "seed-2" / "results.csv"));
+  // evaluate on the two models (their run_configs give the prompts, the seeds and the corpus to count)
+  // reproduces the across-seed table.
+  const auto again = scratch("evaluate_seeds");
+  const auto evaluated = run_tool("evaluate --model " + (dir / "seed-1" / "model.safetensors").string() + " --model " +
+                                  (dir / "seed-2" / "model.safetensors").string() + " --out " + again.string());
+  INFO(evaluated.output);
+  REQUIRE(evaluated.status == 0);
+  CHECK(evaluated.output.find("across 2 models (training seeds 1 2)") != std::string::npos);
+  CHECK(induct::read_text_file(again / "results_across_seeds.csv") ==
+        induct::read_text_file(dir / "results_across_seeds.csv"));
+  CHECK(std::filesystem::exists(again / "model-2" / "results.csv"));
 }
 
 TEST_CASE("sweep resumes: a second run reuses every finished point") {

@@ -10,6 +10,7 @@
 #include "config_options.hpp"
 #include "induct/core/progress.hpp"
 #include "induct/experiment/evaluation_outputs.hpp"
+#include "induct/experiment/seeds.hpp"
 #include "induct/experiment/trained_model.hpp"
 #include "tool.hpp"
 
@@ -36,7 +37,8 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
       "JSON: the result table with its \"metadata\" (progress goes to stderr).");
   struct options {
     common_flags flags;
-    std::string model_file, out = "induct-evaluate", corpus;
+    std::vector<std::string> model_files;
+    std::string out = "induct-evaluate", corpus;
     std::vector<std::string> tasks{"lookup", "compose2"}, formats{"direct", "stepwise"};
     std::vector<int> examples;
     int prompts = 1000;
@@ -45,7 +47,9 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
   };
   auto o = std::make_shared<options>();
   o->examples = experiment::evaluation_options{}.examples;
-  command->add_option("--model", o->model_file, "model file (safetensors with induct metadata)")
+  command->add_option("--model", o->model_files,
+                      "model file (safetensors with induct metadata); several (one per training seed, the same run "
+                      "otherwise) also give the across-seed table")
       ->required();
   command->add_option("--out", o->out, "output directory")->capture_default_str();
   add_name_list(command, "--tasks", o->tasks,
@@ -66,52 +70,75 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
     o->flags.apply();
     std::optional<setup::setup_config> world_override;
     if (o->world->given()) world_override = o->world->resolve();
-    auto trained = experiment::load_trained_model(o->model_file, world_override ? &*world_override : nullptr);
-    experiment::evaluation_plan plan = experiment::evaluation_plan_of(trained.metadata);
-    if (command->count("--tasks") || command->count("--formats")) {
-      plan.tasks.clear();
-      for (const auto& name : o->tasks)
-        for (const auto& format : o->formats) plan.tasks.push_back({name, setup::parse_list_format(format)});
-    }
-    if (command->count("--examples")) plan.options.examples = o->examples;
-    if (command->count("--prompts")) plan.options.prompts = o->prompts;
-    if (command->count("--seed")) plan.options.prompt_seed = o->seed;
-    experiment::check_tasks_posable(plan.tasks, trained.world);
-    std::optional<nlohmann::json> sidecar;
-    if (!o->corpus.empty()) sidecar = experiment::training_corpus_sidecar(o->corpus, trained.world);
-    else if (auto recorded = experiment::recorded_corpus_sidecar(trained); !recorded.is_null()) sidecar = std::move(recorded);
-
     std::ostream& console = o->flags.json ? std::cerr : std::cout;
-    const auto& config = trained.model.config();
-    console << "evaluating " << o->model_file << " (" << config.layers << " layers, width " << config.width
-            << ", step " << trained.metadata.info.step << ") in its world of " << trained.world.entity_count()
-            << " entities and " << trained.world.function_count() << " functions, on " << plan.options.prompts
-            << " prompts per task, format and n (seed " << plan.options.prompt_seed << ")\n";
-    console.flush();
-    progress_bar bar("evaluate", 1.0);
-    plan.options.progress = [&](std::size_t done, std::size_t total) {
-      bar.update(static_cast<double>(done) / static_cast<double>(total));
-    };
-    std::vector<std::string> skipped;
-    const auto start = std::chrono::steady_clock::now();
-    const auto table = experiment::evaluate_trained_model(trained.model, trained.world, plan.tasks, plan.options,
-                                                          &skipped, sidecar ? &*sidecar : nullptr);
-    bar.finish();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    for (const auto& s : skipped) console << "skipped " << s << "\n";
-    if (table.row_count() == 0)
-      throw config_error("examples", "no (task, format, n) fits the model's context of " +
-                                         std::to_string(config.context_length) + " tokens");
-    nlohmann::json metadata =
-        experiment::evaluation_metadata(o->model_file, trained, plan, skipped, seconds);
     const std::filesystem::path out = o->out;
-    experiment::write_evaluation_outputs(out, table, metadata, "Predicted (bound, idealized) against measured (" +
-                                                                   std::filesystem::path(o->model_file).filename().string() + ")");
-    console << "\n" << experiment::compact_summary(table) << "\n" << experiment::icl_verdict(table) << "wrote "
-            << (out / "results.csv").string() << ", results.json, error_vs_n.svg, the per-task plots and summary.txt\n";
+    const bool several = o->model_files.size() > 1;
+    std::vector<experiment::result_table> tables;
+    std::vector<std::uint64_t> seeds;
+    nlohmann::json metadata_of_models = nlohmann::json::array();
+    for (std::size_t m = 0; m < o->model_files.size(); ++m) {
+      const std::string& model_file = o->model_files[m];
+      auto trained = experiment::load_trained_model(model_file, world_override ? &*world_override : nullptr);
+      experiment::evaluation_plan plan = experiment::evaluation_plan_of(trained.metadata);
+      if (command->count("--tasks") || command->count("--formats")) {
+        plan.tasks.clear();
+        for (const auto& name : o->tasks)
+          for (const auto& format : o->formats) plan.tasks.push_back({name, setup::parse_list_format(format)});
+      }
+      if (command->count("--examples")) plan.options.examples = o->examples;
+      if (command->count("--prompts")) plan.options.prompts = o->prompts;
+      if (command->count("--seed")) plan.options.prompt_seed = o->seed;
+      experiment::check_tasks_posable(plan.tasks, trained.world);
+      std::optional<nlohmann::json> sidecar;
+      if (!o->corpus.empty()) sidecar = experiment::training_corpus_sidecar(o->corpus, trained.world);
+      else if (auto recorded = experiment::recorded_corpus_sidecar(trained); !recorded.is_null()) sidecar = std::move(recorded);
+
+      const auto& config = trained.model.config();
+      console << "evaluating " << model_file << " (" << config.layers << " layers, width " << config.width
+              << ", step " << trained.metadata.info.step << ") in its world of " << trained.world.entity_count()
+              << " entities and " << trained.world.function_count() << " functions, on " << plan.options.prompts
+              << " prompts per task, format and n (seed " << plan.options.prompt_seed << ")\n";
+      console.flush();
+      progress_bar bar("evaluate", 1.0);
+      plan.options.progress = [&](std::size_t done, std::size_t total) {
+        bar.update(static_cast<double>(done) / static_cast<double>(total));
+      };
+      std::vector<std::string> skipped;
+      const auto start = std::chrono::steady_clock::now();
+      const auto table = experiment::evaluate_trained_model(trained.model, trained.world, plan.tasks, plan.options,
+                                                            &skipped, sidecar ? &*sidecar : nullptr);
+      bar.finish();
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      for (const auto& s : skipped) console << "skipped " << s << "\n";
+      if (table.row_count() == 0)
+        throw config_error("examples", "no (task, format, n) fits the model's context of " +
+                                           std::to_string(config.context_length) + " tokens");
+      nlohmann::json metadata = experiment::evaluation_metadata(model_file, trained, plan, skipped, seconds);
+      const std::uint64_t seed = experiment::training_seed_of(trained.metadata, m + 1);
+      const std::filesystem::path model_out = several ? out / ("model-" + std::to_string(m + 1)) : out;
+      experiment::write_evaluation_outputs(model_out, table, metadata, "Predicted (bound, idealized) against measured (" +
+                                                                       std::filesystem::path(model_file).filename().string() + ")");
+      console << "\n" << experiment::compact_summary(table) << "\n" << experiment::icl_verdict(table) << "wrote "
+              << (model_out / "results.csv").string() << ", results.json, error_vs_n.svg, the per-task plots and summary.txt\n";
+      tables.push_back(table);
+      seeds.push_back(seed);
+      metadata_of_models.push_back(metadata);
+    }
+    experiment::result_table across;
+    if (several) {
+      across = experiment::combine_seed_tables(seeds, tables);
+      const nlohmann::json metadata = {{"models", metadata_of_models}, {"training_seeds", seeds}};
+      experiment::write_csv(out / "results_across_seeds.csv", across);
+      experiment::write_json(out / "results_across_seeds.json", across, metadata);
+      console << "\nacross " << seeds.size() << " models (training seeds " << experiment::seed_list_text(seeds) << "):\n"
+              << experiment::compact_seed_table(across).to_text(3)
+              << "(* bound vacuous: D + R_n >= n + 1; the interval resamples models, then prompts within each)\n"
+              << "wrote " << (out / "results_across_seeds.csv").string() << ", results_across_seeds.json and model-K/ per model\n";
+    }
     if (o->flags.json) {
-      nlohmann::json j = table.to_json();
-      j["metadata"] = metadata;
+      nlohmann::json j = several ? across.to_json() : tables.front().to_json();
+      j["metadata"] = several ? nlohmann::json{{"models", metadata_of_models}, {"training_seeds", seeds}}
+                              : metadata_of_models.front();
       print_json(j);
     }
     return 0;

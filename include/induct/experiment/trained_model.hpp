@@ -108,6 +108,10 @@ INDUCT_DECLARE void check_tasks_posable(const std::vector<task_spec>& tasks, con
 /// (every differing field named).
 INDUCT_DECLARE nlohmann::json training_corpus_sidecar(const std::filesystem::path& corpus, const setup::world& world);
 
+/// The training seed a model's run_config records ("training"."seed"), or `fallback` for a model without
+/// one (e.g. its number in a list of models); file_error on a corrupt value.
+INDUCT_DECLARE std::uint64_t training_seed_of(const trained_model_metadata& metadata, std::uint64_t fallback);
+
 /// The corpus sidecar of the run that trained a model, recomputed: a run_config records its corpus
 /// (corpus_seed, corpus_tokens), and the corpus is a pure function of them and the world, so sampling it
 /// again gives the counts run_experiment saw (a few seconds at 1e8 tokens). Null for a model without

@@ -161,6 +161,16 @@ INDUCT_DEFINE nlohmann::json training_corpus_sidecar(const std::filesystem::path
   return sidecar;
 }
 
+INDUCT_DEFINE std::uint64_t training_seed_of(const trained_model_metadata& metadata, std::uint64_t fallback) {
+  const nlohmann::json& run = metadata.run_config;
+  if (!run.is_object() || !run.contains("training") || !run["training"].is_object() || !run["training"].contains("seed"))
+    return fallback;
+  const auto& seed = run["training"]["seed"];
+  if (!seed.is_number_unsigned())
+    throw file_error(metadata.file.string(), "corrupt 'run_config' metadata: training.seed must be a non-negative integer");
+  return seed.get<std::uint64_t>();
+}
+
 INDUCT_DEFINE nlohmann::json recorded_corpus_sidecar(const trained_model& trained) {
   const nlohmann::json& run = trained.metadata.run_config;
   if (!run.is_object() || !run.contains("corpus_seed") || !run.contains("corpus_tokens")) return nullptr;
