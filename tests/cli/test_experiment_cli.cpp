@@ -125,4 +125,20 @@ TEST_CASE("sweep resumes: a second run reuses every finished point") {
   CHECK(second.output.find("1 already done, 1 computed now, 0 pending") != std::string::npos);
   for (const char* name : {"table.csv", "table.json", "emergence.svg", "stepwise_vs_direct.svg"})
     CHECK(std::filesystem::exists(dir / "out" / name));
+  CHECK_FALSE(std::filesystem::exists(dir / "out" / "table_across_seeds.csv"));
+
+  // --seeds: one point per training seed on one corpus, the finished points above are not reused (they are
+  // other runs), a rerun reuses all, and table_across_seeds has one row per model and token count.
+  const auto seeded = run_tool("sweep --json --seeds 1,2,3 --grid " + grid.string() + " --out " + (dir / "out").string());
+  INFO(seeded.output);
+  REQUIRE(seeded.status == 0);
+  CHECK(seeded.output.find("6 in the grid, 0 already done, 6 computed now") != std::string::npos);
+  const auto rerun = run_tool("sweep --seeds 1,2,3 --grid " + grid.string() + " --out " + (dir / "out").string());
+  CHECK(rerun.output.find("6 already done, 0 computed now") != std::string::npos);
+  const auto across = induct::read_text_file(dir / "out" / "table_across_seeds.csv");
+  std::size_t lines = 0;
+  for (char c : across) lines += c == '\n';
+  CHECK(lines == 3);  // header and 2 rows (2048 and 4096 tokens)
+  CHECK(across.find("\n3,1 2 3,1,16,2,2048,") != std::string::npos);
+  CHECK(across.find("novel2_stepwise_n1_error_boot_high") != std::string::npos);
 }

@@ -23,11 +23,15 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
       "minutes on 2 cores), paper (layers 1..8, width 32..256, tokens 1e5..1e8), or a JSON file:\n"
       "  {\"models\": [{\"layers\": 2, \"width\": 64, \"heads\": 4}], \"tokens\": [1e5, 1e6],\n"
       "   \"base\": {\"context\": 96, \"batch\": 16, \"lr\": 0.002, \"prompts\": 100, \"examples\": [0, 8, 16],\n"
-      "            \"seed\": 1, \"shares\": \"demo\"|\"default\"}}\nJSON: the assembled table, with \"summary\".");
+      "            \"seed\": 1, \"seeds\": [1, 2, 3], \"shares\": \"demo\"|\"default\"}}\n\"seeds\" (or --seeds) "
+      "trains one point per training seed on the corpus of \"seed\" and adds DIR/table_across_seeds.csv (mean, range "
+      "and seeds-and-prompts bootstrap interval of every error); the heatmaps then show the mean over seeds.\n"
+      "JSON: the assembled table, with \"summary\".");
   struct options {
     common_flags flags;
     std::string grid, out, shard;
     std::int64_t max_points = -1;
+    std::vector<int> seeds;
   };
   auto o = std::make_shared<options>();
   command->add_option("--grid", o->grid, "small, paper or a grid file")->required();
@@ -36,8 +40,12 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
       ->type_name("I/N");
   add_integer(command, "--max-points", o->max_points, "compute at most N new points in this run (-1: all)", -1,
               std::int64_t{1} << 40);
+  add_int_list(command, "--seeds", o->seeds,
+               "training seeds, one point each on the grid's corpus seed (sets the grid's base \"seeds\"); adds "
+               "table_across_seeds.csv",
+               0, 1 << 30);
   add_common_flags(command, o->flags);
-  on_run(command, chosen, [o] {
+  on_run(command, chosen, [o, command] {
     o->flags.apply();
     nlohmann::json grid;
     if (o->grid == "small" || o->grid == "paper") {
@@ -49,6 +57,7 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
         throw file_error(o->grid, std::string("grid is not valid JSON: ") + e.what());
       }
     }
+    if (command->count("--seeds")) grid["base"]["seeds"] = o->seeds;
     const auto points = experiment::grid_points(grid);
     experiment::sweep_runner runner(o->out);
     experiment::sweep_options options;
@@ -84,7 +93,8 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
     const auto table = experiment::write_sweep_outputs(runner, points, grid);
     console << "points: " << summary.total << " in the grid, " << summary.reused << " already done, "
             << summary.computed << " computed now, " << summary.pending << " pending\nwrote "
-            << (runner.directory() / "table.csv").string() << ", table.json, emergence.svg, stepwise_vs_direct.svg\n";
+            << (runner.directory() / "table.csv").string() << ", table.json, "
+            << (grid.contains("base") && grid["base"].contains("seeds") ? "table_across_seeds.csv, " : "") << "emergence.svg, stepwise_vs_direct.svg\n";
     if (o->flags.json) {
       nlohmann::json j = table.to_json();
       j["summary"] = {{"total", summary.total}, {"reused", summary.reused}, {"computed", summary.computed},

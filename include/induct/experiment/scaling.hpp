@@ -5,8 +5,11 @@
 //
 // A grid is JSON: {"models": [{"layers": L, "width": C, "heads": H}, ...], "tokens": [N, ...],
 // "base": {...}} with optional base fields context, batch, lr (or lr per width via
-// lr_by_width), prompts, examples, seed, shares ("demo" or "default"). A point's config holds
-// everything that defines its run, so its key (sweep.hpp) changes whenever the run would.
+// lr_by_width), prompts, examples, seed, seeds, shares ("demo" or "default"). With "seeds" (training
+// seeds) each model and token count is one point per seed, all on the corpus of "seed"; the outputs add
+// table_across_seeds (mean, range and seeds-and-prompts bootstrap of every error column) and the heatmaps
+// show the mean over seeds. A point's config holds everything that defines its run, and its "run_key"
+// hashes the run_config it expands to, so its key (sweep.hpp) changes whenever the run would.
 // The preset grids (preset_grid: small, paper) are in presets.hpp.
 #include <cstdint>
 #include <filesystem>
@@ -43,7 +46,12 @@ INDUCT_DECLARE std::string token_label(std::uint64_t tokens);
 INDUCT_DECLARE heatmap_chart sweep_heatmap(const sweep_runner& runner, const std::vector<nlohmann::json>& points,
                                            const std::string& field, const std::string& title);
 
-/// Writes table.csv/json, emergence.svg (lookup error at n = 16) and stepwise_vs_direct.svg
+/// The sweep table's points grouped by everything but the training seed: per group "seeds",
+/// "training_seeds", the config columns, and per error column c (not the *_ideal_error ones) c_mean,
+/// c_min, c_max, c_boot_low, c_boot_high (theory::seed_bootstrap_interval over the group's points).
+INDUCT_DECLARE result_table sweep_across_seeds(const result_table& table);
+
+/// Writes table.csv/json (and table_across_seeds.csv/json when the grid has "seeds"), emergence.svg (lookup error at n = 16) and stepwise_vs_direct.svg
 /// (compose2 at n = 8, both formats) from the finished points.
 INDUCT_DECLARE result_table write_sweep_outputs(const sweep_runner& runner, const std::vector<nlohmann::json>& points,
                                                 const nlohmann::json& grid);

@@ -18,6 +18,7 @@
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/svg_plot.hpp"
 #include "induct/experiment/sweep.hpp"
+#include "induct/theory/statistics.hpp"
 #include "induct/setup/config.hpp"
 
 namespace induct::experiment {
@@ -29,7 +30,7 @@ INDUCT_DEFINE std::vector<nlohmann::json> grid_points(const nlohmann::json& grid
   const nlohmann::json base = grid.value("base", nlohmann::json::object());
   for (const auto& [key, value] : base.items())
     if (key != "context" && key != "batch" && key != "lr" && key != "prompts" && key != "examples" && key != "seed" &&
-        key != "shares")
+        key != "seeds" && key != "shares")
       throw config_error("grid.base." + key, "unknown field");
   std::vector<nlohmann::json> points;
   try {
@@ -40,17 +41,31 @@ INDUCT_DEFINE std::vector<nlohmann::json> grid_points(const nlohmann::json& grid
       for (const auto& tokens : grid["tokens"]) {
         const double count = tokens.get<double>();
         if (!(count >= 1000 && count == std::floor(count))) throw config_error("grid.tokens", "must be integers >= 1000");
-        points.push_back({{"layers", model.at("layers").get<int>()},
-                          {"width", width},
-                          {"heads", model.value("heads", 4)},
-                          {"tokens", static_cast<std::uint64_t>(count)},
-                          {"context", base.value("context", 96)},
-                          {"batch", base.value("batch", 16)},
-                          {"lr", base.value("lr", default_learning_rate(width))},
-                          {"prompts", base.value("prompts", 100)},
-                          {"examples", base.value("examples", std::vector<int>{0, 1, 2, 4, 8, 16})},
-                          {"seed", base.value("seed", 1)},
-                          {"shares", base.value("shares", std::string("demo"))}});
+        // Training seeds: base "seeds" (one point each, all on the corpus of base "seed"), else base "seed"
+        // for both the corpus and the training.
+        std::vector<std::uint64_t> seeds;
+        if (base.contains("seeds")) {
+          seeds = base.at("seeds").get<std::vector<std::uint64_t>>();
+          if (seeds.empty()) throw config_error("grid.base.seeds", "must list at least one training seed");
+        }
+        const std::size_t runs = seeds.empty() ? 1 : seeds.size();
+        for (std::size_t s = 0; s < runs; ++s) {
+          nlohmann::json point = {{"layers", model.at("layers").get<int>()},
+                                  {"width", width},
+                                  {"heads", model.value("heads", 4)},
+                                  {"tokens", static_cast<std::uint64_t>(count)},
+                                  {"context", base.value("context", 96)},
+                                  {"batch", base.value("batch", 16)},
+                                  {"lr", base.value("lr", default_learning_rate(width))},
+                                  {"prompts", base.value("prompts", 100)},
+                                  {"examples", base.value("examples", std::vector<int>{0, 1, 2, 4, 8, 16})},
+                                  {"seed", seeds.empty() ? base.value("seed", std::uint64_t{1}) : seeds[s]},
+                                  {"shares", base.value("shares", std::string("demo"))}};
+          if (!seeds.empty()) point["corpus_seed"] = base.value("seed", std::uint64_t{1});
+          // The key covers the whole run (setup, loss, tasks), so a point of an older recipe is never reused.
+          point["run_key"] = point_key(point_run_config(point).to_json());
+          points.push_back(std::move(point));
+        }
       }
     }
   } catch (const nlohmann::json::exception& e) {
@@ -85,7 +100,8 @@ INDUCT_DEFINE run_config point_run_config(const nlohmann::json& point) {
   c.corpus_tokens = std::max<std::uint64_t>(tokens, per_step * 2);
   c.training.steps = static_cast<std::int64_t>(std::max<std::uint64_t>(1, tokens / per_step));
   c.training.warmup_steps = std::min<std::int64_t>(200, std::max<std::int64_t>(1, c.training.steps / 10));
-  c.training.seed = c.corpus_seed = point.at("seed").get<std::uint64_t>();
+  c.training.seed = point.at("seed").get<std::uint64_t>();
+  c.corpus_seed = point.contains("corpus_seed") ? point.at("corpus_seed").get<std::uint64_t>() : c.training.seed;
   c.evaluation.prompts = point.at("prompts").get<int>();
   c.evaluation.examples = point.at("examples").get<std::vector<int>>();
   c.model.validate();
@@ -146,6 +162,7 @@ INDUCT_DEFINE heatmap_chart sweep_heatmap(const sweep_runner& runner, const std:
       chart.column_labels.push_back(column);
   }
   chart.values.assign(chart.row_labels.size(), std::vector<double>(chart.column_labels.size(), std::nan("")));
+  std::vector<std::vector<int>> counts(chart.row_labels.size(), std::vector<int>(chart.column_labels.size(), 0));
   for (const auto& p : points) {
     const auto result = runner.finished_result(p);
     if (!result || !result->contains(field) || !(*result)[field].is_number()) continue;
@@ -154,9 +171,90 @@ INDUCT_DEFINE heatmap_chart sweep_heatmap(const sweep_runner& runner, const std:
     const auto c = static_cast<std::size_t>(std::find(chart.column_labels.begin(), chart.column_labels.end(),
                                                       token_label(p.at("tokens").get<std::uint64_t>())) -
                                             chart.column_labels.begin());
-    chart.values[r][c] = (*result)[field].get<double>();
+    // Points that differ only by training seed share a cell: their mean.
+    const double v = (*result)[field].get<double>();
+    chart.values[r][c] = counts[r][c] == 0 ? v : (chart.values[r][c] * counts[r][c] + v) / (counts[r][c] + 1);
+    counts[r][c] += 1;
   }
   return chart;
+}
+
+INDUCT_DEFINE result_table sweep_across_seeds(const result_table& table) {
+  // Groups: rows equal in every config column but seed, run_key and key (points differ by training seed).
+  const auto is_varying = [](const std::string& c) { return c == "key" || c == "seed" || c == "run_key"; };
+  const auto is_error = [](const std::string& c) {
+    return c.size() > 6 && c.compare(c.size() - 6, 6, "_error") == 0 && c.find("_ideal_error") == std::string::npos;
+  };
+  const std::vector<std::string> config_columns = {"layers", "width", "heads", "tokens", "context", "batch", "lr",
+                                                   "prompts", "examples", "corpus_seed", "shares"};
+  std::vector<std::string> columns{"seeds", "training_seeds"};
+  for (const auto& c : config_columns)
+    if (table.has_column(c)) columns.push_back(c);
+  std::vector<std::string> errors;
+  for (const auto& c : table.columns())
+    if (is_error(c)) {
+      errors.push_back(c);
+      for (const char* suffix : {"_mean", "_min", "_max", "_boot_low", "_boot_high"}) columns.push_back(c + suffix);
+    }
+  result_table across(columns);
+  std::vector<std::string> group_keys;
+  std::vector<std::vector<std::size_t>> groups;
+  for (std::size_t r = 0; r < table.row_count(); ++r) {
+    std::string key;
+    for (const auto& c : table.columns())
+      if (!is_varying(c) && (std::find(config_columns.begin(), config_columns.end(), c) != config_columns.end()))
+        key += table.text(r, c) + "|";
+    const auto it = std::find(group_keys.begin(), group_keys.end(), key);
+    if (it == group_keys.end()) {
+      group_keys.push_back(key);
+      groups.push_back({r});
+    } else {
+      groups[static_cast<std::size_t>(it - group_keys.begin())].push_back(r);
+    }
+  }
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    const auto& rows = groups[g];
+    auto row = across.new_row();
+    std::string seeds;
+    for (std::size_t i = 0; i < rows.size(); ++i) seeds += (i ? " " : "") + table.text(rows[i], "seed");
+    row["seeds"] = static_cast<long long>(rows.size());
+    row["training_seeds"] = seeds;
+    for (const auto& c : config_columns)
+      if (table.has_column(c)) row[c] = table.at(rows.front(), c);
+    for (const auto& c : errors) {
+      std::vector<double> values;
+      std::vector<std::uint64_t> wrong, prompts;
+      for (auto r : rows) {
+        const double v = table.number(r, c);
+        if (!std::isfinite(v)) continue;
+        values.push_back(v);
+        const double n = table.has_column("prompts") ? table.number(r, "prompts") : std::nan("");
+        if (std::isfinite(n) && n >= 1) {
+          prompts.push_back(static_cast<std::uint64_t>(n));
+          wrong.push_back(static_cast<std::uint64_t>(std::llround(v * n)));
+        }
+      }
+      if (values.empty()) {
+        for (const char* suffix : {"_mean", "_min", "_max", "_boot_low", "_boot_high"}) row[c + suffix] = table_cell{};
+        continue;
+      }
+      double sum = 0;
+      for (double v : values) sum += v;
+      row[c + "_mean"] = sum / static_cast<double>(values.size());
+      row[c + "_min"] = *std::min_element(values.begin(), values.end());
+      row[c + "_max"] = *std::max_element(values.begin(), values.end());
+      if (prompts.size() == values.size()) {
+        const auto interval = theory::seed_bootstrap_interval(wrong, prompts, 0.05, 2000, 1 + g);
+        row[c + "_boot_low"] = interval.low;
+        row[c + "_boot_high"] = interval.high;
+      } else {
+        row[c + "_boot_low"] = table_cell{};
+        row[c + "_boot_high"] = table_cell{};
+      }
+    }
+    across.add_row(row);
+  }
+  return across;
 }
 
 INDUCT_DEFINE result_table write_sweep_outputs(const sweep_runner& runner, const std::vector<nlohmann::json>& points,
@@ -164,6 +262,11 @@ INDUCT_DEFINE result_table write_sweep_outputs(const sweep_runner& runner, const
   const auto table = runner.assemble(points);
   write_csv(runner.directory() / "table.csv", table);
   write_json(runner.directory() / "table.json", table, {{"grid", grid}});
+  if (grid.contains("base") && grid["base"].contains("seeds")) {
+    const auto across = sweep_across_seeds(table);
+    write_csv(runner.directory() / "table_across_seeds.csv", across);
+    write_json(runner.directory() / "table_across_seeds.json", across, {{"grid", grid}});
+  }
   write_text_atomically(runner.directory() / "emergence.svg",
                         render_svg(sweep_heatmap(runner, points, "lookup_direct_n16_error",
                                                  "ICL emergence: lookup error at n = 16")));
