@@ -115,4 +115,20 @@ TEST_CASE("sweep grids expand into complete, distinct run descriptions") {
   CHECK_THROWS_AS(ex::grid_points(nlohmann::json::parse(R"({"models": [{"layers": 1, "width": 32, "depth": 2}], "tokens": [1000]})")),
                   induct::config_error);
   CHECK_THROWS_AS(ex::preset_grid("huge"), induct::config_error);
+  // Setup fields in the base (held-out compositions among them) and training seeds on one corpus.
+  const auto seeded = ex::grid_points(nlohmann::json::parse(
+      R"({"models": [{"layers": 1, "width": 32}], "tokens": [100000],
+          "base": {"seed": 4, "seeds": [1, 2], "setup": {"held_out_fraction": 0.5, "held_out_formats": "direct"}}})"));
+  REQUIRE(seeded.size() == 2);
+  CHECK(ex::point_key(seeded[0]) != ex::point_key(seeded[1]));
+  CHECK(seeded[0].at("prompts") == 1000);  // the SPEC's prompts per row
+  const auto run = ex::point_run_config(seeded[1]);
+  CHECK(run.setup.held_out_fraction == 0.5);
+  CHECK(run.setup.held_out_in == induct::setup::held_out_formats::direct);
+  CHECK(run.training.seed == 2);
+  CHECK(run.corpus_seed == 4);
+  CHECK(seeded[1].at("run_key") == ex::point_key(run.to_json()));
+  CHECK_THROWS_AS(ex::grid_points(nlohmann::json::parse(
+                      R"({"models": [{"layers": 1, "width": 32}], "tokens": [100000], "base": {"setup": {"bogus": 1}}})")),
+                  induct::config_error);
 }

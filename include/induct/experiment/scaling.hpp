@@ -5,7 +5,8 @@
 //
 // A grid is JSON: {"models": [{"layers": L, "width": C, "heads": H}, ...], "tokens": [N, ...],
 // "base": {...}} with optional base fields context, batch, lr (or lr per width via
-// lr_by_width), prompts, examples, seed, seeds, shares ("demo" or "default"). With "seeds" (training
+// lr_by_width), prompts (default 1000, the SPEC's), examples, seed, seeds, shares ("demo" or "default"),
+// setup (setup_config fields over the shares, e.g. {"held_out_fraction": 0.5}). With "seeds" (training
 // seeds) each model and token count is one point per seed, all on the corpus of "seed"; the outputs add
 // table_across_seeds (mean, range and seeds-and-prompts bootstrap of every error column) and the heatmaps
 // show the mean over seeds. A point's config holds everything that defines its run, and its "run_key"

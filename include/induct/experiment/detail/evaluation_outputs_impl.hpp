@@ -73,7 +73,14 @@ INDUCT_DEFINE void write_evaluation_outputs(const std::filesystem::path& out, co
   std::filesystem::create_directories(out);
   write_csv(out / "results.csv", table);
   write_json(out / "results.json", table, metadata);
-  write_text_atomically(out / "error_vs_n.svg", render_svg(evaluation_figure(table, title)));
+  // The (task, format, n) the context could not hold are named, so no row silently stops.
+  std::string not_evaluated;
+  if (metadata.is_object() && metadata.contains("skipped") && metadata["skipped"].is_array())
+    for (const auto& s : metadata["skipped"]) not_evaluated += (not_evaluated.empty() ? "" : "; ") + s.get<std::string>();
+  write_text_atomically(out / "error_vs_n.svg",
+                        render_svg(evaluation_figure(table, not_evaluated.empty() ? title
+                                                                                  : title + " (not evaluated: " +
+                                                                                        not_evaluated + ")")));
   for (const auto& [task, format] : task_formats(table))
     write_text_atomically(out / (task + "_" + format + ".svg"), render_svg(error_chart(table, task, format)));
   figure steps;
@@ -81,7 +88,8 @@ INDUCT_DEFINE void write_evaluation_outputs(const std::filesystem::path& out, co
   for (const auto& [task, format] : task_formats(table))
     if (format == "stepwise") steps.panels.emplace_back(stepwise_vs_direct_chart(table, task));
   if (!steps.panels.empty()) write_text_atomically(out / "stepwise_vs_direct.svg", render_svg(steps));
-  write_text_atomically(out / "summary.txt", compact_summary(table));
+  write_text_atomically(out / "summary.txt",
+                        compact_summary(table) + (not_evaluated.empty() ? "" : "not evaluated: " + not_evaluated + "\n"));
 }
 
 INDUCT_DEFINE void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,

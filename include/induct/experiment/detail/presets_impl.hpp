@@ -60,7 +60,7 @@ INDUCT_DEFINE nlohmann::json preset_grid(const std::string& name) {
       "models": [{"layers": 1, "width": 32, "heads": 2}, {"layers": 2, "width": 64, "heads": 4},
                  {"layers": 4, "width": 96, "heads": 4}],
       "tokens": [1000000, 4000000, 16000000],
-      "base": {"context": 88, "batch": 16, "prompts": 100, "examples": [0, 1, 2, 4, 8, 16], "seed": 1,
+      "base": {"context": 88, "batch": 16, "prompts": 1000, "examples": [0, 1, 2, 4, 8, 16], "seed": 1,
                "shares": "default"}
     })");
   if (name == "paper")

@@ -30,7 +30,7 @@ INDUCT_DEFINE std::vector<nlohmann::json> grid_points(const nlohmann::json& grid
   const nlohmann::json base = grid.value("base", nlohmann::json::object());
   for (const auto& [key, value] : base.items())
     if (key != "context" && key != "batch" && key != "lr" && key != "prompts" && key != "examples" && key != "seed" &&
-        key != "seeds" && key != "shares")
+        key != "seeds" && key != "shares" && key != "setup")
       throw config_error("grid.base." + key, "unknown field");
   std::vector<nlohmann::json> points;
   try {
@@ -57,11 +57,12 @@ INDUCT_DEFINE std::vector<nlohmann::json> grid_points(const nlohmann::json& grid
                                   {"context", base.value("context", 96)},
                                   {"batch", base.value("batch", 16)},
                                   {"lr", base.value("lr", default_learning_rate(width))},
-                                  {"prompts", base.value("prompts", 100)},
+                                  {"prompts", base.value("prompts", 1000)},
                                   {"examples", base.value("examples", std::vector<int>{0, 1, 2, 4, 8, 16})},
                                   {"seed", seeds.empty() ? base.value("seed", std::uint64_t{1}) : seeds[s]},
                                   {"shares", base.value("shares", std::string("demo"))}};
           if (!seeds.empty()) point["corpus_seed"] = base.value("seed", std::uint64_t{1});
+          if (base.contains("setup")) point["setup"] = base.at("setup");  // setup fields, e.g. held_out_fraction
           // The key covers the whole run (setup, loss, tasks), so a point of an older recipe is never reused.
           point["run_key"] = point_key(point_run_config(point).to_json());
           points.push_back(std::move(point));
@@ -87,6 +88,12 @@ INDUCT_DEFINE run_config point_run_config(const nlohmann::json& point) {
     c.setup.share_filler = lists.share_filler;
   } else if (shares != "default") {
     throw config_error("shares", "must be \"demo\" or \"default\", got \"" + shares + "\"");
+  }
+  if (point.contains("setup")) {  // setup fields over the shares (strict: an unknown field is an error)
+    nlohmann::json merged = c.setup.to_json();
+    if (!point.at("setup").is_object()) throw config_error("grid.base.setup", "must be an object of setup fields");
+    for (const auto& [key, value] : point.at("setup").items()) merged[key] = value;
+    c.setup = setup::setup_config::from_json(merged);
   }
   c.model.layers = point.at("layers").get<int>();
   c.model.width = point.at("width").get<int>();
