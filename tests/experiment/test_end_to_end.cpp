@@ -58,6 +58,8 @@ TEST_CASE("miniature run outputs: every column, valid SVGs, a loadable model") {
   const auto& run = miniature_run();
   auto columns = ex::evaluation_columns();
   for (const auto& c : ex::exposure_columns()) columns.push_back(c);
+  columns.emplace_back("train_answer_loss_weight");
+  columns.emplace_back("train_input_loss_weight");
   CHECK(run.table.columns() == columns);
   CHECK(run.table.row_count() == 25);  // 5 task formats (lookup, compose2 x 2, novel2 x 2) x 5 n values (0, 1, 2, 4, 8)
   for (std::size_t r = 0; r < run.table.row_count(); ++r) {

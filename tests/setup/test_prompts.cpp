@@ -106,6 +106,31 @@ TEST_CASE("impossible prompts are clear errors") {
   CHECK_THROWS_WITH_AS(task::by_name("novelx", list_format::direct, model), doctest::Contains("'novelx'"), induct::error);
 }
 
+TEST_CASE("novel in a world that holds nothing out: the chains a corpus sidecar never saw as a list") {
+  setup_config none;
+  none.held_out_fraction = 0;
+  const world w(none);
+  const document_model model(w.config());
+  nlohmann::json sidecar = {{"list_chains", {{"direct", {{"r1.r2", 3}}}, {"stepwise", {{"r2.r1", 1}}}}}};
+  for (int f = 0; f < 8; ++f)
+    for (int g = 0; g < 8; ++g)
+      if (!(f == 7 && g == 6)) sidecar["list_chains"]["stepwise"][chain_label(function_chain{f, g})] = 1;
+  const auto t = task::by_name("novel", list_format::stepwise, model, &sidecar);
+  REQUIRE(t.candidates().size() == 1);
+  CHECK(t.candidates()[0] == function_chain{7, 6});
+  CHECK(t.held_out_of() == "unseen");
+  CHECK(t.name() == "novel2");
+  sidecar["list_chains"]["direct"]["r8.r7"] = 2;
+  const auto deeper = task::by_name("novel", list_format::direct, model, &sidecar);
+  CHECK(deeper.depth() == 3);
+  CHECK(deeper.candidates().size() == 512);
+  CHECK_THROWS_WITH_AS(task::by_name("novel2", list_format::direct, model, &sidecar),
+                       doctest::Contains("every chain of depth 2 occurs as a list"), induct::error);
+  // A world that holds chains out ignores the sidecar: the held-out set is the corpus's by construction.
+  const world held_world;
+  CHECK(task::by_name("novel", list_format::direct, document_model(held_world.config()), &sidecar).held_out_of() == "both");
+}
+
 TEST_CASE("novel tasks pose the held-out chains; compose tasks never do") {
   const world w;  // SPEC defaults: 16 of the 64 depth-2 and 128 of the 512 depth-3 chains held out
   const document_model model(w.config());

@@ -10,6 +10,7 @@
 #include "config_options.hpp"
 #include "induct/core/progress.hpp"
 #include "induct/experiment/evaluation_outputs.hpp"
+#include "induct/experiment/exposure.hpp"
 #include "induct/experiment/seeds.hpp"
 #include "induct/experiment/trained_model.hpp"
 #include "tool.hpp"
@@ -105,8 +106,12 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
       };
       std::vector<std::string> skipped;
       const auto start = std::chrono::steady_clock::now();
-      const auto table = experiment::evaluate_trained_model(trained.model, trained.world, plan.tasks, plan.options,
-                                                            &skipped, sidecar ? &*sidecar : nullptr);
+      const auto [answer_weight, input_weight] =
+          experiment::recorded_loss_weights(trained.metadata.run_config, model_file);
+      const auto table = experiment::add_loss_weights(
+          experiment::evaluate_trained_model(trained.model, trained.world, plan.tasks, plan.options, &skipped,
+                                             sidecar ? &*sidecar : nullptr),
+          answer_weight, input_weight);
       bar.finish();
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       for (const auto& s : skipped) console << "skipped " << s << "\n";

@@ -111,7 +111,8 @@ void add_prompts(CLI::App& app, invocation& chosen) {
       "the task (compose2: f1, f2 uniform), inputs uniform without replacement when n + 1 <= E. --chain gives a "
       "user-defined task (that chain; --task is then a free name). Tasks novel2, novel3, ... pose the held-out "
       "chains of that depth (novel: the smallest held-out depth), which a corpus of this world never uses in a list; "
-      "with --corpus the world defaults to the corpus's, and must be it. Without --out the lines go to "
+      "with --corpus the world defaults to the corpus's, and must be it (a corpus whose world holds nothing out: "
+      "the chains its lists never used). Without --out the lines go to "
       "stdout; with --out, --json prints a summary object.");
   struct options {
     common_flags flags;
@@ -156,7 +157,7 @@ void add_prompts(CLI::App& app, invocation& chosen) {
     const setup::task t = command->count("--chain") > 0
                               ? setup::task::custom(command->count("--task") ? o->task : "custom", format,
                                                     {setup::function_chain(o->chain.begin(), o->chain.end())}, model)
-                              : setup::task::by_name(o->task, format, model);
+                              : setup::task::by_name(o->task, format, model, has_corpus ? &sidecar : nullptr);
     double bytes = 0;  // about 8 bytes per token of JSON, 4 tokens per example
     for (int n : o->examples) bytes += static_cast<double>(o->prompts) * (200.0 + 40.0 * n);
     require_memory(bytes, "writing " + std::to_string(o->prompts) + " prompts per n");

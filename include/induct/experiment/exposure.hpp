@@ -10,6 +10,8 @@
 // (setup::task::by_name). The counts come from the corpus sidecar (setup::corpus_chain_exposure); without
 // one they are missing. The reference for every row, held out or not, stays the population's idealized
 // predictor: the held-out set changes what the corpus shows, not the theory's prediction.
+#include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -31,6 +33,18 @@ inline const std::vector<std::string>& exposure_columns() {
 /// `setup`; `corpus_sidecar` (nullptr: counts missing) is the training corpus's sidecar.
 INDUCT_DECLARE result_table add_training_exposure(const result_table& table, const setup::setup_config& setup,
                                                   const nlohmann::json* corpus_sidecar);
+
+}  // namespace induct::experiment
+
+namespace induct::experiment {
+
+/// `table` with the training loss weights appended as "train_answer_loss_weight" and "train_input_loss_weight"
+/// in every row (1 and 1: the plain next-token loss), so a row says how its model was trained.
+INDUCT_DECLARE result_table add_loss_weights(const result_table& table, double answer_weight, double input_weight);
+
+/// The loss weights a model's run_config records ("loss_weights", absent for the plain loss: 1 and 1);
+/// file_error naming the model file on corrupt values.
+INDUCT_DECLARE std::pair<double, double> recorded_loss_weights(const nlohmann::json& run_config, const std::string& source);
 
 }  // namespace induct::experiment
 

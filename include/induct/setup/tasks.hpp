@@ -46,9 +46,17 @@ class task {
   /// novel{depth}: the held-out chains of `depth` (0: the smallest depth with one); error if there are none.
   INDUCT_DECLARE static task novel(list_format format, const held_out_set& held, const document_model& model, int depth = 0);
 
+  /// novel{depth} for a corpus whose world holds nothing out (e.g. one sampled before held-out sets existed):
+  /// the chains of `depth` (0: the smallest >= 2 with one) never seen as a list in its `sidecar`
+  /// (held_out_of() "unseen"); error if the corpus saw them all.
+  INDUCT_DECLARE static task unseen(list_format format, const nlohmann::json& sidecar, const document_model& model,
+                                    int depth = 0);
+
   /// lookup | compose2 | compose3 | novel | novel2 .. novel{max_depth}, with the held-out set of model.config();
-  /// error naming the task otherwise.
-  INDUCT_DECLARE static task by_name(std::string_view name, list_format format, const document_model& model);
+  /// a novel task of a world that holds out no chain of its depth falls back to unseen(...) when a corpus
+  /// `sidecar` is given. Error naming the task otherwise.
+  INDUCT_DECLARE static task by_name(std::string_view name, list_format format, const document_model& model,
+                                     const nlohmann::json* sidecar = nullptr);
 
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   [[nodiscard]] list_format format() const noexcept { return format_; }
@@ -57,7 +65,8 @@ class task {
   /// The explicit candidate chains (custom and novel), empty for uniform-chain tasks.
   [[nodiscard]] const std::vector<function_chain>& candidates() const noexcept { return candidates_; }
   /// Whether the task's chains were held out of the training corpus's lists (novel tasks), and in which
-  /// formats: "both", "direct" (still in stepwise lists); "" for chains a corpus can use.
+  /// formats: "both", "direct" (still in stepwise lists); "unseen" (no list of a given corpus used them, by
+  /// chance: unseen()); "" for chains a corpus can use.
   [[nodiscard]] const std::string& held_out_of() const noexcept { return held_out_of_; }
 
   /// Draws the chain of one prompt.

@@ -85,4 +85,26 @@ INDUCT_DEFINE result_table add_training_exposure(const result_table& table, cons
   return out;
 }
 
+INDUCT_DEFINE result_table add_loss_weights(const result_table& table, double answer_weight, double input_weight) {
+  std::vector<std::string> columns = table.columns();
+  columns.emplace_back("train_answer_loss_weight");
+  columns.emplace_back("train_input_loss_weight");
+  result_table out(columns);
+  for (const auto& row : table.rows()) {
+    std::vector<table_cell> cells = row;
+    cells.emplace_back(answer_weight);
+    cells.emplace_back(input_weight);
+    out.add_row(std::move(cells));
+  }
+  return out;
+}
+
+INDUCT_DEFINE std::pair<double, double> recorded_loss_weights(const nlohmann::json& run_config, const std::string& source) {
+  if (!run_config.is_object() || !run_config.contains("loss_weights")) return {1.0, 1.0};
+  const auto& w = run_config["loss_weights"];
+  if (!w.is_object() || !w.value("answer", nlohmann::json()).is_number() || !w.value("input", nlohmann::json()).is_number())
+    throw file_error(source, "corrupt 'run_config' metadata: loss_weights needs numbers \"answer\" and \"input\"");
+  return {w["answer"].get<double>(), w["input"].get<double>()};
+}
+
 }  // namespace induct::experiment

@@ -207,7 +207,9 @@ INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hook
   t0 = clock::now();
   auto options = config.evaluation;
   if (hooks.on_evaluation_progress) options.progress = hooks.on_evaluation_progress;
-  result.table = evaluate_trained_model(trainer.model(), world, config.tasks, options, &result.skipped, &corpus_sidecar);
+  result.table = add_loss_weights(
+      evaluate_trained_model(trainer.model(), world, config.tasks, options, &result.skipped, &corpus_sidecar),
+      config.answer_loss_weight, config.input_loss_weight);
   result.evaluation_seconds = std::chrono::duration<double>(clock::now() - t0).count();
   return result;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Definitions for setup/tasks.hpp (see induct/core/linkage.hpp for the two modes).
 #include <cmath>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -8,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
+#include "induct/setup/corpus.hpp"
 #include "induct/setup/held_out.hpp"
 #include "induct/setup/document_model.hpp"
 #include "induct/setup/tasks.hpp"
@@ -65,17 +67,48 @@ INDUCT_DEFINE task task::novel(list_format format, const held_out_set& held, con
   return t;
 }
 
-INDUCT_DEFINE task task::by_name(std::string_view name, list_format format, const document_model& model) {
+INDUCT_DEFINE task task::unseen(list_format format, const nlohmann::json& sidecar, const document_model& model, int depth) {
+  const std::set<std::string> seen = chains_seen_as_lists(sidecar);
+  const int max_depth = model.config().max_depth;
+  if (depth != 0 && (depth < 2 || depth > max_depth))
+    throw error("task novel" + std::to_string(depth) + ": depth " + std::to_string(depth) + " is outside 2.." +
+                std::to_string(max_depth));
+  for (int k = depth ? depth : 2; k <= (depth ? depth : max_depth); ++k) {
+    std::vector<function_chain> unseen_chains;
+    if (std::pow(static_cast<double>(model.config().functions), k) > 1e6)
+      throw error("task novel" + std::to_string(k) + ": too many chains of depth " + std::to_string(k) + " to list");
+    for (std::size_t i = 0; i < model.chain_count(); ++i) {
+      function_chain c = model.chain_at(i);
+      if (static_cast<int>(c.size()) == k && !seen.count(chain_label(c))) unseen_chains.push_back(std::move(c));
+    }
+    if (!unseen_chains.empty()) {
+      task t = custom("novel" + std::to_string(k), format, std::move(unseen_chains), model);
+      t.held_out_of_ = "unseen";
+      return t;
+    }
+  }
+  throw error("task novel: the world holds out no chain and every chain of depth " +
+              (depth ? std::to_string(depth) : "2.." + std::to_string(max_depth)) + " occurs as a list in the corpus (" +
+              std::to_string(seen.size()) + " chains seen)");
+}
+
+INDUCT_DEFINE task task::by_name(std::string_view name, list_format format, const document_model& model,
+                                 const nlohmann::json* sidecar) {
   const held_out_set held(model.config());
   const int max_depth = model.config().max_depth;
   if (name == "lookup") return lookup(format, model.config().functions);
   if (name == "compose2") return seen_chains("compose2", format, 2, held);
   if (name == "compose3") return seen_chains("compose3", format, 3, held);
-  if (name == "novel") return novel(format, held, model);
+  int novel_depth = -1;
+  if (name == "novel") novel_depth = 0;
   if (name.size() > 5 && name.substr(0, 5) == "novel") {
     const std::string digits(name.substr(5));
-    if (digits.find_first_not_of("0123456789") == std::string::npos && digits.size() < 6)
-      return novel(format, held, model, std::stoi(digits));
+    if (digits.find_first_not_of("0123456789") == std::string::npos && digits.size() < 6) novel_depth = std::stoi(digits);
+  }
+  if (novel_depth >= 0) {
+    const bool none_held = novel_depth == 0 ? held.empty() : held.within_depth(novel_depth).empty();
+    if (none_held && sidecar && novel_depth <= max_depth) return unseen(format, *sidecar, model, novel_depth);
+    return novel(format, held, model, novel_depth);
   }
   throw error("unknown task '" + std::string(name) + "' (expected lookup, compose2, compose3, novel or novel2..novel" +
               std::to_string(max_depth) + ")");
