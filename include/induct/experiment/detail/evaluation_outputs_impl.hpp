@@ -76,7 +76,10 @@ INDUCT_DEFINE void write_evaluation_outputs(const std::filesystem::path& out, co
   // The (task, format, n) the context could not hold are named, so no row silently stops.
   std::string not_evaluated;
   if (metadata.is_object() && metadata.contains("skipped") && metadata["skipped"].is_array())
-    for (const auto& s : metadata["skipped"]) not_evaluated += (not_evaluated.empty() ? "" : "; ") + s.get<std::string>();
+    for (const auto& s : metadata["skipped"]) {
+      if (!not_evaluated.empty()) not_evaluated += "; ";  // appends: GCC 12 warns falsely on "a" + std::string
+      not_evaluated += s.get<std::string>();
+    }
   write_text_atomically(out / "error_vs_n.svg",
                         render_svg(evaluation_figure(table, not_evaluated.empty() ? title
                                                                                   : title + " (not evaluated: " +

@@ -79,7 +79,10 @@ INDUCT_DEFINE result_table add_training_exposure(const result_table& table, cons
     std::vector<table_cell> cells = table.rows()[r];
     const auto& [held_out_of, mean] = it->second;
     cells.emplace_back(held_out_of);
-    for (double v : {mean.direct, mean.stepwise, mean.facts}) cells.push_back(std::isnan(v) ? table_cell{} : table_cell(v));
+    for (double v : {mean.direct, mean.stepwise, mean.facts}) {
+      if (std::isnan(v)) cells.emplace_back();
+      else cells.emplace_back(v);
+    }
     out.add_row(std::move(cells));
   }
   return out;

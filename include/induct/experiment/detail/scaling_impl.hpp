@@ -223,7 +223,10 @@ INDUCT_DEFINE result_table sweep_across_seeds(const result_table& table) {
     const auto& rows = groups[g];
     auto row = across.new_row();
     std::string seeds;
-    for (std::size_t i = 0; i < rows.size(); ++i) seeds += (i ? " " : "") + table.text(rows[i], "seed");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (i) seeds += ' ';
+      seeds += table.text(rows[i], "seed");
+    }
     row["seeds"] = static_cast<long long>(rows.size());
     row["training_seeds"] = seeds;
     for (const auto& c : config_columns)

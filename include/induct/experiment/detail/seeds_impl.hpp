@@ -38,7 +38,10 @@ INDUCT_DETAIL bool same_cell(const table_cell& a, const table_cell& b) {
 
 INDUCT_DEFINE std::string seed_list_text(const std::vector<std::uint64_t>& seeds) {
   std::string text;
-  for (std::size_t i = 0; i < seeds.size(); ++i) text += (i ? " " : "") + std::to_string(seeds[i]);
+  for (std::size_t i = 0; i < seeds.size(); ++i) {
+    if (i) text += ' ';  // appends: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string
+    text += std::to_string(seeds[i]);
+  }
   return text;
 }
 
@@ -90,7 +93,8 @@ INDUCT_DEFINE result_table combine_seed_tables(const std::vector<std::uint64_t>&
       std::string listed;
       std::vector<double> values;
       for (std::size_t s = 0; s < tables.size(); ++s) {
-        listed += (s ? " " : "") + cell_text(tables[s].at(r, c));
+        if (s) listed += ' ';
+        listed += cell_text(tables[s].at(r, c));
         values.push_back(tables[s].number(r, c));
       }
       if (is_interval_column(c)) {
@@ -100,9 +104,14 @@ INDUCT_DEFINE result_table combine_seed_tables(const std::vector<std::uint64_t>&
       const bool all_finite = std::all_of(values.begin(), values.end(), [](double v) { return std::isfinite(v); });
       double sum = 0;
       for (double v : values) sum += v;
-      row[c + "_mean"] = all_finite ? table_cell(sum / static_cast<double>(values.size())) : table_cell{};
-      row[c + "_min"] = all_finite ? table_cell(*std::min_element(values.begin(), values.end())) : table_cell{};
-      row[c + "_max"] = all_finite ? table_cell(*std::max_element(values.begin(), values.end())) : table_cell{};
+      row[c + "_mean"] = table_cell{};
+      row[c + "_min"] = table_cell{};
+      row[c + "_max"] = table_cell{};
+      if (all_finite) {
+        row[c + "_mean"] = sum / static_cast<double>(values.size());
+        row[c + "_min"] = *std::min_element(values.begin(), values.end());
+        row[c + "_max"] = *std::max_element(values.begin(), values.end());
+      }
       if (is_error_rate_column(c)) {
         row[c + "_seeds"] = listed;
         if (all_finite && has_prompts) {
@@ -135,18 +144,25 @@ INDUCT_DEFINE result_table compact_seed_table(const result_table& combined) {
     std::snprintf(text, sizeof text, format, v);
     return std::string(text);
   };
+  const auto range = [&](std::size_t r, const std::string& low, const std::string& high, const char* format) {
+    std::string text = "[";  // appends: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string
+    text += number(combined.number(r, low), format);
+    text += ", ";
+    text += number(combined.number(r, high), format);
+    text += ']';
+    return text;
+  };
   for (std::size_t r = 0; r < combined.row_count(); ++r) {
-    const bool vacuous = combined.number(r, "bound_vacuous") != 0;
-    compact.add_row({combined.text(r, "task"), combined.text(r, "format"), combined.at(r, "examples"),
-                     number(combined.number(r, "bound_cum_bits"), "%.3g") + (vacuous ? "*" : ""),
-                     number(combined.number(r, "ideal_mean_cum_mistakes"), "%.3g"),
-                     number(combined.number(r, "model_mean_cum_mistakes_mean"), "%.3g") + " [" +
-                         number(combined.number(r, "model_mean_cum_mistakes_min"), "%.3g") + ", " +
-                         number(combined.number(r, "model_mean_cum_mistakes_max"), "%.3g") + "]",
+    std::string bound = number(combined.number(r, "bound_cum_bits"), "%.3g");
+    if (combined.number(r, "bound_vacuous") != 0) bound += '*';
+    std::string mistakes = number(combined.number(r, "model_mean_cum_mistakes_mean"), "%.3g");
+    mistakes += ' ';
+    mistakes += range(r, "model_mean_cum_mistakes_min", "model_mean_cum_mistakes_max", "%.3g");
+    compact.add_row({combined.text(r, "task"), combined.text(r, "format"), combined.at(r, "examples"), bound,
+                     number(combined.number(r, "ideal_mean_cum_mistakes"), "%.3g"), mistakes,
                      number(combined.number(r, "ideal_query_error_rate"), "%.3g"),
                      number(combined.number(r, "model_query_error_rate_mean"), "%.3g"),
-                     "[" + number(combined.number(r, "model_query_error_rate_boot_low"), "%.3f") + ", " +
-                         number(combined.number(r, "model_query_error_rate_boot_high"), "%.3f") + "]",
+                     range(r, "model_query_error_rate_boot_low", "model_query_error_rate_boot_high", "%.3f"),
                      combined.text(r, "model_query_error_rate_seeds")});
   }
   return compact;
