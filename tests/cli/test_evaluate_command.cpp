@@ -212,6 +212,20 @@ TEST_CASE("evaluate a model of `induct train` (world from its corpus sidecar), a
                                        "novel2 stepwise"});
   CHECK(largest_n == 6);  // lookup direct at n = 6 takes 2 + 6 * 4 + 3 = 29 tokens; n = 8 would take 37
   CHECK(evaluated.output.find("skipped lookup direct n=8 (longer than the context)") != std::string::npos);
+  // The per-task plot names the n its context could not hold.
+  CHECK(read_file(out / "lookup_direct.svg").find("(not evaluated: n=8 (longer than the context), n=12") != std::string::npos);
+  CHECK(read_file(out / "results.csv").find(",1,1\n") != std::string::npos);  // plain loss: weights 1 and 1 (last columns)
+
+  // A model trained with the weighted loss says so in every row.
+  const auto weighted = dir / "weighted.safetensors";
+  REQUIRE(run_tool("train --corpus " + corpus.string() + " --out " + weighted.string() +
+                   " --steps 2 --layers 1 --width 16 --heads 2 --context 32 --batch 2 --log-every 0 --answer-weight 3 "
+                   "--input-weight 0").status == 0);
+  REQUIRE(run_tool("evaluate --prompts 2 --tasks lookup --formats direct --examples 0,1 --model " + weighted.string() +
+                   " --out " + (dir / "weighted").string()).status == 0);
+  const std::string weighted_csv = read_file(dir / "weighted" / "results.csv");
+  CHECK(weighted_csv.find("train_answer_loss_weight,train_input_loss_weight\n") != std::string::npos);
+  CHECK(weighted_csv.find(",3,0\n") != std::string::npos);
 
   // novel: the held-out chains of the model's world (4 of its 16 depth-2 chains), which its corpus never
   // used in a list; --corpus adds the corpus's counts.

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "run_shell.hpp"
+#include "../experiment/xml_check.hpp"
 
 #include <array>
 #include <cstdio>
@@ -82,9 +83,15 @@ TEST_CASE("demo --seeds: one model per training seed on one corpus, and the acro
     CHECK(row["model_query_error_rate_min"].get<double>() <= row["model_query_error_rate_mean"].get<double>());
     CHECK(row["model_query_error_rate_boot_low"].get<double>() <= row["model_query_error_rate_boot_high"].get<double>());
   }
-  for (const char* name : {"results_across_seeds.csv", "results_across_seeds.json", "seed-1/results.csv",
-                           "seed-2/results.csv", "seed-2/model.safetensors"})
+  for (const char* name : {"results_across_seeds.csv", "results_across_seeds.json", "error_vs_n_across_seeds.svg",
+                           "seed-1/results.csv", "seed-2/results.csv", "seed-2/model.safetensors"})
     CHECK(std::filesystem::exists(dir / name));
+  // The across-seed plot: well-formed, one panel per (task, format) with the mean of 2 seeds and its band.
+  const std::string seed_svg = induct::read_text_file(dir / "error_vs_n_across_seeds.svg");
+  CHECK(induct_test::svg_problem(seed_svg).empty());
+  CHECK(seed_svg.find("model, mean of 2 seeds (95% seeds x prompts)") != std::string::npos);
+  CHECK(seed_svg.find("each training seed") != std::string::npos);
+  CHECK(seed_svg.find("lookup (direct): error at the query, across seeds") != std::string::npos);
   // Seed 1 of the pair is the single-seed demo with --seed 1 (corpus seed 1 too): deterministic per seed.
   const auto single = scratch("demo_seed1");
   REQUIRE(run_tool("demo --seed 1 --out " + single.string() + " " + toy_run).status == 0);
@@ -101,6 +108,7 @@ TEST_CASE("demo --seeds: one model per training seed on one corpus, and the acro
   CHECK(induct::read_text_file(again / "results_across_seeds.csv") ==
         induct::read_text_file(dir / "results_across_seeds.csv"));
   CHECK(std::filesystem::exists(again / "model-2" / "results.csv"));
+  CHECK(induct_test::svg_problem(induct::read_text_file(again / "error_vs_n_across_seeds.svg")).empty());
 }
 
 TEST_CASE("sweep resumes: a second run reuses every finished point") {

@@ -244,3 +244,63 @@ TEST_CASE("induct train: a corpus sidecar that lies is refused") {
   induct::write_text_atomically(corpus + ".json", original.dump());
   CHECK(run_tool(options).status == 0);
 }
+
+// Issue 11: the weighted loss is an explicit option of train, applied, recorded in the model and kept by --resume.
+TEST_CASE("induct train: --answer-weight and --input-weight weigh the loss, are recorded and survive --resume") {
+  const auto& w = shared();
+  const auto dir = w.dir / "weights";
+  std::filesystem::create_directories(dir);
+  const std::string options = "train --corpus " + w.corpus +
+                              " --layers 1 --width 16 --heads 2 --context 16 --batch 4 --no-progress --threads 1 "
+                              "--log-every 1 --json --warmup 1 --decay-steps 4 --min-lr 1e-4";  // one schedule for 2 + 2 and 4 steps
+  const std::string plain_model = (dir / "plain.safetensors").string();
+  const std::string whole_model = (dir / "whole.safetensors").string();
+  const std::string split_model = (dir / "split.safetensors").string();
+  const auto plain = run_tool(options + " --out " + plain_model + " --steps 4");
+  REQUIRE(plain.status == 0);
+  const auto whole = run_tool(options + " --out " + whole_model + " --steps 4 --answer-weight 3 --input-weight 0");
+  REQUIRE(whole.status == 0);
+  const auto plain_lines = json_lines(plain.out);
+  const auto whole_lines = json_lines(whole.out);
+  REQUIRE(plain_lines.size() == 5);
+  REQUIRE(whole_lines.size() == 5);
+  // Same initialization and windows, another loss: the first step's loss already differs.
+  CHECK(plain_lines[0]["loss"].get<double>() != whole_lines[0]["loss"].get<double>());
+  CHECK(plain_lines[4]["loss_weights"] == nlohmann::json{{"answer", 1.0}, {"input", 1.0}});
+  CHECK(whole_lines[4]["loss_weights"] == nlohmann::json{{"answer", 3.0}, {"input", 0.0}});
+
+  induct::nn::checkpoint_info info;
+  (void)induct::nn::read_model_checkpoint<float>(whole_model, &info);
+  CHECK(nlohmann::json::parse(info.extra.at(induct::nn::checkpoint_keys::loss_weights)) ==
+        nlohmann::json{{"answer", 3.0}, {"input", 0.0}});
+
+  // Two steps, then --resume without the weights: the checkpoint's are used, and steps 3 and 4 are the
+  // uninterrupted run's, bit for bit.
+  REQUIRE(run_tool(options + " --out " + split_model + " --steps 2 --answer-weight 3 --input-weight 0").status == 0);
+  const auto resumed = run_tool("train --corpus " + w.corpus + " --out " + split_model +
+                                " --resume --steps 4 --log-every 1 --no-progress --json --threads 1");
+  REQUIRE(resumed.status == 0);
+  const auto resumed_lines = json_lines(resumed.out);
+  REQUIRE(resumed_lines.size() == 3);
+  CHECK(resumed_lines[0]["step"] == 3);
+  CHECK(resumed_lines[0]["loss"] == whole_lines[2]["loss"]);
+  CHECK(resumed_lines[1]["loss"] == whole_lines[3]["loss"]);
+  CHECK(resumed_lines[2]["loss_weights"] == nlohmann::json{{"answer", 3.0}, {"input", 0.0}});
+
+  const auto changed = run_tool("train --corpus " + w.corpus + " --out " + split_model +
+                                " --resume --steps 6 --answer-weight 1 --no-progress", true);
+  CHECK(changed.status != 0);
+  CHECK_MESSAGE(changed.out.find("a resumed run keeps them") != std::string::npos, changed.out);
+
+  // Without a sidecar nothing tells answers from other tokens: refused before training.
+  const std::string bare = (dir / "bare.tok").string();
+  std::filesystem::copy_file(w.corpus, bare, std::filesystem::copy_options::overwrite_existing);
+  const auto no_sidecar = run_tool("train --corpus " + bare + " --out " + (dir / "bare.safetensors").string() +
+                                   " --steps 2 --layers 1 --width 16 --heads 2 --context 16 --no-progress "
+                                   "--answer-weight 3", true);
+  CHECK(no_sidecar.status == 1);
+  CHECK_MESSAGE(no_sidecar.out.find("needs the corpus sidecar") != std::string::npos, no_sidecar.out);
+  CHECK_FALSE(std::filesystem::exists(dir / "bare.safetensors"));
+  const auto negative = run_tool(options + " --out " + (dir / "neg.safetensors").string() + " --answer-weight -1", true);
+  CHECK(negative.status == 2);
+}

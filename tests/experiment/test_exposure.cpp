@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -62,4 +63,21 @@ TEST_CASE("training exposure: held-out rows have no lists in the corpus, seen ro
   CHECK(direct_only.text(4, "held_out_of") == "direct");
   CHECK(direct_only.number(4, "corpus_direct_lists_per_chain") == 0);
   CHECK(direct_only.number(5, "corpus_stepwise_lists_per_chain") > 1);
+}
+
+TEST_CASE("recorded_loss_weights: the checkpoint's key first, then run_config's, else the plain loss; corrupt refused") {
+  induct::nn::checkpoint_info info;
+  const nlohmann::json none;
+  CHECK(ex::recorded_loss_weights(info, none, "m.safetensors") == std::pair<double, double>{1.0, 1.0});
+  const nlohmann::json run = {{"loss_weights", {{"answer", 3.0}, {"input", 0.0}}}};
+  CHECK(ex::recorded_loss_weights(info, run, "m.safetensors") == std::pair<double, double>{3.0, 0.0});
+  info.extra[induct::nn::checkpoint_keys::loss_weights] = R"({"answer":2,"input":0.5})";
+  CHECK(ex::recorded_loss_weights(info, run, "m.safetensors") == std::pair<double, double>{2.0, 0.5});
+  for (const char* corrupt : {R"({"answer":2})", R"({"answer":-1,"input":1})", R"([2,1])", R"({"answer":"2","input":1})",
+                              R"({"answer":1,"input":1,"extra":1})", "not json"}) {
+    info.extra[induct::nn::checkpoint_keys::loss_weights] = corrupt;
+    CHECK_THROWS_AS(ex::recorded_loss_weights(info, none, "m.safetensors"), induct::file_error);
+  }
+  CHECK_THROWS_WITH_AS(ex::recorded_loss_weights({}, nlohmann::json{{"loss_weights", {{"answer", 1}}}}, "m.safetensors"),
+                       doctest::Contains("m.safetensors"), induct::file_error);
 }

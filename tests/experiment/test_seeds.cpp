@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "induct/core/error.hpp"
+#include "induct/experiment/evaluation_plots.hpp"
 #include "induct/experiment/seeds.hpp"
 #include "induct/theory/statistics.hpp"
 
@@ -69,4 +70,36 @@ TEST_CASE("combine_seed_tables refuses tables that are not the same prompts") {
   short_table.add_row(std::vector<ex::table_cell>(other.rows()[0]));
   CHECK_THROWS_WITH_AS(ex::combine_seed_tables({1, 2}, {other, short_table}), doctest::Contains("has 1 rows"), induct::error);
   CHECK_THROWS_AS(ex::combine_seed_tables({1}, {}), induct::error);
+}
+
+TEST_CASE("seed_error_chart: each seed's curve, the mean with the bootstrap band, the idealized predictor") {
+  const auto table = [](double model_error) {
+    ex::result_table t({"task", "format", "examples", "prompts", "bound_mistakes_per_example", "ideal_query_error_rate",
+                        "model_query_error_rate", "model_query_ci_low", "model_query_ci_high"});
+    t.add_row({std::string("lookup"), std::string("direct"), 1LL, 100LL, 5.0, 0.5, model_error, 0.0, 1.0});
+    t.add_row({std::string("lookup"), std::string("direct"), 4LL, 100LL, 1.5, 0.1, model_error / 4, 0.0, 1.0});
+    t.add_row({std::string("novel2"), std::string("stepwise"), 1LL, 100LL, 9.0, 0.6, 0.9, 0.8, 1.0});
+    return t;
+  };
+  const auto across = ex::combine_seed_tables({1, 2, 3}, {table(0.40), table(0.20), table(0.60)});
+  const auto chart = ex::seed_error_chart(across, "lookup", "direct");
+  // bound, idealized, three seeds, the mean
+  REQUIRE(chart.series.size() == 6);
+  CHECK(chart.series[1].y == std::vector<double>{0.5, 0.1});
+  for (int k = 0; k < 3; ++k) {
+    CHECK(chart.series[2 + k].x == std::vector<double>{1.0, 4.0});
+    CHECK(chart.series[2 + k].in_legend == (k == 0));
+  }
+  CHECK(chart.series[2].y == std::vector<double>{0.40, 0.10});
+  CHECK(chart.series[4].y == std::vector<double>{0.60, 0.15});
+  const auto& mean = chart.series[5];
+  CHECK(mean.y[0] == doctest::Approx(0.40));
+  CHECK(mean.y[1] == doctest::Approx(0.10));
+  REQUIRE(mean.band_low.size() == 2);
+  CHECK(mean.band_low[0] == across.number(0, "model_query_error_rate_boot_low"));
+  CHECK(mean.band_high[0] == across.number(0, "model_query_error_rate_boot_high"));
+  CHECK(mean.band_low[0] < 0.3);
+  CHECK(mean.band_high[0] > 0.5);
+  CHECK(mean.name.find("mean of 3 seeds") != std::string::npos);
+  CHECK(ex::seed_error_figure(across, "t").panels.size() == 2);  // lookup direct, novel2 stepwise
 }

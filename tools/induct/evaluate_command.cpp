@@ -107,7 +107,7 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
       std::vector<std::string> skipped;
       const auto start = std::chrono::steady_clock::now();
       const auto [answer_weight, input_weight] =
-          experiment::recorded_loss_weights(trained.metadata.run_config, model_file);
+          experiment::recorded_loss_weights(trained.metadata.info, trained.metadata.run_config, model_file);
       const auto table = experiment::add_loss_weights(
           experiment::evaluate_trained_model(trained.model, trained.world, plan.tasks, plan.options, &skipped,
                                              sidecar ? &*sidecar : nullptr),
@@ -133,12 +133,16 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
     if (several) {
       across = experiment::combine_seed_tables(seeds, tables);
       const nlohmann::json metadata = {{"models", metadata_of_models}, {"training_seeds", seeds}};
-      experiment::write_csv(out / "results_across_seeds.csv", across);
-      experiment::write_json(out / "results_across_seeds.json", across, metadata);
+      std::string title = "Predicted against measured, ";  // appends: GCC 12 warns falsely on "a" + std::string
+      title += std::to_string(seeds.size());
+      title += " models (training seeds ";
+      title += experiment::seed_list_text(seeds);
+      title += ")";
+      experiment::write_seed_outputs(out, across, metadata, title);
       console << "\nacross " << seeds.size() << " models (training seeds " << experiment::seed_list_text(seeds) << "):\n"
               << experiment::compact_seed_table(across).to_text(3)
               << "(* bound vacuous: D + R_n >= n + 1; the interval resamples models, then prompts within each)\n"
-              << "wrote " << (out / "results_across_seeds.csv").string() << ", results_across_seeds.json and model-K/ per model\n";
+              << "wrote " << (out / "results_across_seeds.csv").string() << ", results_across_seeds.json, error_vs_n_across_seeds.svg and model-K/ per model\n";
     }
     if (o->flags.json) {
       nlohmann::json j = several ? across.to_json() : tables.front().to_json();

@@ -24,7 +24,10 @@ void add_train_command(CLI::App& app, invocation& chosen) {
       "losses), atomically as a pair that survives a kill at any instant, every --checkpoint-every steps and at the end; an "
       "existing checkpoint is replaced only with --force. --resume continues bit for bit (on any thread count); "
       "every option not given is then the checkpoint's (--checkpoint-every too), and --steps is the total. Ctrl-C "
-      "or SIGTERM finishes the step, writes a checkpoint and exits 130 or 143.\nBy default the "
+      "or SIGTERM finishes the step, writes a checkpoint and exits 130 or 143.\nThe loss is the plain next-token loss "
+      "over every token; --answer-weight and --input-weight weigh the tokens right after ':' (answers) and the list "
+      "inputs x (after '[' or ';') instead, which needs the corpus sidecar; the weights are recorded in the model "
+      "and kept by --resume.\nBy default the "
       "warmup is min(100, steps / 10) and the cosine floor --min-lr is --lr / 10. Prints a JSON log line every "
       "--log-every steps (to --log FILE if given) and a summary line (with --json a summary object).");
   struct options {
@@ -34,6 +37,7 @@ void add_train_command(CLI::App& app, invocation& chosen) {
     bool force = false;
     bool progress = true;
     double validation_fraction = 0.05;
+    double answer_weight = 1.0, input_weight = 1.0;
     std::optional<config_options<nn::gpt_config>> model;
     std::optional<config_options<nn::trainer_config>> training;
   };
@@ -45,13 +49,17 @@ void add_train_command(CLI::App& app, invocation& chosen) {
   command->add_flag("--force", o->force, "start a new run even if --out holds a checkpoint (replacing it)");
   add_number(command, "--validation-fraction", o->validation_fraction, "share of the corpus held out for validation",
              0.0, 0.5);
+  add_number(command, "--answer-weight", o->answer_weight,
+             "training loss weight on tokens right after ':' (answers; 1 and 1: the plain loss)", 0.0, 1e6);
+  add_number(command, "--input-weight", o->input_weight, "training loss weight on list inputs x (after '[' or ';')",
+             0.0, 1e6);
   command->add_option("--log", o->log, "append the JSON log lines to this file instead of stdout");
   command->add_flag_callback("--no-progress", [o] { o->progress = false; }, "draw no progress bar");
   nn::gpt_config model_defaults;
   o->model.emplace(command, model_defaults, "Model");
   o->training.emplace(command, nn::trainer_config{}, "Training");
   add_common_flags(command, o->flags);
-  on_run(command, chosen, [o] {
+  on_run(command, chosen, [o, command] {
     const int threads = o->flags.apply();
     experiment::corpus_training run;
     run.corpus = o->corpus;
@@ -64,11 +72,15 @@ void add_train_command(CLI::App& app, invocation& chosen) {
       const auto stored = experiment::read_stored_training(run.checkpoint);
       run.model = o->model->over(stored.model);
       run.training = o->training->over(stored.training);
+      run.answer_loss_weight = command->count("--answer-weight") ? o->answer_weight : stored.answer_loss_weight;
+      run.input_loss_weight = command->count("--input-weight") ? o->input_weight : stored.input_loss_weight;
     } else {
       run.model = o->model->over(nn::gpt_config{});
       run.training = o->training->over(nn::trainer_config{});
       if (!o->training->given("warmup")) run.training.warmup_steps = std::min<std::int64_t>(100, run.training.steps / 10);
       if (!o->training->given("min-lr")) run.training.min_learning_rate = run.training.learning_rate / 10;
+      run.answer_loss_weight = o->answer_weight;
+      run.input_loss_weight = o->input_weight;
     }
     std::ofstream log_file;
     experiment::training_output output{&std::cout, o->progress};
@@ -85,6 +97,7 @@ void add_train_command(CLI::App& app, invocation& chosen) {
     summary["run_id"] = result.run_id;
     summary["config"] = result.model.to_json();
     summary["parameters"] = result.parameters;
+    summary["loss_weights"] = {{"answer", run.answer_loss_weight}, {"input", run.input_loss_weight}};
     summary["threads"] = threads;
     if (o->flags.json) {
       print_json(summary);

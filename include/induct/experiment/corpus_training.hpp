@@ -7,7 +7,11 @@
 //     generate, logits, evaluate and probe know the world without further flags;
 //   - the memory a run needs (parameters, gradients, AdamW moments, activations, the corpus) is checked
 //     against the memory available before anything is allocated;
-//   - a resumed run takes every setting it is not given from its checkpoint (stored_training).
+//   - a resumed run takes every setting it is not given from its checkpoint (stored_training);
+//   - the loss is the plain next-token loss unless answer or input weights are set: then each target
+//     token's loss is weighted by its role (experiment::role_loss_weights: a after ':', x after '[' or ';'),
+//     which needs the sidecar's vocabulary; the weights are recorded ("loss_weights") and a resumed run
+//     must use the checkpoint's.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -22,8 +26,9 @@ namespace induct::experiment {
 
 /// Bytes a training run of `model` with `batch` windows needs, about: parameters, gradients and the two
 /// AdamW moments (4 P floats), the activations and backward's scratch (nn::gpt's size tables for B x T),
-/// and `corpus_tokens` uint16 tokens held in memory.
-INDUCT_DECLARE double training_memory_bytes(const nn::gpt_config& model, int batch, std::uint64_t corpus_tokens);
+/// and `corpus_tokens` uint16 tokens held in memory (plus one float weight each when `weighted`).
+INDUCT_DECLARE double training_memory_bytes(const nn::gpt_config& model, int batch, std::uint64_t corpus_tokens,
+                                            bool weighted = false);
 
 /// What a training run on a corpus is.
 struct corpus_training {
@@ -34,12 +39,17 @@ struct corpus_training {
   double validation_fraction = 0.05;
   bool resume = false;               // continue `checkpoint` (model and training must match it)
   bool overwrite = false;            // a new run may replace an existing `checkpoint` (else file_error)
+  double answer_loss_weight = 1.0;   // loss weight of tokens right after ':' (1 and 1: the plain loss)
+  double input_loss_weight = 1.0;    // loss weight of list inputs x (entities right after '[' or ';')
+  [[nodiscard]] bool weighted_loss() const noexcept { return answer_loss_weight != 1.0 || input_loss_weight != 1.0; }
 };
 
 /// The model and training configuration a checkpoint pair was written with (headers only: no weights).
 struct stored_training {
   nn::gpt_config model;
   nn::trainer_config training;
+  double answer_loss_weight = 1.0;  // "loss_weights" (absent: the plain loss)
+  double input_loss_weight = 1.0;
 };
 INDUCT_DECLARE stored_training read_stored_training(const std::filesystem::path& checkpoint);
 

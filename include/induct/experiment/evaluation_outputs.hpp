@@ -39,6 +39,11 @@ INDUCT_DECLARE double error_at(const result_table& table, const std::string& tas
 INDUCT_DECLARE void write_evaluation_outputs(const std::filesystem::path& out, const result_table& table,
                                              const nlohmann::json& metadata, const std::string& title);
 
+/// Writes an across-seed table (combine_seed_tables) into `out`: results_across_seeds.csv,
+/// results_across_seeds.json (with `metadata`) and error_vs_n_across_seeds.svg (seed_error_figure).
+INDUCT_DECLARE void write_seed_outputs(const std::filesystem::path& out, const result_table& across_seeds,
+                                       const nlohmann::json& metadata, const std::string& title);
+
 /// Writes results.csv, results.json, the plots and summary.txt of a finished run into `out`.
 INDUCT_DECLARE void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,
                                       const std::string& title);

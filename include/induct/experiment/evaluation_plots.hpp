@@ -35,6 +35,15 @@ INDUCT_DECLARE line_chart cumulative_loss_chart(const result_table& table, const
 /// Stepwise against direct for one task: the model's and the idealized predictor's error in both formats.
 INDUCT_DECLARE line_chart stepwise_vs_direct_chart(const result_table& table, const std::string& task);
 
+/// The query's error against n across training seeds, from an across-seed table (experiment/seeds.hpp):
+/// the idealized predictor, each seed's curve (thin), their mean with the seeds-and-prompts bootstrap
+/// band, and the bound on the mistakes per example for reference.
+INDUCT_DECLARE line_chart seed_error_chart(const result_table& across_seeds, const std::string& task,
+                                           const std::string& format);
+
+/// Every (task, format) of an across-seed table as seed_error_chart panels.
+INDUCT_DECLARE figure seed_error_figure(const result_table& across_seeds, const std::string& title);
+
 /// All panels of an evaluation: per task and format its error and cumulative-loss charts.
 INDUCT_DECLARE figure evaluation_figure(const result_table& table, const std::string& title);
 

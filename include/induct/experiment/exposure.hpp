@@ -18,6 +18,7 @@
 
 #include "induct/core/linkage.hpp"
 #include "induct/experiment/report.hpp"
+#include "induct/nn/checkpoint.hpp"
 #include "induct/setup/config.hpp"
 
 namespace induct::experiment {
@@ -42,9 +43,11 @@ namespace induct::experiment {
 /// in every row (1 and 1: the plain next-token loss), so a row says how its model was trained.
 INDUCT_DECLARE result_table add_loss_weights(const result_table& table, double answer_weight, double input_weight);
 
-/// The loss weights a model's run_config records ("loss_weights", absent for the plain loss: 1 and 1);
-/// file_error naming the model file on corrupt values.
-INDUCT_DECLARE std::pair<double, double> recorded_loss_weights(const nlohmann::json& run_config, const std::string& source);
+/// The loss weights (answer, input) a model was trained with: its checkpoint's "loss_weights" key (written
+/// by `induct train`), else its run_config's "loss_weights" (run_experiment), else 1 and 1 (the plain loss).
+/// file_error naming `source` (the model file) on a corrupt record.
+INDUCT_DECLARE std::pair<double, double> recorded_loss_weights(const nn::checkpoint_info& info,
+                                                               const nlohmann::json& run_config, const std::string& source);
 
 }  // namespace induct::experiment
 

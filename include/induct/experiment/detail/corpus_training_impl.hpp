@@ -1,5 +1,6 @@
 #pragma once
 // Definitions for experiment/corpus_training.hpp (see induct/core/linkage.hpp for the two modes).
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -11,7 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
+#include "induct/core/fields.hpp"
 #include "induct/core/resources.hpp"
+#include "induct/experiment/exposure.hpp"
+#include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/corpus_training.hpp"
 #include "induct/nn/checkpoint.hpp"
 #include "induct/nn/data.hpp"
@@ -25,17 +29,22 @@
 
 namespace induct::experiment {
 
-INDUCT_DEFINE double training_memory_bytes(const nn::gpt_config& model, int batch, std::uint64_t corpus_tokens) {
+INDUCT_DEFINE double training_memory_bytes(const nn::gpt_config& model, int batch, std::uint64_t corpus_tokens,
+                                           bool weighted) {
   const double P = static_cast<double>(nn::parameter_count(model));
   const double step = static_cast<double>(nn::gpt<float>::step_memory_floats(model, batch, model.context_length));
-  return 4.0 * (4.0 * P + step) + 2.0 * static_cast<double>(corpus_tokens);
+  return 4.0 * (4.0 * P + step) + (weighted ? 6.0 : 2.0) * static_cast<double>(corpus_tokens);
 }
 
 INDUCT_DEFINE stored_training read_stored_training(const std::filesystem::path& checkpoint) {
   if (!std::filesystem::exists(checkpoint))
     throw file_error(checkpoint.string(), "--resume given but there is no checkpoint to resume");
   stored_training stored;
-  stored.model = nn::read_checkpoint_metadata(checkpoint).config;
+  const auto header = nn::read_checkpoint_metadata(checkpoint);
+  stored.model = header.config;
+  const auto [answer, input] = recorded_loss_weights(header.info, nlohmann::json(), checkpoint.string());
+  stored.answer_loss_weight = answer;
+  stored.input_loss_weight = input;
   const nlohmann::json trainer = nn::read_state_trainer_json(checkpoint);
   try {
     stored.training = nn::trainer_config::from_checkpoint_json(trainer);
@@ -56,13 +65,28 @@ INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const 
   run.model.vocab_size = static_cast<int>(header.vocabulary_size);
   run.model.validate();
   run.training.validate();
-  require_memory(training_memory_bytes(run.model, run.training.batch, header.token_count),
+  if (!(std::isfinite(run.answer_loss_weight) && run.answer_loss_weight >= 0.0))
+    throw config_error("answer_loss_weight", "must be finite and >= 0, got " + format_number(run.answer_loss_weight));
+  if (!(std::isfinite(run.input_loss_weight) && run.input_loss_weight >= 0.0))
+    throw config_error("input_loss_weight", "must be finite and >= 0, got " + format_number(run.input_loss_weight));
+  if (run.resume) {
+    // The loss is part of the trajectory: a resumed run continues the one it was started with.
+    const stored_training stored = read_stored_training(run.checkpoint);
+    if (stored.answer_loss_weight != run.answer_loss_weight || stored.input_loss_weight != run.input_loss_weight)
+      throw config_error("answer_loss_weight", "the checkpoint was trained with loss weights answer " +
+                                                   format_number(stored.answer_loss_weight) + ", input " +
+                                                   format_number(stored.input_loss_weight) + "; a resumed run keeps them (given " +
+                                                   format_number(run.answer_loss_weight) + ", " +
+                                                   format_number(run.input_loss_weight) + ")");
+  }
+  require_memory(training_memory_bytes(run.model, run.training.batch, header.token_count, run.weighted_loss()),
                  "training a " + std::to_string(run.model.layers) + "-layer, width-" + std::to_string(run.model.width) +
                      " model at context " + std::to_string(run.model.context_length) + ", batch " +
                      std::to_string(run.training.batch) + ", on " + std::to_string(header.token_count) + " tokens");
 
   // The world the corpus records (validated before any training step).
   std::vector<std::pair<const char*, std::string>> world_metadata;
+  std::optional<setup::vocabulary> vocabulary;  // the sidecar's, when there is one
   const auto sidecar_path = setup::corpus_sidecar_path(run.corpus);
   if (std::filesystem::exists(sidecar_path)) {
     const nlohmann::json sidecar = setup::read_corpus_sidecar(sidecar_path);
@@ -76,9 +100,21 @@ INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const 
     world_metadata = {{nn::checkpoint_keys::vocabulary, nlohmann::json(world.vocab().names()).dump()},
                       {nn::checkpoint_keys::setup_config, setup.to_json().dump()},
                       {nn::checkpoint_keys::world_fingerprint, world.fingerprint()}};
+    vocabulary = world.vocab();
   }
+  if (run.weighted_loss() && !vocabulary)
+    throw file_error(sidecar_path.string(), "the weighted loss (--answer-weight, --input-weight) needs the corpus sidecar "
+                                            "to tell answers and inputs from other tokens, and there is none");
+  world_metadata.emplace_back(nn::checkpoint_keys::loss_weights,
+                              nlohmann::json{{"answer", run.answer_loss_weight}, {"input", run.input_loss_weight}}.dump());
 
-  auto data = nn::corpus_windows(run.corpus, run.model.vocab_size, run.validation_fraction);
+  auto data = [&] {
+    if (!run.weighted_loss()) return nn::corpus_windows(run.corpus, run.model.vocab_size, run.validation_fraction);
+    auto tokens = setup::read_corpus_tokens(run.corpus);
+    auto weights = role_loss_weights(tokens, *vocabulary, run.answer_loss_weight, run.input_loss_weight);
+    return nn::token_windows(std::move(tokens), run.model.vocab_size, run.validation_fraction, std::move(weights),
+                             run.corpus.string());
+  }();
   std::optional<nn::trainer<float>> trainer;
   if (run.resume) {
     trainer.emplace(nn::trainer<float>::resume(run.checkpoint, &run.model, run.training, std::move(data)));

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -75,17 +76,30 @@ INDUCT_DEFINE void write_evaluation_outputs(const std::filesystem::path& out, co
   write_json(out / "results.json", table, metadata);
   // The (task, format, n) the context could not hold are named, so no row silently stops.
   std::string not_evaluated;
+  std::vector<std::string> skipped;
   if (metadata.is_object() && metadata.contains("skipped") && metadata["skipped"].is_array())
     for (const auto& s : metadata["skipped"]) {
       if (!not_evaluated.empty()) not_evaluated += "; ";  // appends: GCC 12 warns falsely on "a" + std::string
       not_evaluated += s.get<std::string>();
+      skipped.push_back(s.get<std::string>());
     }
   write_text_atomically(out / "error_vs_n.svg",
                         render_svg(evaluation_figure(table, not_evaluated.empty() ? title
                                                                                   : title + " (not evaluated: " +
                                                                                         not_evaluated + ")")));
-  for (const auto& [task, format] : task_formats(table))
-    write_text_atomically(out / (task + "_" + format + ".svg"), render_svg(error_chart(table, task, format)));
+  for (const auto& [task, format] : task_formats(table)) {
+    // The per-task chart names its own (task, format)'s skipped n ("lookup direct n=32 (longer than the context)").
+    auto chart = error_chart(table, task, format);
+    const std::string prefix = task + " " + format + " ";
+    std::string caps;
+    for (const auto& s : skipped)
+      if (s.rfind(prefix, 0) == 0) {
+        caps += caps.empty() ? " (not evaluated: " : ", ";
+        caps += s.substr(prefix.size());
+      }
+    if (!caps.empty()) chart.title += caps + ")";
+    write_text_atomically(out / (task + "_" + format + ".svg"), render_svg(chart));
+  }
   figure steps;
   steps.title = "Intermediate steps against direct answers";
   for (const auto& [task, format] : task_formats(table))
@@ -93,6 +107,14 @@ INDUCT_DEFINE void write_evaluation_outputs(const std::filesystem::path& out, co
   if (!steps.panels.empty()) write_text_atomically(out / "stepwise_vs_direct.svg", render_svg(steps));
   write_text_atomically(out / "summary.txt",
                         compact_summary(table) + (not_evaluated.empty() ? "" : "not evaluated: " + not_evaluated + "\n"));
+}
+
+INDUCT_DEFINE void write_seed_outputs(const std::filesystem::path& out, const result_table& across_seeds,
+                                      const nlohmann::json& metadata, const std::string& title) {
+  std::filesystem::create_directories(out);
+  write_csv(out / "results_across_seeds.csv", across_seeds);
+  write_json(out / "results_across_seeds.json", across_seeds, metadata);
+  write_text_atomically(out / "error_vs_n_across_seeds.svg", render_svg(seed_error_figure(across_seeds, title)));
 }
 
 INDUCT_DEFINE void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,

@@ -2,6 +2,8 @@
 // Definitions for experiment/evaluation_plots.hpp (see induct/core/linkage.hpp for the two modes).
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -96,6 +98,60 @@ INDUCT_DEFINE line_chart stepwise_vs_direct_chart(const result_table& table, con
     chart.series.push_back(column_series(table, stepwise, "idealized, stepwise", "ideal_query_error_rate", 0, true, false));
   }
   return chart;
+}
+
+INDUCT_DEFINE line_chart seed_error_chart(const result_table& across_seeds, const std::string& task,
+                                          const std::string& format) {
+  const auto rows = rows_of(across_seeds, task, format);
+  const std::string rate = "model_query_error_rate";
+  line_chart chart;
+  chart.title = task + " (" + format + "): error at the query, across seeds";
+  chart.x_label = "examples in the prompt (n)";
+  chart.y_label = "error rate";
+  chart.y_min = 0.0;
+  chart.y_max = 1.0;
+  chart.series.push_back(
+      column_series(across_seeds, rows, "(D + R_n)/n: mistakes/example", "bound_mistakes_per_example", 6, true, false));
+  chart.series.push_back(column_series(across_seeds, rows, "idealized predictor", "ideal_query_error_rate", 2));
+  // Each seed's curve from the per-seed list ("0.02 0.03 0.01"), thin and without markers.
+  std::vector<chart_series> per_seed;
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    std::istringstream values(across_seeds.text(rows[i], rate + "_seeds"));
+    std::string value;
+    for (std::size_t k = 0; values >> value; ++k) {
+      if (k == per_seed.size()) {
+        chart_series s;
+        s.name = "each training seed";
+        s.color = 1;
+        s.dashed = true;
+        s.markers = false;
+        s.in_legend = k == 0;
+        per_seed.push_back(std::move(s));
+      }
+      per_seed[k].x.push_back(across_seeds.number(rows[i], "examples"));
+      per_seed[k].y.push_back(value == "-" || value.empty() ? std::nan("") : std::strtod(value.c_str(), nullptr));
+    }
+  }
+  for (auto& s : per_seed) chart.series.push_back(std::move(s));
+  const long long seeds = rows.empty() ? 0 : static_cast<long long>(across_seeds.number(rows[0], "seeds"));
+  std::string name = "model, mean of ";  // appends: GCC 12 warns falsely on "a" + std::string
+  name += std::to_string(seeds);
+  name += " seeds (95% seeds x prompts)";
+  auto mean = column_series(across_seeds, rows, name, rate + "_mean", 1);
+  for (auto r : rows) {
+    mean.band_low.push_back(across_seeds.number(r, rate + "_boot_low"));
+    mean.band_high.push_back(across_seeds.number(r, rate + "_boot_high"));
+  }
+  chart.series.push_back(std::move(mean));
+  return chart;
+}
+
+INDUCT_DEFINE figure seed_error_figure(const result_table& across_seeds, const std::string& title) {
+  figure fig;
+  fig.title = title;
+  fig.columns = 2;
+  for (const auto& [task, format] : task_formats(across_seeds)) fig.panels.emplace_back(seed_error_chart(across_seeds, task, format));
+  return fig;
 }
 
 INDUCT_DEFINE figure evaluation_figure(const result_table& table, const std::string& title) {

@@ -102,11 +102,25 @@ INDUCT_DEFINE result_table add_loss_weights(const result_table& table, double an
   return out;
 }
 
-INDUCT_DEFINE std::pair<double, double> recorded_loss_weights(const nlohmann::json& run_config, const std::string& source) {
-  if (!run_config.is_object() || !run_config.contains("loss_weights")) return {1.0, 1.0};
-  const auto& w = run_config["loss_weights"];
-  if (!w.is_object() || !w.value("answer", nlohmann::json()).is_number() || !w.value("input", nlohmann::json()).is_number())
-    throw file_error(source, "corrupt 'run_config' metadata: loss_weights needs numbers \"answer\" and \"input\"");
+INDUCT_DEFINE std::pair<double, double> recorded_loss_weights(const nn::checkpoint_info& info,
+                                                              const nlohmann::json& run_config, const std::string& source) {
+  nlohmann::json w;
+  const char* where = "run_config";
+  if (auto stored = nn::json_metadata(info, nn::checkpoint_keys::loss_weights, source)) {
+    w = std::move(*stored);
+    where = nn::checkpoint_keys::loss_weights;
+  } else if (run_config.is_object() && run_config.contains("loss_weights")) {
+    w = run_config["loss_weights"];
+  } else {
+    return {1.0, 1.0};
+  }
+  const auto valid = [&](const char* key) {
+    return w.is_object() && w.contains(key) && w[key].is_number() && std::isfinite(w[key].get<double>()) &&
+           w[key].get<double>() >= 0.0;
+  };
+  if (!valid("answer") || !valid("input") || w.size() != 2)
+    throw file_error(source, std::string("corrupt '") + where +
+                                 "' metadata: loss_weights needs exactly the finite numbers >= 0 \"answer\" and \"input\"");
   return {w["answer"].get<double>(), w["input"].get<double>()};
 }
 
