@@ -4,6 +4,7 @@
 #include "run_shell.hpp"
 #include "../experiment/xml_check.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -70,11 +71,13 @@ TEST_CASE("demo at toy size writes its table, plots and model; probe reads the m
 
 TEST_CASE("demo --seeds: one model per training seed on one corpus, and the across-seed table") {
   const auto dir = scratch("demo_seeds");
-  const auto demo = run_tool("demo --json --seeds 1,2 --out " + dir.string() + " " + toy_run);
+  // With a learning curve, which must leave the runs as they are without one (compared below).
+  const auto demo = run_tool("demo --json --seeds 1,2 --curve-every 2 --curve-examples 0,1 --curve-prompts 4 --out " +
+                             dir.string() + " " + toy_run);
   INFO(demo.output);
   REQUIRE(demo.status == 0);
   CHECK(demo.output.find("across 2 training seeds (1 2; corpus seed 1)") != std::string::npos);
-  const auto j = nlohmann::json::parse(demo.output.substr(demo.output.rfind("{\"columns\"")));
+  const auto j = nlohmann::json::parse(demo.output.substr(demo.output.rfind("\n{\"columns\"") + 1));
   REQUIRE(j["rows"].size() == 10);
   CHECK(j["training_seeds"] == nlohmann::json::array({1, 2}));
   for (const auto& row : j["rows"]) {
@@ -86,6 +89,18 @@ TEST_CASE("demo --seeds: one model per training seed on one corpus, and the acro
   for (const char* name : {"results_across_seeds.csv", "results_across_seeds.json", "error_vs_n_across_seeds.svg",
                            "seed-1/results.csv", "seed-2/results.csv", "seed-2/model.safetensors"})
     CHECK(std::filesystem::exists(dir / name));
+  // The learning curves: per seed and across seeds (steps 0, 2, 4; 5 tasks and formats, n = 0 and 1).
+  for (const char* name : {"seed-1/learning_curve.csv", "seed-1/learning_curve.svg", "seed-2/learning_curve_emergence.csv",
+                           "learning_curve_across_seeds.csv", "learning_curve_across_seeds_emergence.csv"})
+    CHECK(std::filesystem::exists(dir / name));
+  CHECK(induct_test::svg_problem(induct::read_text_file(dir / "learning_curve_across_seeds.svg")).empty());
+  REQUIRE(j.contains("learning_curve"));
+  CHECK(j["learning_curve"]["rows"].size() == 10);
+  CHECK(j["learning_curve"]["rows"][0]["seeds"] == 2);
+  CHECK(demo.output.find("learning curve across 2 seeds: query error <= 0.1 from") != std::string::npos);
+  const std::string curve_csv = induct::read_text_file(dir / "seed-1" / "learning_curve.csv");
+  CHECK(std::count(curve_csv.begin(), curve_csv.end(), '\n') == 1 + 3 * 10);
+  CHECK(curve_csv.rfind("step,tokens_seen,task,format,examples,prompts,held_out_of,model_query_error_rate", 0) == 0);
   // The across-seed plot: well-formed, one panel per (task, format) with the mean of 2 seeds and its band.
   const std::string seed_svg = induct::read_text_file(dir / "error_vs_n_across_seeds.svg");
   CHECK(induct_test::svg_problem(seed_svg).empty());

@@ -26,7 +26,10 @@ void add_demo_command(CLI::App& app, invocation& chosen) {
       "stepwise_vs_direct.svg, summary.txt and model.safetensors. About 4 minutes on 2 cores; deterministic for a "
       "seed (on any thread count). --seeds 1,2,3 trains one model per seed (into --out/seed-S) and adds the "
       "across-seed table (mean, range, seeds-and-prompts bootstrap interval).\n\n--answer-weight and --input-weight "
-      "weigh the training loss on list answers and inputs (1 and 1: the plain loss, the default). --reduced-world starts from the quick variant of the miniature "
+      "weigh the training loss on list answers and inputs (1 and 1: the plain loss, the default). --curve-every K "
+      "adds the learning curve: the evaluation at --curve-examples (on --curve-prompts prompts) every K steps, "
+      "learning_curve.csv/.svg, and the step from which the query error stays <= --curve-threshold (across seeds "
+      "too). --reduced-world starts from the quick variant of the miniature "
       "test instead: 16 entities, 4 functions, depth <= 2, list-heavy shares, a width-48 model, 3,000 steps; the "
       "other options apply on top of either.\nJSON: the result table, with \"training\", \"config\" and \"out\".");
   struct options {
@@ -42,6 +45,7 @@ void add_demo_command(CLI::App& app, invocation& chosen) {
     std::optional<config_options<nn::gpt_config>> model;
     std::optional<config_options<nn::trainer_config>> training;
     std::optional<world_options> world;
+    std::optional<config_options<experiment::learning_curve_config>> curve;
   };
   auto o = std::make_shared<options>();
   o->tokens = shown.corpus_tokens;
@@ -66,6 +70,7 @@ void add_demo_command(CLI::App& app, invocation& chosen) {
                       std::vector<std::string>{"seed", "checkpoint-every", "log-every"});
   add_common_flags(command, o->flags);
   o->world.emplace(command);
+  o->curve.emplace(command, experiment::learning_curve_config{}, "Learning curve");
   on_run(command, chosen, [o, command] {
     o->flags.apply();
     experiment::run_config config =
@@ -90,7 +95,9 @@ void add_demo_command(CLI::App& app, invocation& chosen) {
     std::ostream& console = o->flags.json ? std::cerr : std::cout;
     std::vector<std::uint64_t> seeds{config.training.seed};
     if (command->count("--seeds")) seeds.assign(o->seeds.begin(), o->seeds.end());
-    const auto seeded = experiment::run_demo_seeds(config, seeds, out, console, true);
+    const auto curve = o->curve->over(experiment::learning_curve_config{});
+    curve.validate();
+    const auto seeded = experiment::run_demo_seeds(config, seeds, out, console, true, curve);
     const auto& result = seeded.runs.front();
     if (o->flags.json) {
       nlohmann::json j = seeds.size() > 1 ? seeded.across_seeds.to_json() : result.table.to_json();
@@ -98,6 +105,9 @@ void add_demo_command(CLI::App& app, invocation& chosen) {
       j["training_seeds"] = seeds;
       j["config"] = config.to_json();
       j["out"] = out.string();
+      if (curve.enabled())
+        j["learning_curve"] = seeds.size() > 1 ? seeded.emergence_across_seeds.to_json()
+                                               : experiment::emergence_table(result.curve, curve.threshold).to_json();
       print_json(j);
     }
     return 0;

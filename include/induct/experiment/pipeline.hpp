@@ -17,6 +17,7 @@
 #include "induct/core/fields.hpp"
 #include "induct/core/linkage.hpp"
 #include "induct/experiment/evaluate.hpp"
+#include "induct/experiment/learning_curve.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/nn/gpt_config.hpp"
 #include "induct/nn/trainer.hpp"
@@ -102,9 +103,11 @@ struct run_config {
 
 struct run_result {
   result_table table;                    // evaluation_columns()
-  nn::training_summary training;
+  nn::training_summary training;         // seconds and tokens/s without the learning curve's evaluations
   std::vector<std::string> skipped;      // (task, format, n) left out of the evaluation
-  double corpus_seconds = 0, training_seconds = 0, evaluation_seconds = 0;
+  result_table curve;                    // learning_curve_columns(); no rows without a curve
+  std::vector<std::string> curve_skipped;  // (task, format, n) left out of the curve
+  double corpus_seconds = 0, training_seconds = 0, evaluation_seconds = 0, curve_seconds = 0;
   std::uint64_t parameters = 0;
 };
 
@@ -143,8 +146,10 @@ INDUCT_EXTERN_TEMPLATE(result_table evaluate_trained_model<float>(nn::gpt<float>
                                                                   const std::vector<task_spec>&, const evaluation_options&,
                                                                   std::vector<std::string>*, const nlohmann::json*))
 
-/// Runs corpus -> training -> evaluation.
-INDUCT_DECLARE run_result run_experiment(run_config config, const run_hooks& hooks = {});
+/// Runs corpus -> training -> evaluation; with an enabled `curve` also the learning curve
+/// (experiment/learning_curve.hpp) along the training, which leaves the trajectory unchanged.
+INDUCT_DECLARE run_result run_experiment(run_config config, const run_hooks& hooks = {},
+                                         const learning_curve_config& curve = {});
 
 /// The setup config stored in a model file written by run_experiment (or `induct train`), read from
 /// its header only; file_error naming the file if it records none.

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "induct/core/error.hpp"
+#include "induct/core/fields.hpp"
 #include "induct/core/progress.hpp"
 #include "induct/experiment/demo.hpp"
 #include "induct/experiment/evaluation_outputs.hpp"
@@ -17,7 +18,7 @@
 namespace induct::experiment {
 
 INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesystem::path& out, std::ostream& console,
-                                  bool progress_bars) {
+                                  bool progress_bars, const learning_curve_config& curve) {
   std::filesystem::create_directories(out);
   run_hooks hooks;
   hooks.training_progress_bar = progress_bars;
@@ -37,7 +38,12 @@ INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesyste
   hooks.on_evaluation_progress = [&](std::size_t done, std::size_t total) {
     evaluation_bar.update(static_cast<double>(done) / static_cast<double>(total));
   };
-  run_result result = run_experiment(config, hooks);
+  if (curve.enabled()) {
+    const std::vector<std::uint64_t> curve_n(curve.examples.begin(), curve.examples.end());
+    console << "learning curve: every " << curve.every << " steps, " << curve.prompts
+            << " prompts per task, format and n at n = " << seed_list_text(curve_n) << "\n";
+  }
+  run_result result = run_experiment(config, hooks, curve);
   evaluation_bar.finish();
   write_run_outputs(out, config, result, "Predicted (bound, idealized) against measured (trained model)");
   char line[256];
@@ -46,13 +52,26 @@ INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesyste
                 result.training.tokens_per_second, result.training.final_loss, result.training.validation_loss);
   console << line << "\n" << compact_summary(result.table) << "\n" << icl_verdict(result.table);
   for (const auto& s : result.skipped) console << "not evaluated: " << s << "\n";
+  if (curve.enabled()) {
+    const auto emergence = emergence_table(result.curve, curve.threshold);
+    write_learning_curve(out, "learning_curve", result.curve, emergence, curve.threshold,
+                         {{"config", config.to_json()}, {"curve", curve.to_json()}, {"skipped", result.curve_skipped}},
+                         "Learning curve: the query's error during training");
+    char head[160];
+    std::snprintf(head, sizeof head, "learning curve (%zu checkpoints, %.0f s of evaluation): query error <= %s from\n",
+                  emergence.row_count() ? static_cast<std::size_t>(emergence.number(0, "checkpoints")) : std::size_t{0},
+                  result.curve_seconds, format_number(curve.threshold).c_str());
+    console << head << emergence_text(emergence);
+    for (const auto& s : result.curve_skipped) console << "  not in the curve: " << s << "\n";
+  }
   console << "wrote " << (out / "results.csv").string() << ", results.json, error_vs_n.svg, stepwise_vs_direct.svg, "
-          << "summary.txt and model.safetensors\n";
+          << "summary.txt" << (curve.enabled() ? ", learning_curve.csv, learning_curve.svg" : "") << " and model.safetensors\n";
   return result;
 }
 
 INDUCT_DEFINE seeded_demo_result run_demo_seeds(run_config config, const std::vector<std::uint64_t>& seeds,
-                                                const std::filesystem::path& out, std::ostream& console, bool progress_bars) {
+                                                const std::filesystem::path& out, std::ostream& console, bool progress_bars,
+                                                const learning_curve_config& curve) {
   if (seeds.empty()) throw config_error("seeds", "needs at least one training seed");
   seeded_demo_result result;
   result.seeds = seeds;
@@ -62,7 +81,7 @@ INDUCT_DEFINE seeded_demo_result run_demo_seeds(run_config config, const std::ve
     if (seeds.size() > 1)
       console << "== training seed " << seeds[i] << " (" << i + 1 << " of " << seeds.size() << ") ==\n";
     result.runs.push_back(run_demo(config, seeds.size() > 1 ? out / ("seed-" + std::to_string(seeds[i])) : out, console,
-                                   progress_bars));
+                                   progress_bars, curve));
     tables.push_back(result.runs.back().table);
   }
   result.across_seeds = combine_seed_tables(seeds, tables, config.evaluation.alpha);
@@ -83,6 +102,18 @@ INDUCT_DEFINE seeded_demo_result run_demo_seeds(run_config config, const std::ve
           << "(* bound vacuous: D + R_n >= n + 1; the interval resamples seeds, then prompts within each seed)\n"
           << "wrote " << (out / "results_across_seeds.csv").string()
           << ", results_across_seeds.json, error_vs_n_across_seeds.svg and seed-S/ per seed\n";
+  if (curve.enabled()) {
+    std::vector<result_table> curves;
+    for (const auto& run : result.runs) curves.push_back(run.curve);
+    result.curve_across_seeds = combine_seed_tables(seeds, curves, config.evaluation.alpha);
+    result.emergence_across_seeds = experiment::emergence_across_seeds(seeds, curves, curve.threshold);
+    write_learning_curve(out, "learning_curve_across_seeds", result.curve_across_seeds, result.emergence_across_seeds,
+                         curve.threshold, {{"config", config.to_json()}, {"curve", curve.to_json()}, {"training_seeds", seeds}},
+                         "Learning curve across training seeds");
+    console << "learning curve across " << seeds.size() << " seeds: query error <= " << format_number(curve.threshold)
+            << " from\n" << emergence_text(result.emergence_across_seeds) << "wrote "
+            << (out / "learning_curve_across_seeds.csv").string() << ", learning_curve_across_seeds.svg\n";
+  }
   return result;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 // Definitions for experiment/pipeline.hpp (see induct/core/linkage.hpp for the two modes).
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "induct/core/fields.hpp"
 #include "induct/experiment/evaluate.hpp"
 #include "induct/experiment/exposure.hpp"
+#include "induct/experiment/learning_curve.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/nn/checkpoint.hpp"
@@ -160,12 +163,14 @@ result_table evaluate_trained_model(nn::gpt<Scalar>& model, const setup::world& 
                                world.config(), corpus_sidecar);
 }
 
-INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hooks) {
+INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hooks, const learning_curve_config& curve) {
   using clock = std::chrono::steady_clock;
   const setup::world world(config.setup);
   config.model.vocab_size = static_cast<int>(world.vocab().size());
   config.model.validate();
+  curve.validate();
   run_result result;
+  result.curve = result_table(learning_curve_columns());
 
   if (hooks.on_phase) hooks.on_phase("corpus");
   auto t0 = clock::now();
@@ -190,9 +195,52 @@ INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hook
   trainer.set_metadata(nn::checkpoint_keys::setup_config, config.setup.to_json().dump());
   trainer.set_metadata(nn::checkpoint_keys::run_config, config.to_json().dump());
   trainer.set_progress(hooks.training_progress_bar);
-  if (hooks.on_step) trainer.set_step_callback(hooks.on_step);
+
+  // The learning curve: the same evaluation at checkpoints, on the curve's n values and prompt count.
+  std::optional<theory::idealized_list_model> ideal;
+  std::vector<setup::task> curve_tasks;
+  evaluation_options curve_options = config.evaluation;
+  double loss_sum = 0, step_zero_seconds = 0;
+  std::int64_t loss_steps = 0;
+  const auto measure_curve = [&](std::int64_t step) {
+    const auto start = clock::now();
+    std::vector<std::string> skipped;
+    const auto table = add_training_exposure(evaluate_model(trainer.model(), *ideal, curve_tasks, curve_options, &skipped),
+                                             config.setup, &corpus_sidecar);
+    const auto tokens_seen = static_cast<std::uint64_t>(step) * static_cast<std::uint64_t>(config.training.batch) *
+                             static_cast<std::uint64_t>(config.model.context_length);
+    append_curve_rows(result.curve, table, step, tokens_seen,
+                      loss_steps > 0 ? loss_sum / static_cast<double>(loss_steps) : std::nan(""));
+    loss_sum = 0;
+    loss_steps = 0;
+    if (step == 0) result.curve_skipped = std::move(skipped);
+    result.curve_seconds += std::chrono::duration<double>(clock::now() - start).count();
+  };
+  if (curve.enabled()) {
+    ideal.emplace(world);
+    curve_tasks = make_tasks(config.tasks, ideal->document());
+    curve_options.examples = curve.examples;
+    curve_options.prompts = curve.prompts;
+    curve_options.progress = nullptr;
+    measure_curve(0);
+    step_zero_seconds = result.curve_seconds;
+  }
+  if (hooks.on_step || curve.enabled())
+    trainer.set_step_callback([&](const nn::step_report& report) {
+      if (hooks.on_step) hooks.on_step(report);
+      if (!curve.enabled()) return;
+      loss_sum += report.loss;
+      ++loss_steps;
+      if (report.step % curve.every == 0 || report.step == config.training.steps) measure_curve(report.step);
+    });
   result.training = trainer.train();
   result.training_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  if (curve.enabled()) {  // the curve's evaluations are not training time (step 0's ran before train())
+    result.training_seconds -= result.curve_seconds;
+    result.training.seconds = std::max(1e-9, result.training.seconds - (result.curve_seconds - step_zero_seconds));
+    result.training.tokens_per_second = static_cast<double>(result.training.steps) * config.training.batch *
+                                        config.model.context_length / result.training.seconds;
+  }
   result.parameters = trainer.model().parameters().size();
   if (!hooks.checkpoint.empty()) {
     nn::checkpoint_info info{trainer.run_id(), trainer.step(), {}};
