@@ -164,4 +164,37 @@ TEST_CASE("sweep resumes: a second run reuses every finished point") {
   CHECK(lines == 3);  // header and 2 rows (2048 and 4096 tokens)
   CHECK(across.find("\n3,1 2 3,1,16,2,2048,") != std::string::npos);
   CHECK(across.find("novel2_stepwise_n1_error_boot_high") != std::string::npos);
+
+  // base "curve": each point writes its learning curve and the emergence steps become table columns.
+  {
+    std::FILE* f = std::fopen(grid.string().c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::fputs(R"({"models": [{"layers": 1, "width": 16, "heads": 2}], "tokens": [2048],
+                   "base": {"context": 32, "batch": 4, "prompts": 4, "examples": [0, 1],
+                            "curve": {"every": 8, "examples": [0, 1], "prompts": 3, "threshold": 1}}})",
+               f);
+    std::fclose(f);
+  }
+  const auto curved = run_tool("sweep --grid " + grid.string() + " --out " + (dir / "curve").string());
+  INFO(curved.output);
+  REQUIRE(curved.status == 0);
+  const auto table = induct::read_text_file(dir / "curve" / "table.csv");
+  CHECK(table.find("lookup_direct_n0_emergence_step") != std::string::npos);
+  std::size_t curves = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "curve" / "evaluations"))
+    if (entry.path().filename().string().ends_with("_curve.csv")) {
+      ++curves;
+      const auto curve = induct::read_text_file(entry.path());
+      CHECK(curve.find("\n16,2048,lookup,direct,0,3,") != std::string::npos);  // 2048 / (4 x 32) = 16 steps
+    }
+  CHECK(curves == 1);
+  // At threshold 1 every curve has emerged at step 0.
+  CHECK(table.find(",0,") != std::string::npos);
+  std::FILE* bad = std::fopen(grid.string().c_str(), "w");
+  REQUIRE(bad != nullptr);
+  std::fputs(R"({"models": [{"layers": 1, "width": 16}], "tokens": [2048], "base": {"curve": {"evry": 8}}})", bad);
+  std::fclose(bad);
+  const auto refused = run_tool("sweep --grid " + grid.string() + " --out " + (dir / "bad").string());
+  CHECK(refused.status == 1);  // a bad grid file is bad input (1), as for every other grid field
+  CHECK(refused.output.find("grid.base.curve.evry") != std::string::npos);
 }

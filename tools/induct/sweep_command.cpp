@@ -23,7 +23,10 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
       "minutes on 2 cores), paper (layers 1..8, width 32..256, tokens 1e5..1e8), or a JSON file:\n"
       "  {\"models\": [{\"layers\": 2, \"width\": 64, \"heads\": 4}], \"tokens\": [1e5, 1e6],\n"
       "   \"base\": {\"context\": 96, \"batch\": 16, \"lr\": 0.002, \"prompts\": 100, \"examples\": [0, 8, 16],\n"
-      "            \"seed\": 1, \"seeds\": [1, 2, 3], \"shares\": \"demo\"|\"default\"}}\n\"seeds\" (or --seeds) "
+      "            \"seed\": 1, \"seeds\": [1, 2, 3], \"shares\": \"demo\"|\"default\",\n"
+      "            \"setup\": {\"held_out_fraction\": 0.25}, \"curve\": {\"every\": 500, \"examples\": [0, 16]}}}\n"
+      "\"curve\" adds each point's learning curve (DIR/evaluations/KEY_curve.csv; fields every, examples, prompts, "
+      "threshold as in demo --curve-*) and its emergence steps as table columns TASK_FORMAT_nN_emergence_step.\n\"seeds\" (or --seeds) "
       "trains one point per training seed on the corpus of \"seed\" and adds DIR/table_across_seeds.csv (mean, range "
       "and seeds-and-prompts bootstrap interval of every error); the heatmaps then show the mean over seeds.\n"
       "JSON: the assembled table, with \"summary\".");

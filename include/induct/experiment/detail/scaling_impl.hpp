@@ -17,6 +17,7 @@
 #include "induct/experiment/report.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/svg_plot.hpp"
+#include "induct/experiment/learning_curve.hpp"
 #include "induct/experiment/sweep.hpp"
 #include "induct/theory/statistics.hpp"
 #include "induct/setup/config.hpp"
@@ -30,8 +31,16 @@ INDUCT_DEFINE std::vector<nlohmann::json> grid_points(const nlohmann::json& grid
   const nlohmann::json base = grid.value("base", nlohmann::json::object());
   for (const auto& [key, value] : base.items())
     if (key != "context" && key != "batch" && key != "lr" && key != "prompts" && key != "examples" && key != "seed" &&
-        key != "seeds" && key != "shares" && key != "setup")
+        key != "seeds" && key != "shares" && key != "setup" && key != "curve")
       throw config_error("grid.base." + key, "unknown field");
+  if (base.contains("curve")) {  // validated once, before any point runs
+    try {
+      (void)learning_curve_config::from_json(base.at("curve"));
+    } catch (const config_error& e) {
+      const std::string what = e.what(), prefix = "invalid config field '" + e.field() + "': ";
+      throw config_error("grid.base.curve." + e.field(), what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
+    }
+  }
   std::vector<nlohmann::json> points;
   try {
     for (const auto& model : grid["models"]) {
@@ -63,6 +72,8 @@ INDUCT_DEFINE std::vector<nlohmann::json> grid_points(const nlohmann::json& grid
                                   {"shares", base.value("shares", std::string("demo"))}};
           if (!seeds.empty()) point["corpus_seed"] = base.value("seed", std::uint64_t{1});
           if (base.contains("setup")) point["setup"] = base.at("setup");  // setup fields, e.g. held_out_fraction
+          // The learning curve is part of what a point writes (not of its run): in the point, not in run_key.
+          if (base.contains("curve")) point["curve"] = base.at("curve");
           // The key covers the whole run (setup, loss, tasks), so a point of an older recipe is never reused.
           point["run_key"] = point_key(point_run_config(point).to_json());
           points.push_back(std::move(point));
@@ -118,9 +129,16 @@ INDUCT_DEFINE run_config point_run_config(const nlohmann::json& point) {
 
 INDUCT_DEFINE nlohmann::json run_sweep_point(const nlohmann::json& point, const std::filesystem::path& directory) {
   const run_config config = point_run_config(point);
-  const run_result run = run_experiment(config);
+  const learning_curve_config curve =
+      point.contains("curve") ? learning_curve_config::from_json(point.at("curve")) : learning_curve_config{};
+  const run_result run = run_experiment(config, {}, curve);
   std::filesystem::create_directories(directory / "evaluations");
   write_csv(directory / "evaluations" / (point_key(point) + ".csv"), run.table);
+  result_table emergence;
+  if (curve.enabled()) {
+    write_csv(directory / "evaluations" / (point_key(point) + "_curve.csv"), run.curve);
+    emergence = emergence_table(run.curve, curve.threshold);
+  }
   nlohmann::json result = {{"parameters", run.parameters},
                            {"steps", run.training.steps},
                            {"final_loss", run.training.final_loss},
@@ -136,6 +154,14 @@ INDUCT_DEFINE nlohmann::json run_sweep_point(const nlohmann::json& point, const 
     result[prefix + "_ideal_error"] = run.table.number(r, "ideal_query_error_rate");
     result[prefix + "_K_bits"] = run.table.number(r, "K_bits");
   }
+  // The step from which each curve's query error stays at or below the threshold (null: not by the end).
+  for (std::size_t r = 0; r < emergence.row_count(); ++r) {
+    const std::string prefix = emergence.text(r, "task") + "_" + emergence.text(r, "format") + "_n" +
+                               emergence.text(r, "examples");
+    const double step = emergence.number(r, "emergence_step");
+    result[prefix + "_emergence_step"] = std::isfinite(step) ? nlohmann::json(static_cast<long long>(step)) : nlohmann::json();
+  }
+  if (curve.enabled()) result["curve_seconds"] = run.curve_seconds;
   return result;
 }
 
