@@ -1,6 +1,7 @@
 // induct::compiled: experiment_evaluation definitions (each detail/*_impl.hpp is included by exactly one src/*.cpp).
 #include "induct/experiment/detail/corpus_training_impl.hpp"
 #include "induct/experiment/detail/demo_impl.hpp"
+#include "induct/experiment/detail/design_impl.hpp"
 #include "induct/experiment/detail/evaluate_impl.hpp"
 #include "induct/experiment/detail/evaluation_outputs_impl.hpp"
 #include "induct/experiment/detail/pipeline_impl.hpp"

@@ -56,6 +56,7 @@
 #include "induct/nn/trainer.hpp"
 #include "induct/experiment/corpus_training.hpp"
 #include "induct/experiment/demo.hpp"
+#include "induct/experiment/design.hpp"
 #include "induct/experiment/evaluate.hpp"
 #include "induct/experiment/evaluation_outputs.hpp"
 #include "induct/experiment/evaluation_plots.hpp"

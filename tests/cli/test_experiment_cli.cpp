@@ -198,3 +198,31 @@ TEST_CASE("sweep resumes: a second run reuses every finished point") {
   CHECK(refused.status == 1);  // a bad grid file is bad input (1), as for every other grid field
   CHECK(refused.output.find("grid.base.curve.evry") != std::string::npos);
 }
+
+TEST_CASE("sweep over a design grid: any run field as an axis, --seeds, table_across_seeds and design.svg") {
+  const auto dir = scratch("design");
+  std::filesystem::create_directories(dir);
+  const auto grid = dir / "grid.json";
+  induct::write_text_atomically(grid, R"({"design": "one_at_a_time",
+    "base": {"corpus_tokens": 20000, "steps": 4, "model": {"layers": 1, "width": 16, "heads": 2, "context_length": 32},
+             "training": {"batch": 4, "warmup_steps": 1}, "evaluation": {"examples": [0, 1], "prompts": 4}},
+    "axes": {"model.width": [16, 32], "setup.direct_composite_rate": [0.25, 1.0]}})");
+  const auto first = run_tool("sweep --seeds 1,2 --grid " + grid.string() + " --out " + (dir / "out").string());
+  INFO(first.output);
+  REQUIRE(first.status == 0);
+  CHECK(first.output.find("point ") != std::string::npos);
+  CHECK(first.output.find("model.width=32 training.seed=2") != std::string::npos);
+  CHECK(first.output.find("6 in the grid, 0 already done, 6 computed now") != std::string::npos);
+  const auto across = induct::read_text_file(dir / "out" / "table_across_seeds.csv");
+  CHECK(across.rfind("seeds,training_seeds,axis,model.width,setup.direct_composite_rate,", 0) == 0);
+  CHECK(across.find("\n2,1 2,setup.direct_composite_rate,16,1,") != std::string::npos);
+  CHECK(induct_test::svg_problem(induct::read_text_file(dir / "out" / "design.svg")).empty());
+  const auto again = run_tool("sweep --seeds 1,2 --grid " + grid.string() + " --out " + (dir / "out").string());
+  CHECK(again.output.find("6 already done, 0 computed now") != std::string::npos);
+  const auto unknown = run_tool("sweep --grid " + (dir / "bad.json").string() + " --out " + (dir / "bad").string());
+  CHECK(unknown.status == 1);
+  induct::write_text_atomically(dir / "bad.json", R"({"axes": {"model.wdth": [16]}})");
+  const auto refused = run_tool("sweep --grid " + (dir / "bad.json").string() + " --out " + (dir / "bad").string());
+  CHECK(refused.status == 1);
+  CHECK(refused.output.find("grid.axes.model.wdth") != std::string::npos);
+}

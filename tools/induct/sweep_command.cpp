@@ -5,6 +5,7 @@
 
 #include "induct/core/atomic_file.hpp"
 #include "induct/core/interrupt.hpp"
+#include "induct/experiment/design.hpp"
 #include "induct/experiment/presets.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "tool.hpp"
@@ -29,6 +30,15 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
       "threshold as in demo --curve-*) and its emergence steps as table columns TASK_FORMAT_nN_emergence_step.\n\"seeds\" (or --seeds) "
       "trains one point per training seed on the corpus of \"seed\" and adds DIR/table_across_seeds.csv (mean, range "
       "and seeds-and-prompts bootstrap interval of every error); the heatmaps then show the mean over seeds.\n"
+      "Design grids vary any run field (experiment/design.hpp): {\"design\": \"product\"|\"one_at_a_time\", "
+      "\"base\": {run fields, e.g. \"steps\": 6000, \"model\": {\"width\": 64}}, \"axes\": {\"model.layers\": [1, 2, 4], "
+      "\"corpus_tokens\": [1e5, 1e6], \"setup.direct_composite_rate\": [0.25, 1], \"loss_weights.answer\": [1, 3]}, or "
+      "\"points\": [{...}], \"seeds\": [1, 2, 3], \"curve\": {\"every\": 1000, \"examples\": [16]}}; unique data "
+      "(corpus_tokens) and steps are separate axes (a small corpus is repeated; each point records its epochs). "
+      "They write table.csv, table_across_seeds.csv and design.svg (the error at the largest n per axis, with the "
+      "seed band). Presets: emergence (one factor at a time around the demo: layers 1-4, width 16-128, unique "
+      "tokens 1e5-3e7, steps 1500-12000; 3 seeds; about 2 hours on 2 cores) and steps (the equal-exposure "
+      "control: direct_composite_rate 1, equal direct and stepwise shares, layers 1-4, 3 seeds; about 1 hour).\n"
       "JSON: the assembled table, with \"summary\".");
   struct options {
     common_flags flags;
@@ -37,7 +47,7 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
     std::vector<int> seeds;
   };
   auto o = std::make_shared<options>();
-  command->add_option("--grid", o->grid, "small, paper or a grid file")->required();
+  command->add_option("--grid", o->grid, "small, paper, emergence, steps or a grid file")->required();
   command->add_option("--out", o->out, "sweep directory (created; reused to resume)")->required();
   command->add_option("--shard", o->shard, "compute only points with index % N == I (spread a grid over N machines)")
       ->type_name("I/N");
@@ -51,7 +61,7 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
   on_run(command, chosen, [o, command] {
     o->flags.apply();
     nlohmann::json grid;
-    if (o->grid == "small" || o->grid == "paper") {
+    if (o->grid == "small" || o->grid == "paper" || o->grid == "emergence" || o->grid == "steps") {
       grid = experiment::preset_grid(o->grid);
     } else {
       try {
@@ -60,8 +70,12 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
         throw file_error(o->grid, std::string("grid is not valid JSON: ") + e.what());
       }
     }
-    if (command->count("--seeds")) grid["base"]["seeds"] = o->seeds;
-    const auto points = experiment::grid_points(grid);
+    const bool design = experiment::is_design_grid(grid);
+    if (command->count("--seeds")) {
+      if (design) grid["seeds"] = o->seeds;
+      else grid["base"]["seeds"] = o->seeds;
+    }
+    const auto points = design ? experiment::design_points(grid) : experiment::grid_points(grid);
     experiment::sweep_runner runner(o->out);
     experiment::sweep_options options;
     if (o->max_points >= 0) options.max_new_points = static_cast<std::size_t>(o->max_points);
@@ -84,20 +98,30 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
     }
     std::ostream& console = o->flags.json ? std::cerr : std::cout;
     options.on_point_start = [&](std::size_t i, std::size_t count, const nlohmann::json& point) {
-      console << "[" << i + 1 << "/" << count << "] point " << experiment::point_key(point) << ": "
-              << experiment::model_label(point) << ", "
-              << experiment::token_label(point["tokens"].get<std::uint64_t>()) << " tokens\n";
+      console << "[" << i + 1 << "/" << count << "] point " << experiment::point_key(point) << ": ";
+      if (design) console << experiment::design_point_label(point) << "\n";
+      else
+        console << experiment::model_label(point) << ", "
+                << experiment::token_label(point["tokens"].get<std::uint64_t>()) << " tokens\n";
       console.flush();
     };
     install_interrupt_handlers();  // Ctrl-C: finished points kept, exit 130 (experiment/sweep.hpp)
     const auto summary = runner.run(
-        points, [&](const nlohmann::json& point) { return experiment::run_sweep_point(point, runner.directory()); },
+        points,
+        [&](const nlohmann::json& point) {
+          return design ? experiment::run_design_point(point, runner.directory())
+                        : experiment::run_sweep_point(point, runner.directory());
+        },
         options);
-    const auto table = experiment::write_sweep_outputs(runner, points, grid);
+    const auto table = design ? experiment::write_design_outputs(runner, points, grid)
+                              : experiment::write_sweep_outputs(runner, points, grid);
     console << "points: " << summary.total << " in the grid, " << summary.reused << " already done, "
             << summary.computed << " computed now, " << summary.pending << " pending\nwrote "
-            << (runner.directory() / "table.csv").string() << ", table.json, "
-            << (grid.contains("base") && grid["base"].contains("seeds") ? "table_across_seeds.csv, " : "") << "emergence.svg, stepwise_vs_direct.svg\n";
+            << (runner.directory() / "table.csv").string() << ", table.json, ";
+    if (design) console << "table_across_seeds.csv, design.svg\n";
+    else
+      console << (grid.contains("base") && grid["base"].contains("seeds") ? "table_across_seeds.csv, " : "")
+              << "emergence.svg, stepwise_vs_direct.svg\n";
     if (o->flags.json) {
       nlohmann::json j = table.to_json();
       j["summary"] = {{"total", summary.total}, {"reused", summary.reused}, {"computed", summary.computed},

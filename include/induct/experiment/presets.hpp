@@ -27,7 +27,10 @@ INDUCT_DECLARE run_config reduced_demo_config();
 
 /// Preset grids, on the default setup with the demo's training recipe. small: 3 models x 3 token counts
 /// (about 30 minutes on 2 cores); paper: layers 1..8, width 32..256, tokens 1e5..1e8 (see docs/results.md
-/// for its cost).
+/// for its cost). Design grids (design.hpp): emergence (one factor at a time around the demo's run at 6,000
+/// steps: layers 1-4, width 16-128, unique tokens 1e5-3e7, steps 1,500-12,000; 3 seeds; a learning curve at
+/// n = 16) and steps (the equal-exposure control for intermediate steps: direct_composite_rate 1, equal
+/// direct and stepwise list shares, layers 1-4, 3 seeds).
 INDUCT_DECLARE nlohmann::json preset_grid(const std::string& name);
 
 }  // namespace induct::experiment

@@ -38,6 +38,7 @@ struct line_chart {
   std::string y_label;
   std::vector<chart_series> series;
   bool log_y = false;
+  bool log_x = false;      // x > 0 only (token counts, widths); the range is the data's, ticks at decades
   bool integer_x = false;  // x ticks only at integers (layers, counts)
   std::optional<double> x_min, x_max, y_min, y_max;  // unset: fitted to the data
 };

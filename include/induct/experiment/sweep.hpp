@@ -63,8 +63,10 @@ class sweep_runner {
   /// (columns in order of first appearance; a field a point lacks is missing). Unfinished points are left out.
   INDUCT_DECLARE [[nodiscard]] result_table assemble(const std::vector<nlohmann::json>& configs) const;
 
- private:
+  /// A JSON value as a table cell: null missing, booleans 0/1, numbers, strings; arrays and objects dumped.
   INDUCT_DECLARE static table_cell to_cell(const nlohmann::json& v);
+
+ private:
   INDUCT_DECLARE static void check_unique(const std::vector<nlohmann::json>& configs);
 
   std::filesystem::path directory_;

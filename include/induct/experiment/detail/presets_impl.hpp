@@ -72,7 +72,25 @@ INDUCT_DEFINE nlohmann::json preset_grid(const std::string& name) {
       "base": {"context": 128, "batch": 32, "prompts": 1000, "examples": [0, 1, 2, 4, 8, 16, 24], "seed": 1,
                "shares": "default"}
     })");
-  throw config_error("grid", "unknown preset '" + name + "' (expected small, paper or a JSON file)");
+  if (name == "emergence")  // design grid (design.hpp): each factor around the demo's run on its own
+    return nlohmann::json::parse(R"({
+      "design": "one_at_a_time",
+      "base": {"steps": 6000, "evaluation": {"examples": [0, 1, 4, 16], "prompts": 300}},
+      "axes": {"model.layers": [1, 2, 3, 4], "model.width": [16, 32, 64, 128],
+               "corpus_tokens": [100000, 1000000, 16000000, 30000000], "steps": [1500, 3000, 6000, 12000]},
+      "seeds": [1, 2, 3],
+      "curve": {"every": 1000, "examples": [16], "prompts": 100}
+    })");
+  if (name == "steps")  // the equal-exposure control: each composite task as often direct as stepwise
+    return nlohmann::json::parse(R"({
+      "design": "product",
+      "base": {"steps": 6000, "setup": {"direct_composite_rate": 1.0, "share_direct_list": 0.175,
+                                        "share_stepwise_list": 0.175},
+               "evaluation": {"examples": [0, 1, 2, 4, 8, 16], "prompts": 300}},
+      "axes": {"model.layers": [1, 2, 3, 4]},
+      "seeds": [1, 2, 3]
+    })");
+  throw config_error("grid", "unknown preset '" + name + "' (expected small, paper, emergence, steps or a JSON file)");
 }
 
 }  // namespace induct::experiment

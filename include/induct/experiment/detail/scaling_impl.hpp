@@ -131,12 +131,16 @@ INDUCT_DEFINE nlohmann::json run_sweep_point(const nlohmann::json& point, const 
   const run_config config = point_run_config(point);
   const learning_curve_config curve =
       point.contains("curve") ? learning_curve_config::from_json(point.at("curve")) : learning_curve_config{};
-  const run_result run = run_experiment(config, {}, curve);
+  return flat_point_result(run_experiment(config, {}, curve), curve, directory, point_key(point));
+}
+
+INDUCT_DEFINE nlohmann::json flat_point_result(const run_result& run, const learning_curve_config& curve,
+                                               const std::filesystem::path& directory, const std::string& key) {
   std::filesystem::create_directories(directory / "evaluations");
-  write_csv(directory / "evaluations" / (point_key(point) + ".csv"), run.table);
+  write_csv(directory / "evaluations" / (key + ".csv"), run.table);
   result_table emergence;
   if (curve.enabled()) {
-    write_csv(directory / "evaluations" / (point_key(point) + "_curve.csv"), run.curve);
+    write_csv(directory / "evaluations" / (key + "_curve.csv"), run.curve);
     emergence = emergence_table(run.curve, curve.threshold);
   }
   nlohmann::json result = {{"parameters", run.parameters},

@@ -158,7 +158,7 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
   constexpr double title_size = 15, label_size = 12, tick_size = 10.5, legend_size = 11;
   // Data ranges over finite points (bands included).
   double xmin = std::numeric_limits<double>::infinity(), xmax = -xmin, ymin = xmin, ymax = -xmin;
-  double positive_min = std::numeric_limits<double>::infinity();
+  double positive_min = std::numeric_limits<double>::infinity(), positive_x_min = positive_min;
   auto take_y = [&](double v) {
     if (!std::isfinite(v)) return;
     ymin = std::min(ymin, v);
@@ -174,6 +174,7 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
       if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
       xmin = std::min(xmin, s.x[i]);
       xmax = std::max(xmax, s.x[i]);
+      if (s.x[i] > 0) positive_x_min = std::min(positive_x_min, s.x[i]);
       take_y(s.y[i]);
       if (!s.band_low.empty()) {
         take_y(s.band_low[i]);
@@ -185,6 +186,13 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
   if (!std::isfinite(ymin)) ymin = 0, ymax = 1;
   if (chart.x_min) xmin = *chart.x_min;
   if (chart.x_max) xmax = *chart.x_max;
+  if (chart.log_x) {
+    xmin = chart.x_min.value_or(std::isfinite(positive_x_min) ? positive_x_min : 1.0);
+    if (!(xmin > 0)) throw error("chart '" + chart.title + "': a log x axis needs x_min > 0");
+    if (xmax <= xmin) xmax = xmin * 10;
+    if (!chart.x_min) xmin /= 1.15;  // a margin, so the end points are not on the frame
+    if (!chart.x_max) xmax *= 1.15;
+  }
   if (xmax <= xmin) xmax = xmin + 1;
   if (chart.log_y) {
     ymin = chart.y_min.value_or(std::isfinite(positive_min) ? std::pow(10.0, std::floor(std::log10(positive_min))) : 1e-3);
@@ -211,7 +219,7 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
   legend_width = std::min(legend_width, width * 0.45);
   const double left = x0 + 62, right = x0 + width - 12 - (legend_width > 0 ? legend_width + 10 : 0);
   const double top = y0 + 34, bottom = y0 + height - 46;
-  axis ax{xmin, xmax, left, right, false};
+  axis ax{xmin, xmax, left, right, chart.log_x};
   axis ay{ymin, ymax, bottom, top, chart.log_y};
 
   w.raw("<g>\n");
@@ -225,8 +233,8 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
     w.line(left - 4, py, left, py, "#333333", 1);
     w.text(left - 7, py + 3.5, tick_label(t), tick_size, "end");
   }
-  auto xt = linear_ticks(xmin, xmax, 8);
-  if (chart.integer_x) {
+  auto xt = chart.log_x ? log_ticks(xmin, xmax) : linear_ticks(xmin, xmax, 8);
+  if (chart.integer_x && !chart.log_x) {
     const double step = std::max(1.0, xt.size() > 1 ? std::round(xt[1] - xt[0]) : 1.0);
     xt.clear();
     for (double t = std::ceil(xmin); t <= xmax + 1e-9; t += step) xt.push_back(t);
