@@ -217,6 +217,11 @@ TEST_CASE("sweep over a design grid: any run field as an axis, --seeds, table_ac
   CHECK(across.rfind("seeds,training_seeds,axis,model.width,setup.direct_composite_rate,", 0) == 0);
   CHECK(across.find("\n2,1 2,setup.direct_composite_rate,16,1,") != std::string::npos);
   CHECK(induct_test::svg_problem(induct::read_text_file(dir / "out" / "design.svg")).empty());
+  // The default tasks pose compose2 and novel2 in both formats: the gap table and its plot.
+  const auto gaps = induct::read_text_file(dir / "out" / "stepwise_gap.csv");
+  CHECK(gaps.find(",compose2,1,") != std::string::npos);
+  CHECK(gaps.find(",novel2,0,") != std::string::npos);
+  CHECK(induct_test::svg_problem(induct::read_text_file(dir / "out" / "stepwise_gap.svg")).empty());
   const auto again = run_tool("sweep --seeds 1,2 --grid " + grid.string() + " --out " + (dir / "out").string());
   CHECK(again.output.find("6 already done, 0 computed now") != std::string::npos);
   const auto unknown = run_tool("sweep --grid " + (dir / "bad.json").string() + " --out " + (dir / "bad").string());

@@ -158,3 +158,36 @@ TEST_CASE("a design point runs: epochs of a repeated corpus, the axis values, th
   CHECK(runner.run(points, [](const json&) -> json { throw induct::error("recomputed"); }).reused == 6);
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("stepwise gap: direct minus stepwise error per seed group, beside the idealized gap and Theorem 2's bounds") {
+  ex::result_table table({"axis", "model.layers", "training.seed", "compose2_direct_n4_error", "compose2_stepwise_n4_error",
+                          "compose2_direct_n4_ideal_error", "compose2_stepwise_n4_ideal_error",
+                          "compose2_direct_n4_bound_bits", "compose2_stepwise_n4_bound_bits", "lookup_direct_n4_error"});
+  // layers 1: gaps 0.6 and 0.4; layers 2: gaps 0.1 and -0.1.
+  table.add_row({std::string(""), 1LL, 1LL, 0.9, 0.3, 0.0, 0.0, 10.8, 8.8, 0.1});
+  table.add_row({std::string(""), 1LL, 2LL, 0.8, 0.4, 0.0, 0.0, 10.8, 8.8, 0.1});
+  table.add_row({std::string(""), 2LL, 1LL, 0.2, 0.1, 0.0, 0.0, 10.8, 8.8, 0.0});
+  table.add_row({std::string(""), 2LL, 2LL, 0.1, 0.2, 0.0, 0.0, 10.8, 8.8, 0.0});
+  const auto gaps = ex::stepwise_gap_table(table, {"model.layers", "training.seed"});
+  REQUIRE(gaps.row_count() == 2);  // compose2 at n = 4 per layer count; lookup has no stepwise format
+  CHECK(gaps.text(0, "task") == "compose2");
+  CHECK(gaps.number(0, "examples") == 4);
+  CHECK(gaps.number(0, "seeds") == 2);
+  CHECK(gaps.number(0, "model.layers") == 1);
+  CHECK(gaps.number(0, "model_gap_mean") == doctest::Approx(0.5));
+  CHECK(gaps.number(0, "model_gap_min") == doctest::Approx(0.4));
+  CHECK(gaps.number(0, "model_gap_max") == doctest::Approx(0.6));
+  CHECK(gaps.number(1, "model_gap_mean") == doctest::Approx(0.0));
+  CHECK(gaps.number(1, "model_direct_error_mean") == doctest::Approx(0.15));
+  CHECK(gaps.number(1, "ideal_gap") == 0.0);
+  CHECK(gaps.number(1, "bound_stepwise_bits") == 8.8);
+  CHECK(gaps.number(1, "stepwise_bound_tighter") == 1);
+  const auto fig = ex::stepwise_gap_figure(gaps, {"model.layers", "training.seed"});
+  REQUIRE(fig.panels.size() == 1);
+  const auto& chart = std::get<ex::line_chart>(fig.panels[0]);
+  REQUIRE(chart.series.size() == 2);  // the model and the idealized predictor at n = 4
+  CHECK(chart.series[0].x == std::vector<double>{1, 2});
+  CHECK(chart.series[0].y[0] == doctest::Approx(0.5));
+  CHECK(chart.series[0].band_high[0] == doctest::Approx(0.6));
+  CHECK(chart.series[1].y == std::vector<double>{0.0, 0.0});
+}

@@ -63,9 +63,23 @@ INDUCT_DECLARE result_table design_table(const sweep_runner& runner, const std::
                                          const nlohmann::json& grid);
 
 /// The design table grouped by every axis but training.seed: per group "seeds", "training_seeds", the
-/// axis columns, and per error column c (not the *_ideal_error ones) c_mean, c_min, c_max, c_boot_low,
-/// c_boot_high (the seeds-and-prompts bootstrap, theory::seed_bootstrap_interval).
+/// axis columns, per error column c (not the *_ideal_error ones) c_mean, c_min, c_max, c_boot_low,
+/// c_boot_high (the seeds-and-prompts bootstrap, theory::seed_bootstrap_interval), and the theory columns
+/// (*_ideal_error, *_bound_bits: the same prompts for every seed) copied from the group's first point.
 INDUCT_DECLARE result_table design_across_seeds(const result_table& table, const std::vector<std::string>& axes);
+
+/// Intermediate steps against direct answers (Theorem 2), from the design table: per group of points that
+/// differ only by training seed, per composite task with both formats and per n, the model's query error
+/// in each format (mean over seeds), its gap direct - stepwise ("model_gap_mean", "_min", "_max" and
+/// "model_gap_seeds", each seed's gap), the idealized predictor's errors and gap (the same prompts), the
+/// bounds D + Rbar_n of each format and whether the stepwise one is tighter (1/0). Columns: "seeds",
+/// the group's axis columns, "task", "examples", then those.
+INDUCT_DECLARE result_table stepwise_gap_table(const result_table& table, const std::vector<std::string>& axes);
+
+/// One panel per axis (training.seed excluded): the model's gap direct - stepwise against the axis value
+/// at each n (mean over seeds with the seed range as the band) beside the idealized predictor's gap.
+INDUCT_DECLARE figure stepwise_gap_figure(const result_table& gaps, const std::vector<std::string>& axes,
+                                          const std::string& task = "compose2");
 
 /// One panel per axis (training.seed excluded): the query error at the largest evaluated n for lookup
 /// direct, compose2 stepwise and novel2 stepwise against the axis value (the mean over seeds with its
@@ -73,7 +87,8 @@ INDUCT_DECLARE result_table design_across_seeds(const result_table& table, const
 INDUCT_DECLARE figure design_figure(const result_table& across_seeds, const std::vector<std::string>& axes,
                                     const nlohmann::json& grid, double threshold = 0.1);
 
-/// Writes table.csv/json, table_across_seeds.csv/json and design.svg from the finished points.
+/// Writes table.csv/json, table_across_seeds.csv/json, design.svg and, when the points evaluate a composite
+/// task in both formats, stepwise_gap.csv and stepwise_gap.svg, from the finished points.
 INDUCT_DECLARE result_table write_design_outputs(const sweep_runner& runner, const std::vector<nlohmann::json>& points,
                                                  const nlohmann::json& grid);
 

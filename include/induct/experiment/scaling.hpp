@@ -41,7 +41,7 @@ INDUCT_DECLARE run_config point_run_config(const nlohmann::json& point);
 INDUCT_DECLARE nlohmann::json run_sweep_point(const nlohmann::json& point, const std::filesystem::path& directory);
 
 /// The flat result of a finished run (run_sweep_point's and run_design_point's): parameters, steps, losses,
-/// seconds, and per task, format and n TASK_FORMAT_nN_error, _ideal_error, _K_bits (and _emergence_step
+/// seconds, and per task, format and n TASK_FORMAT_nN_error, _ideal_error, _K_bits, _bound_bits (and _emergence_step
 /// with a curve). Writes the evaluation table to DIR/evaluations/KEY.csv and the curve to KEY_curve.csv.
 INDUCT_DECLARE nlohmann::json flat_point_result(const run_result& run, const learning_curve_config& curve,
                                                 const std::filesystem::path& directory, const std::string& key);

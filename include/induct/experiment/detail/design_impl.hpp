@@ -283,6 +283,11 @@ INDUCT_DEFINE result_table design_across_seeds(const result_table& table, const 
       errors.push_back(c);
       for (const char* suffix : {"_mean", "_min", "_max", "_boot_low", "_boot_high"}) columns.push_back(c + suffix);
     }
+  std::vector<std::string> theory_columns;
+  for (const auto& c : table.columns())
+    if (c.find("_ideal_error") != std::string::npos || (c.size() > 11 && c.compare(c.size() - 11, 11, "_bound_bits") == 0))
+      theory_columns.push_back(c);
+  for (const auto& c : theory_columns) columns.push_back(c);
   if (table.has_column("epochs")) columns.emplace_back("epochs");
   result_table across(columns);
   std::vector<std::string> keys;
@@ -345,10 +350,161 @@ INDUCT_DEFINE result_table design_across_seeds(const result_table& table, const 
         row.emplace_back();
       }
     }
+    for (const auto& c : theory_columns) row.push_back(table.at(rows.front(), c));
     if (table.has_column("epochs")) row.push_back(table.at(rows.front(), "epochs"));
     across.add_row(std::move(row));
   }
   return across;
+}
+
+INDUCT_DEFINE result_table stepwise_gap_table(const result_table& table, const std::vector<std::string>& axes) {
+  std::vector<std::string> group_columns{"axis"};
+  for (const auto& a : axes)
+    if (a != "training.seed") group_columns.push_back(a);
+  // (task, n) pairs evaluated in both formats, from the column names TASK_direct_nN_error.
+  std::vector<std::pair<std::string, int>> pairs;
+  for (const auto& c : table.columns()) {
+    const auto at = c.find("_direct_n");
+    if (at == std::string::npos || c.size() < 6 || c.compare(c.size() - 6, 6, "_error") != 0 ||
+        c.find("_ideal_error") != std::string::npos)
+      continue;
+    const std::string task = c.substr(0, at), digits = c.substr(at + 9, c.size() - 6 - at - 9);
+    if (digits.empty() || !std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) continue;
+    const int n = std::stoi(digits);
+    if (table.has_column(task + "_stepwise_n" + digits + "_error")) pairs.emplace_back(task, n);
+  }
+  std::vector<std::string> columns{"seeds"};
+  for (const auto& c : group_columns) columns.push_back(c);
+  for (const char* c : {"task", "examples", "model_direct_error_mean", "model_stepwise_error_mean", "model_gap_mean",
+                        "model_gap_min", "model_gap_max", "model_gap_seeds", "ideal_direct_error", "ideal_stepwise_error",
+                        "ideal_gap", "bound_direct_bits", "bound_stepwise_bits", "stepwise_bound_tighter"})
+    columns.emplace_back(c);
+  result_table gaps(columns);
+  std::vector<std::string> keys;
+  std::vector<std::vector<std::size_t>> groups;
+  for (std::size_t r = 0; r < table.row_count(); ++r) {
+    std::string key;
+    for (const auto& c : group_columns) {
+      key += table.has_column(c) ? table.text(r, c) : std::string();
+      key += '|';
+    }
+    const auto it = std::find(keys.begin(), keys.end(), key);
+    if (it == keys.end()) {
+      keys.push_back(key);
+      groups.push_back({r});
+    } else {
+      groups[static_cast<std::size_t>(it - keys.begin())].push_back(r);
+    }
+  }
+  for (const auto& rows : groups)
+    for (const auto& [task, n] : pairs) {
+      const std::string d = task + "_direct_n" + std::to_string(n), s = task + "_stepwise_n" + std::to_string(n);
+      std::vector<double> direct, stepwise, gap;
+      std::string listed;
+      for (auto r : rows) {
+        const double a = table.number(r, d + "_error"), b = table.number(r, s + "_error");
+        if (!std::isfinite(a) || !std::isfinite(b)) continue;
+        direct.push_back(a);
+        stepwise.push_back(b);
+        gap.push_back(a - b);
+        if (!listed.empty()) listed += ' ';
+        listed += format_number(a - b);
+      }
+      if (gap.empty()) continue;
+      const auto mean = [](const std::vector<double>& v) {
+        double sum = 0;
+        for (double x : v) sum += x;
+        return sum / static_cast<double>(v.size());
+      };
+      std::vector<table_cell> row;
+      row.emplace_back(static_cast<long long>(gap.size()));
+      for (const auto& c : group_columns) row.push_back(table.has_column(c) ? table.at(rows.front(), c) : table_cell{});
+      row.emplace_back(task);
+      row.emplace_back(static_cast<long long>(n));
+      row.emplace_back(mean(direct));
+      row.emplace_back(mean(stepwise));
+      row.emplace_back(mean(gap));
+      row.emplace_back(*std::min_element(gap.begin(), gap.end()));
+      row.emplace_back(*std::max_element(gap.begin(), gap.end()));
+      row.emplace_back(listed);
+      const auto cell = [&](const std::string& c) {
+        return table.has_column(c) ? table.at(rows.front(), c) : table_cell{};
+      };
+      const double ideal_direct = table.has_column(d + "_ideal_error") ? table.number(rows.front(), d + "_ideal_error") : std::nan("");
+      const double ideal_stepwise =
+          table.has_column(s + "_ideal_error") ? table.number(rows.front(), s + "_ideal_error") : std::nan("");
+      row.emplace_back(ideal_direct);
+      row.emplace_back(ideal_stepwise);
+      row.emplace_back(ideal_direct - ideal_stepwise);
+      row.push_back(cell(d + "_bound_bits"));
+      row.push_back(cell(s + "_bound_bits"));
+      const double bd = table.has_column(d + "_bound_bits") ? table.number(rows.front(), d + "_bound_bits") : std::nan("");
+      const double bs = table.has_column(s + "_bound_bits") ? table.number(rows.front(), s + "_bound_bits") : std::nan("");
+      row.push_back(std::isfinite(bd) && std::isfinite(bs) ? table_cell{static_cast<long long>(bs < bd)} : table_cell{});
+      gaps.add_row(std::move(row));
+    }
+  return gaps;
+}
+
+INDUCT_DEFINE figure stepwise_gap_figure(const result_table& gaps, const std::vector<std::string>& axes,
+                                         const std::string& task) {
+  figure fig;
+  fig.title = task;
+  fig.title += ": error direct - error stepwise at the query (positive: intermediate steps help)";
+  fig.columns = 2;
+  std::vector<long long> ns;
+  for (std::size_t r = 0; r < gaps.row_count(); ++r)
+    if (gaps.text(r, "task") == task) {
+      const auto n = static_cast<long long>(gaps.number(r, "examples"));
+      if (std::find(ns.begin(), ns.end(), n) == ns.end()) ns.push_back(n);
+    }
+  std::sort(ns.begin(), ns.end());
+  for (const auto& axis : axes) {
+    if (axis == "training.seed" || !gaps.has_column(axis)) continue;
+    line_chart chart;
+    chart.title = axis;
+    chart.x_label = axis;
+    chart.y_label = "error gap (direct - stepwise)";
+    chart.y_min = -1.0;
+    chart.y_max = 1.0;
+    int color = 0;
+    bool numeric = true;
+    for (long long n : ns) {
+      chart_series model, ideal;
+      model.name = "model, n = ";
+      model.name += std::to_string(n);
+      ideal.name = "idealized, n = ";
+      ideal.name += std::to_string(n);
+      model.color = ideal.color = color++;
+      ideal.dashed = true;
+      ideal.markers = false;
+      std::vector<std::pair<double, std::size_t>> points;
+      for (std::size_t r = 0; r < gaps.row_count(); ++r) {
+        if (gaps.text(r, "task") != task || static_cast<long long>(gaps.number(r, "examples")) != n) continue;
+        const auto& cell = gaps.at(r, axis);
+        if (std::holds_alternative<double>(cell)) points.emplace_back(std::get<double>(cell), r);
+        else if (std::holds_alternative<long long>(cell)) points.emplace_back(static_cast<double>(std::get<long long>(cell)), r);
+        else numeric = false;
+      }
+      std::sort(points.begin(), points.end());
+      for (const auto& [x, r] : points) {
+        model.x.push_back(x);
+        model.y.push_back(gaps.number(r, "model_gap_mean"));
+        model.band_low.push_back(gaps.number(r, "model_gap_min"));
+        model.band_high.push_back(gaps.number(r, "model_gap_max"));
+        ideal.x.push_back(x);
+        ideal.y.push_back(gaps.number(r, "ideal_gap"));
+      }
+      chart.series.push_back(std::move(model));
+      chart.series.push_back(std::move(ideal));
+    }
+    if (!numeric || chart.series.empty() || chart.series.front().x.empty()) continue;
+    const auto& xs = chart.series.front().x;
+    chart.integer_x = std::all_of(xs.begin(), xs.end(), [](double x) { return x == std::floor(x); });
+    chart.log_x = xs.front() > 0 && xs.back() / xs.front() >= 10;
+    fig.panels.emplace_back(std::move(chart));
+  }
+  return fig;
 }
 
 INDUCT_DEFINE figure design_figure(const result_table& across, const std::vector<std::string>& axes,
@@ -466,6 +622,11 @@ INDUCT_DEFINE result_table write_design_outputs(const sweep_runner& runner, cons
   write_json(runner.directory() / "table_across_seeds.json", across, {{"grid", grid}});
   const double threshold = grid.contains("curve") ? grid["curve"].value("threshold", 0.1) : 0.1;
   write_text_atomically(runner.directory() / "design.svg", render_svg(design_figure(across, axes, grid, threshold)));
+  const auto gaps = stepwise_gap_table(table, axes);
+  if (gaps.row_count() > 0) {
+    write_csv(runner.directory() / "stepwise_gap.csv", gaps);
+    write_text_atomically(runner.directory() / "stepwise_gap.svg", render_svg(stepwise_gap_figure(gaps, axes)));
+  }
   return table;
 }
 

@@ -157,6 +157,7 @@ INDUCT_DEFINE nlohmann::json flat_point_result(const run_result& run, const lear
     result[prefix + "_error"] = run.table.number(r, "model_query_error_rate");
     result[prefix + "_ideal_error"] = run.table.number(r, "ideal_query_error_rate");
     result[prefix + "_K_bits"] = run.table.number(r, "K_bits");
+    result[prefix + "_bound_bits"] = run.table.number(r, "bound_cum_bits");  // Theorem 1's D + Rbar_n
   }
   // The step from which each curve's query error stays at or below the threshold (null: not by the end).
   for (std::size_t r = 0; r < emergence.row_count(); ++r) {
