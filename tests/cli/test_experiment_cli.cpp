@@ -148,6 +148,9 @@ TEST_CASE("sweep resumes: a second run reuses every finished point") {
   CHECK(second.output.find("1 already done, 1 computed now, 0 pending") != std::string::npos);
   for (const char* name : {"table.csv", "table.json", "emergence.svg", "stepwise_vs_direct.svg"})
     CHECK(std::filesystem::exists(dir / "out" / name));
+  // The grid evaluated n = 0 and 1: the heatmaps show n = 1, not an all-grey n = 16 and 8.
+  CHECK(induct::read_text_file(dir / "out" / "emergence.svg").find("lookup error at n = 1 (") != std::string::npos);
+  CHECK(induct::read_text_file(dir / "out" / "stepwise_vs_direct.svg").find("compose2 at n = 1:") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir / "out" / "table_across_seeds.csv"));
 
   // --seeds: one point per training seed on one corpus, the finished points above are not reused (they are

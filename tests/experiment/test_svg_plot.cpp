@@ -180,3 +180,50 @@ TEST_CASE("heatmaps and figures are well-formed and render to PNG") {
     MESSAGE("rsvg-convert not installed: PNG rendering not checked");
   }
 }
+
+TEST_CASE("points outside a fixed range are marked on the frame and named in the legend, never dropped") {
+  ex::line_chart chart;
+  chart.title = "bound";
+  chart.y_min = 0.0;
+  chart.y_max = 1.0;
+  ex::chart_series bound;
+  bound.name = "(D + R_n)/n";
+  bound.x = {1, 2, 4, 8};
+  bound.y = {8.1, 4.0, 2.0, 0.9};
+  chart.series.push_back(bound);
+  ex::chart_series inside;
+  inside.name = "model";
+  inside.x = {1, 2};
+  inside.y = {0.5, -0.25};
+  chart.series.push_back(inside);
+  const std::string svg = ex::render_svg(chart);
+  CHECK(svg_problem(svg).empty());
+  CHECK(svg.find("(D + R_n)/n (above 1 at x = 1..4)") != std::string::npos);
+  CHECK(svg.find("model (below 0 at x = 2)") != std::string::npos);
+  std::size_t markers = 0;
+  for (auto at = svg.find("class=\"off-chart\""); at != std::string::npos; at = svg.find("class=\"off-chart\"", at + 1)) ++markers;
+  CHECK(markers == 4);  // three above, one below
+  // Nothing off the chart: no note, no marker.
+  chart.series = {inside};
+  chart.series[0].y = {0.5, 0.25};
+  const std::string clean = ex::render_svg(chart);
+  CHECK(clean.find("off-chart") == std::string::npos);
+  CHECK(clean.find(">model</text>") != std::string::npos);
+}
+
+TEST_CASE("a log x axis maps decades evenly and ticks at them") {
+  ex::line_chart chart;
+  chart.title = "tokens";
+  chart.log_x = true;
+  ex::chart_series s;
+  s.name = "error";
+  s.x = {1e5, 1e6, 1e7};
+  s.y = {0.9, 0.5, 0.1};
+  chart.series.push_back(s);
+  const std::string svg = ex::render_svg(chart);
+  CHECK(svg_problem(svg).empty());
+  for (const char* tick : {">1e+05<", ">1e+06<", ">1e+07<"}) CHECK(svg.find(tick) != std::string::npos);
+  chart.series[0].x = {0.0, 1.0};
+  chart.x_min = 0.0;
+  CHECK_THROWS_AS(ex::render_svg(chart), induct::error);  // log x needs x_min > 0
+}

@@ -82,19 +82,28 @@ INDUCT_DEFINE line_chart cumulative_loss_chart(const result_table& table, const 
 
 INDUCT_DEFINE line_chart stepwise_vs_direct_chart(const result_table& table, const std::string& task) {
   line_chart chart;
-  chart.title = task + ": intermediate steps against direct";
+  chart.title = task;  // the figure's title says what the panels compare
   chart.x_label = "examples in the prompt (n)";
   chart.y_label = "error rate (final value)";
   chart.y_min = 0.0;
   chart.y_max = 1.0;
   const auto direct = rows_of(table, task, "direct");
   const auto stepwise = rows_of(table, task, "stepwise");
+  // Every measured series with its Clopper-Pearson band.
+  const auto measured = [&](const std::vector<std::size_t>& rows, const char* name, int color) {
+    auto series = column_series(table, rows, name, "model_query_error_rate", color);
+    for (auto r : rows) {
+      series.band_low.push_back(table.number(r, "model_query_ci_low"));
+      series.band_high.push_back(table.number(r, "model_query_ci_high"));
+    }
+    return series;
+  };
   if (!direct.empty()) {
-    chart.series.push_back(column_series(table, direct, "model, direct", "model_query_error_rate", 1));
+    chart.series.push_back(measured(direct, "model, direct (95% CI)", 1));
     chart.series.push_back(column_series(table, direct, "idealized, direct", "ideal_query_error_rate", 1, true, false));
   }
   if (!stepwise.empty()) {
-    chart.series.push_back(column_series(table, stepwise, "model, stepwise", "model_query_error_rate", 0));
+    chart.series.push_back(measured(stepwise, "model, stepwise (95% CI)", 0));
     chart.series.push_back(column_series(table, stepwise, "idealized, stepwise", "ideal_query_error_rate", 0, true, false));
   }
   return chart;

@@ -308,14 +308,34 @@ INDUCT_DEFINE result_table write_sweep_outputs(const sweep_runner& runner, const
     write_csv(runner.directory() / "table_across_seeds.csv", across);
     write_json(runner.directory() / "table_across_seeds.json", across, {{"grid", grid}});
   }
+  // The n the heatmaps show come from what the grid evaluated: 16 (ICL) and 8 (steps) when evaluated,
+  // else the largest evaluated n below them, else the largest; "-" cells are points not finished.
+  std::vector<int> examples = {0, 1, 2, 4, 8, 16};
+  if (grid.contains("base") && grid["base"].contains("examples")) examples = grid["base"]["examples"].get<std::vector<int>>();
+  const auto pick = [&](int wanted) {
+    int best = -1, largest = -1;
+    for (int n : examples) {
+      if (n <= wanted) best = std::max(best, n);
+      largest = std::max(largest, n);
+    }
+    return best >= 0 ? best : largest;
+  };
+  const std::string n_icl = std::to_string(pick(16)), n_steps = std::to_string(pick(8));
+  std::string title = "ICL emergence: lookup error at n = ";  // appends: GCC 12 warns falsely on "a" + std::string
+  title += n_icl;
+  title += " (- : point not finished)";
   write_text_atomically(runner.directory() / "emergence.svg",
-                        render_svg(sweep_heatmap(runner, points, "lookup_direct_n16_error",
-                                                 "ICL emergence: lookup error at n = 16")));
+                        render_svg(sweep_heatmap(runner, points, "lookup_direct_n" + n_icl + "_error", title)));
   figure cot;
-  cot.title = "compose2 at n = 8: intermediate steps against direct answers";
+  cot.title = "compose2 at n = ";
+  cot.title += n_steps;
+  cot.title += ": intermediate steps against direct answers (- : point not finished)";
   cot.columns = 2;
-  cot.panels.emplace_back(sweep_heatmap(runner, points, "compose2_direct_n8_error", "direct: error at n = 8"));
-  cot.panels.emplace_back(sweep_heatmap(runner, points, "compose2_stepwise_n8_error", "stepwise: final-value error at n = 8"));
+  std::string direct_title = "direct: error at n = ", stepwise_title = "stepwise: final-value error at n = ";
+  direct_title += n_steps;
+  stepwise_title += n_steps;
+  cot.panels.emplace_back(sweep_heatmap(runner, points, "compose2_direct_n" + n_steps + "_error", direct_title));
+  cot.panels.emplace_back(sweep_heatmap(runner, points, "compose2_stepwise_n" + n_steps + "_error", stepwise_title));
   write_text_atomically(runner.directory() / "stepwise_vs_direct.svg", render_svg(cot));
   return table;
 }

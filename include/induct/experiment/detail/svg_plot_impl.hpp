@@ -212,10 +212,48 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
     }
   }
 
+  // Points outside a fixed y range are never dropped silently: a triangle at the frame marks each, and
+  // the legend says where the series is off the chart ("above 1 at x = 1..10").
+  std::vector<std::string> legend_names;
+  std::vector<std::vector<int>> off_chart(chart.series.size());  // per point: +1 above, -1 below, 0 inside
+  for (std::size_t si = 0; si < chart.series.size(); ++si) {
+    const auto& s = chart.series[si];
+    off_chart[si].assign(s.x.size(), 0);
+    double above_lo = std::numeric_limits<double>::infinity(), above_hi = -above_lo, below_lo = above_lo, below_hi = -above_lo;
+    for (std::size_t i = 0; i < s.x.size(); ++i) {
+      if (!std::isfinite(s.x[i]) || !std::isfinite(s.y[i])) continue;
+      if (s.y[i] > ymax * (1 + 1e-12) + 1e-12) {
+        off_chart[si][i] = 1;
+        above_lo = std::min(above_lo, s.x[i]);
+        above_hi = std::max(above_hi, s.x[i]);
+      } else if (!chart.log_y && s.y[i] < ymin - 1e-12 * (1 + std::abs(ymin))) {
+        off_chart[si][i] = -1;
+        below_lo = std::min(below_lo, s.x[i]);
+        below_hi = std::max(below_hi, s.x[i]);
+      }
+    }
+    std::string name = s.name;
+    const auto note = [&](const char* where, double bound, double lo, double hi) {
+      name += " (";
+      name += where;
+      name += ' ';
+      name += tick_label(bound);
+      name += " at x = ";
+      name += tick_label(lo);
+      if (hi > lo) {
+        name += "..";
+        name += tick_label(hi);
+      }
+      name += ')';
+    };
+    if (std::isfinite(above_lo)) note("above", ymax, above_lo, above_hi);
+    if (std::isfinite(below_lo)) note("below", ymin, below_lo, below_hi);
+    legend_names.push_back(std::move(name));
+  }
   // Legend to the right of the plot area, sized to its longest entry.
   double legend_width = 0;
-  for (const auto& s : chart.series)
-    if (s.in_legend) legend_width = std::max(legend_width, 34 + text_width(s.name, legend_size));
+  for (std::size_t si = 0; si < chart.series.size(); ++si)
+    if (chart.series[si].in_legend) legend_width = std::max(legend_width, 34 + text_width(legend_names[si], legend_size));
   legend_width = std::min(legend_width, width * 0.45);
   const double left = x0 + 62, right = x0 + width - 12 - (legend_width > 0 ? legend_width + 10 : 0);
   const double top = y0 + 34, bottom = y0 + height - 46;
@@ -305,11 +343,21 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
             (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n");
     if (s.markers)
       for (std::size_t k = 0; k < s.x.size(); ++k)
-        if (std::isfinite(s.x[k]) && std::isfinite(s.y[k]))
+        if (std::isfinite(s.x[k]) && std::isfinite(s.y[k]) && off_chart[si][k] == 0)
           w.raw("<circle cx=\"" + number(ax.map(s.x[k])) + "\" cy=\"" + number(ay.map(clamp_y(s.y[k]))) +
                 "\" r=\"3\" fill=\"" + colors[si] + "\"/>\n");
   }
   w.raw("</g>\n");
+  // Off-chart points: a triangle on the frame pointing the way the value lies (outside the clip).
+  for (std::size_t si = 0; si < chart.series.size(); ++si)
+    for (std::size_t k = 0; k < chart.series[si].x.size(); ++k) {
+      const int side = off_chart[si][k];
+      if (side == 0) continue;
+      const double px = ax.map(chart.series[si].x[k]), py = side > 0 ? top : bottom, tip = side > 0 ? -7.0 : 7.0;
+      if (px < left - 1e-9 || px > right + 1e-9) continue;
+      w.raw("<polygon class=\"off-chart\" points=\"" + number(px - 4.5) + "," + number(py) + " " + number(px + 4.5) + "," +
+            number(py) + " " + number(px) + "," + number(py + tip) + "\" fill=\"" + colors[si] + "\"/>\n");
+    }
   // Legend.
   double ly = top + 8;
   for (std::size_t si = 0; si < chart.series.size(); ++si) {
@@ -319,7 +367,7 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
     if (!s.band_low.empty()) w.rect(lx, ly - 6, 24, 12, colors[si], "fill-opacity=\"0.18\"");
     w.line(lx, ly, lx + 24, ly, colors[si], 2, s.dashed);
     if (s.markers) w.raw("<circle cx=\"" + number(lx + 12) + "\" cy=\"" + number(ly) + "\" r=\"3\" fill=\"" + colors[si] + "\"/>\n");
-    w.text(lx + 30, ly + 4, s.name, legend_size, "start");
+    w.text(lx + 30, ly + 4, legend_names[si], legend_size, "start");
     ly += 18;
   }
   w.raw("</g>\n");
