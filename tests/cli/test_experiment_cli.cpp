@@ -56,7 +56,8 @@ TEST_CASE("demo at toy size writes its table, plots and model; probe reads the m
   // The JSON object (keys sorted, "columns" first) is the last line of the output.
   const auto j = nlohmann::json::parse(demo.output.substr(demo.output.rfind("{\"columns\"")));
   CHECK(j["rows"].size() == 10);  // lookup direct, compose2 and novel2 direct and stepwise, n = 0 and 1
-  for (const char* name : {"results.csv", "results.json", "error_vs_n.svg", "stepwise_vs_direct.svg", "model.safetensors"})
+  for (const char* name : {"results.csv", "results.json", "error_vs_n.svg", "stepwise_vs_direct.svg", "model.safetensors",
+                           "training_loss.svg"})
     CHECK(std::filesystem::exists(dir / name));
 
   const auto probe_dir = scratch("probe");

@@ -104,6 +104,11 @@ TEST_CASE("induct train: JSON log lines, checkpoint pair, summary; resume contin
   CHECK(more[2]["steps"] == 8);
   CHECK(more[2]["run_id"] == summary["run_id"]);
   CHECK(more[2]["config"] == summary["config"]);  // model options defaulted from the checkpoint
+  // The loss plot beside the model covers all 8 steps (the resumed run's history includes the first 6).
+  const std::string plot = induct::read_text_file(w.model + ".loss.svg");
+  CHECK(plot.find("Training loss of model.safetensors") != std::string::npos);
+  CHECK(plot.find("mean of the last 100 steps") != std::string::npos);
+  CHECK(plot.find("validation loss (end)") != std::string::npos);
 }
 
 TEST_CASE("induct generate and logits agree with the library on the trained checkpoint") {

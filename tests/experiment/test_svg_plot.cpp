@@ -7,8 +7,10 @@
 #include <fstream>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "induct/core/atomic_file.hpp"
+#include "induct/experiment/evaluation_plots.hpp"
 #include "induct/experiment/svg_plot.hpp"
 #include "xml_check.hpp"
 
@@ -226,4 +228,21 @@ TEST_CASE("a log x axis maps decades evenly and ticks at them") {
   chart.series[0].x = {0.0, 1.0};
   chart.x_min = 0.0;
   CHECK_THROWS_AS(ex::render_svg(chart), induct::error);  // log x needs x_min > 0
+}
+
+TEST_CASE("training loss chart: every step's loss, its moving mean, the validation loss at the end") {
+  const std::vector<double> losses = {4.0, 3.0, 2.0, 1.0};
+  const auto chart = ex::training_loss_chart(losses, 1.5, "loss", 2);
+  REQUIRE(chart.series.size() == 3);
+  CHECK(chart.series[0].y == losses);
+  CHECK(chart.series[1].x == std::vector<double>{1, 2, 3, 4});
+  CHECK(chart.series[1].y == std::vector<double>{4.0, 3.5, 2.5, 1.5});  // mean of the last 2
+  CHECK(chart.series[2].x == std::vector<double>{4});
+  CHECK(chart.series[2].y == std::vector<double>{1.5});
+  CHECK(ex::training_loss_chart(losses, std::nan(""), "loss").series.size() == 2);
+  // A long run is thinned to about 2,000 points, the last step kept.
+  const auto long_chart = ex::training_loss_chart(std::vector<double>(100001, 1.0), 1.0, "loss");
+  CHECK(long_chart.series[0].x.size() <= 2002);
+  CHECK(long_chart.series[0].x.back() == 100001);
+  CHECK(svg_problem(ex::render_svg(chart)).empty());
 }

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 #include "induct/core/linkage.hpp"
 #include "induct/nn/gpt_config.hpp"
@@ -61,12 +62,14 @@ struct training_output {
 
 struct corpus_training_result {
   nn::training_summary summary;
+  std::vector<double> loss_history;  // every step's training loss since step 1 (resumed runs too)
   std::string run_id;
   nn::gpt_config model;
   std::size_t parameters = 0;
 };
 
-/// Trains (or resumes) as `run` says and writes the checkpoint; see the header comment for what is checked.
+/// Trains (or resumes) as `run` says and writes the checkpoint, and beside it CHECKPOINT.loss.svg (the
+/// training loss against the step, experiment/evaluation_plots.hpp); see the header comment for what is checked.
 INDUCT_DECLARE corpus_training_result train_on_corpus(corpus_training run, const training_output& output);
 
 }  // namespace induct::experiment

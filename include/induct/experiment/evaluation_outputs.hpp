@@ -44,7 +44,7 @@ INDUCT_DECLARE void write_evaluation_outputs(const std::filesystem::path& out, c
 INDUCT_DECLARE void write_seed_outputs(const std::filesystem::path& out, const result_table& across_seeds,
                                        const nlohmann::json& metadata, const std::string& title);
 
-/// Writes results.csv, results.json, the plots and summary.txt of a finished run into `out`.
+/// Writes results.csv, results.json, the plots, training_loss.svg and summary.txt of a finished run into `out`.
 INDUCT_DECLARE void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,
                                       const std::string& title);
 

@@ -44,6 +44,11 @@ INDUCT_DECLARE line_chart seed_error_chart(const result_table& across_seeds, con
 /// Every (task, format) of an across-seed table as seed_error_chart panels.
 INDUCT_DECLARE figure seed_error_figure(const result_table& across_seeds, const std::string& title);
 
+/// The training loss against the step: each step's batch loss (thin), its moving mean over `window` steps,
+/// and the validation loss after the last step (a marker; NaN: none). Losses in nats.
+INDUCT_DECLARE line_chart training_loss_chart(const std::vector<double>& losses, double validation_loss,
+                                              const std::string& title, std::size_t window = 100);
+
 /// All panels of an evaluation: per task and format its error and cumulative-loss charts.
 INDUCT_DECLARE figure evaluation_figure(const result_table& table, const std::string& title);
 

@@ -104,6 +104,7 @@ struct run_config {
 struct run_result {
   result_table table;                    // evaluation_columns()
   nn::training_summary training;         // seconds and tokens/s without the learning curve's evaluations
+  std::vector<double> loss_history;      // each step's training loss (nats)
   std::vector<std::string> skipped;      // (task, format, n) left out of the evaluation
   result_table curve;                    // learning_curve_columns(); no rows without a curve
   std::vector<std::string> curve_skipped;  // (task, format, n) left out of the curve

@@ -11,10 +11,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "induct/core/atomic_file.hpp"
 #include "induct/core/error.hpp"
 #include "induct/core/fields.hpp"
 #include "induct/core/resources.hpp"
+#include "induct/experiment/evaluation_plots.hpp"
 #include "induct/experiment/exposure.hpp"
+#include "induct/experiment/svg_plot.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/corpus_training.hpp"
 #include "induct/nn/checkpoint.hpp"
@@ -131,6 +134,11 @@ INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const 
   result.run_id = trainer->run_id();
   result.model = trainer->model().config();
   result.parameters = trainer->model().parameters().size();
+  result.loss_history = trainer->loss_history();
+  std::string title = "Training loss of ";  // appends: GCC 12 warns falsely on "a" + std::string
+  title += run.checkpoint.filename().string();
+  write_text_atomically(run.checkpoint.string() + ".loss.svg",
+                        render_svg(training_loss_chart(result.loss_history, result.summary.validation_loss, title)));
   return result;
 }
 

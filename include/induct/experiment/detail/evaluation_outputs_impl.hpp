@@ -127,6 +127,10 @@ INDUCT_DEFINE void write_run_outputs(const std::filesystem::path& out, const run
                                                 {"training", result.training_seconds},
                                                 {"evaluation", result.evaluation_seconds}}}};
   write_evaluation_outputs(out, result.table, metadata, title);
+  if (!result.loss_history.empty())
+    write_text_atomically(out / "training_loss.svg",
+                          render_svg(training_loss_chart(result.loss_history, result.training.validation_loss,
+                                                         "Training loss (validation loss after the last step)")));
 }
 
 INDUCT_DEFINE std::string icl_verdict(const result_table& table) {

@@ -163,6 +163,47 @@ INDUCT_DEFINE figure seed_error_figure(const result_table& across_seeds, const s
   return fig;
 }
 
+INDUCT_DEFINE line_chart training_loss_chart(const std::vector<double>& losses, double validation_loss,
+                                             const std::string& title, std::size_t window) {
+  line_chart chart;
+  chart.title = title;
+  chart.x_label = "training step";
+  chart.y_label = "loss (nats)";
+  if (window == 0) window = 1;
+  // At most ~2,000 points per curve: a long run's every step would make a huge SVG for no visible gain.
+  const std::size_t stride = std::max<std::size_t>(1, losses.size() / 2000);
+  chart_series raw, mean;
+  raw.name = "batch loss";
+  raw.color = 4;
+  raw.markers = false;
+  mean.name = "mean of the last ";
+  mean.name += std::to_string(window);
+  mean.name += " steps";
+  mean.color = 0;
+  mean.markers = false;
+  double sum = 0;
+  for (std::size_t i = 0; i < losses.size(); ++i) {
+    sum += losses[i];
+    if (i >= window) sum -= losses[i - window];
+    if (i % stride != 0 && i + 1 != losses.size()) continue;
+    raw.x.push_back(static_cast<double>(i + 1));
+    raw.y.push_back(losses[i]);
+    mean.x.push_back(static_cast<double>(i + 1));
+    mean.y.push_back(sum / static_cast<double>(std::min(window, i + 1)));
+  }
+  chart.series.push_back(std::move(raw));
+  chart.series.push_back(std::move(mean));
+  if (std::isfinite(validation_loss) && !losses.empty()) {
+    chart_series validation;
+    validation.name = "validation loss (end)";
+    validation.color = 1;
+    validation.x = {static_cast<double>(losses.size())};
+    validation.y = {validation_loss};
+    chart.series.push_back(std::move(validation));
+  }
+  return chart;
+}
+
 INDUCT_DEFINE figure evaluation_figure(const result_table& table, const std::string& title) {
   figure fig;
   fig.title = title;

@@ -235,6 +235,7 @@ INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hook
     });
   result.training = trainer.train();
   result.training_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  result.loss_history = trainer.loss_history();
   if (curve.enabled()) {  // the curve's evaluations are not training time (step 0's ran before train())
     result.training_seconds -= result.curve_seconds;
     result.training.seconds = std::max(1e-9, result.training.seconds - (result.curve_seconds - step_zero_seconds));
