@@ -6,6 +6,7 @@
 #include "induct/experiment/detail/evaluation_outputs_impl.hpp"
 #include "induct/experiment/detail/pipeline_impl.hpp"
 #include "induct/experiment/detail/presets_impl.hpp"
+#include "induct/experiment/detail/report_page_impl.hpp"
 #include "induct/experiment/detail/scaling_impl.hpp"
 #include "induct/experiment/detail/trained_model_impl.hpp"
 

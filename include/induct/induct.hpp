@@ -66,6 +66,7 @@
 #include "induct/experiment/presets.hpp"
 #include "induct/experiment/probe.hpp"
 #include "induct/experiment/report.hpp"
+#include "induct/experiment/report_page.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/seeds.hpp"
 #include "induct/experiment/structure_probe.hpp"

@@ -57,8 +57,13 @@ TEST_CASE("demo at toy size writes its table, plots and model; probe reads the m
   const auto j = nlohmann::json::parse(demo.output.substr(demo.output.rfind("{\"columns\"")));
   CHECK(j["rows"].size() == 10);  // lookup direct, compose2 and novel2 direct and stepwise, n = 0 and 1
   for (const char* name : {"results.csv", "results.json", "error_vs_n.svg", "stepwise_vs_direct.svg", "model.safetensors",
-                           "training_loss.svg"})
+                           "training_loss.svg", "report.html"})
     CHECK(std::filesystem::exists(dir / name));
+  const std::string report = induct::read_text_file(dir / "report.html");
+  CHECK(report.find("<h2>What it shows</h2>") != std::string::npos);
+  CHECK(report.find("In-context learning on lookup is") != std::string::npos);
+  CHECK(report.find("<img alt=\"training_loss.svg\" src=\"data:image/svg+xml;base64,") != std::string::npos);
+  CHECK(report.find("<a href=\"results.csv\">") != std::string::npos);
 
   const auto probe_dir = scratch("probe");
   const auto probe = run_tool("probe --json --prompts 8 --examples 2 --model " + (dir / "model.safetensors").string() +
@@ -108,6 +113,11 @@ TEST_CASE("demo --seeds: one model per training seed on one corpus, and the acro
   CHECK(seed_svg.find("model, mean of 2 seeds (95% seeds x prompts)") != std::string::npos);
   CHECK(seed_svg.find("each training seed") != std::string::npos);
   CHECK(seed_svg.find("lookup (direct): error at the query, across seeds") != std::string::npos);
+  const std::string seed_report = induct::read_text_file(dir / "report.html");
+  CHECK(seed_report.find("Means over the training seeds.") != std::string::npos);
+  CHECK(seed_report.find("<a href=\"seed-2/report.html\">") != std::string::npos);
+  CHECK(seed_report.find("alt=\"learning_curve_across_seeds.svg\"") != std::string::npos);
+  CHECK(std::filesystem::exists(dir / "seed-2" / "report.html"));
   // Seed 1 of the pair is the single-seed demo with --seed 1 (corpus seed 1 too): deterministic per seed.
   const auto single = scratch("demo_seed1");
   REQUIRE(run_tool("demo --seed 1 --out " + single.string() + " " + toy_run).status == 0);
@@ -226,6 +236,10 @@ TEST_CASE("sweep over a design grid: any run field as an axis, --seeds, table_ac
   CHECK(gaps.find(",compose2,1,") != std::string::npos);
   CHECK(gaps.find(",novel2,0,") != std::string::npos);
   CHECK(induct_test::svg_problem(induct::read_text_file(dir / "out" / "stepwise_gap.svg")).empty());
+  const std::string report = induct::read_text_file(dir / "out" / "report.html");
+  CHECK(report.find("6 finished of 6") != std::string::npos);
+  CHECK(report.find("alt=\"design.svg\"") != std::string::npos);
+  CHECK(report.find("at any model.width") != std::string::npos);  // a toy: lookup never reaches 0.1
   const auto again = run_tool("sweep --seeds 1,2 --grid " + grid.string() + " --out " + (dir / "out").string());
   CHECK(again.output.find("6 already done, 0 computed now") != std::string::npos);
   const auto unknown = run_tool("sweep --grid " + (dir / "bad.json").string() + " --out " + (dir / "bad").string());

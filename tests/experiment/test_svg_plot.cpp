@@ -200,8 +200,9 @@ TEST_CASE("points outside a fixed range are marked on the frame and named in the
   chart.series.push_back(inside);
   const std::string svg = ex::render_svg(chart);
   CHECK(svg_problem(svg).empty());
-  CHECK(svg.find("(D + R_n)/n (above 1 at x = 1..4)") != std::string::npos);
-  CHECK(svg.find("model (below 0 at x = 2)") != std::string::npos);
+  CHECK(svg.find(">(D + R_n)/n</text>") != std::string::npos);
+  CHECK(svg.find(">(above 1 at x = 1..4)</text>") != std::string::npos);  // the note, a line of its own
+  CHECK(svg.find(">(below 0 at x = 2)</text>") != std::string::npos);
   std::size_t markers = 0;
   for (auto at = svg.find("class=\"off-chart\""); at != std::string::npos; at = svg.find("class=\"off-chart\"", at + 1)) ++markers;
   CHECK(markers == 4);  // three above, one below

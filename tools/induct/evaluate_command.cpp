@@ -138,7 +138,9 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
       title += " models (training seeds ";
       title += experiment::seed_list_text(seeds);
       title += ")";
-      experiment::write_seed_outputs(out, across, metadata, title);
+      std::vector<std::string> subfolders;
+      for (std::size_t m = 0; m < seeds.size(); ++m) subfolders.push_back("model-" + std::to_string(m + 1));
+      experiment::write_seed_outputs(out, across, metadata, title, subfolders);
       console << "\nacross " << seeds.size() << " models (training seeds " << experiment::seed_list_text(seeds) << "):\n"
               << experiment::compact_seed_table(across).to_text(3)
               << "(* bound vacuous: D + R_n >= n + 1; the interval resamples models, then prompts within each)\n"

@@ -22,6 +22,7 @@
 // "axes": {axis: value, ...} (seed included), "run": the full run_config JSON, "curve": ...}; its
 // key (sweep.hpp) hashes all of it, so a point is reused only for the same run. Errors name the grid
 // key ("grid.axes.model.layrs: unknown field").
+#include <cstddef>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -31,6 +32,7 @@
 #include "induct/core/linkage.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/report.hpp"
+#include "induct/experiment/report_page.hpp"
 #include "induct/experiment/svg_plot.hpp"
 #include "induct/experiment/sweep.hpp"
 
@@ -87,7 +89,13 @@ INDUCT_DECLARE figure stepwise_gap_figure(const result_table& gaps, const std::v
 INDUCT_DECLARE figure design_figure(const result_table& across_seeds, const std::vector<std::string>& axes,
                                     const nlohmann::json& grid, double threshold = 0.1);
 
-/// Writes table.csv/json, table_across_seeds.csv/json, design.svg and, when the points evaluate a composite
+/// The report page of a design sweep (report_page.hpp): points finished, axes, the mean error at the largest n
+/// per group, per axis the smallest value at which lookup's mean error is <= threshold, the plots and files.
+INDUCT_DECLARE report_page design_report(const result_table& across_seeds, const std::vector<std::string>& axes,
+                                         const nlohmann::json& grid, std::size_t points, std::size_t finished,
+                                         double threshold);
+
+/// Writes table.csv/json, table_across_seeds.csv/json, design.svg, report.html and, when the points evaluate a composite
 /// task in both formats, stepwise_gap.csv and stepwise_gap.svg, from the finished points.
 INDUCT_DECLARE result_table write_design_outputs(const sweep_runner& runner, const std::vector<nlohmann::json>& points,
                                                  const nlohmann::json& grid);

@@ -10,6 +10,7 @@
 // with "cumulative" over the n + 1 answers of a prompt, teacher-forced, averaged over its prompts.
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -35,14 +36,41 @@ INDUCT_DECLARE double error_at(const result_table& table, const std::string& tas
 
 /// Writes an evaluation table (evaluation_columns()) into `out`: results.csv, results.json (with
 /// `metadata`), error_vs_n.svg, <task>_<format>.svg, stepwise_vs_direct.svg (if any task is
-/// stepwise) and summary.txt (compact_summary).
+/// stepwise), summary.txt (compact_summary) and report.html (write_evaluation_report).
 INDUCT_DECLARE void write_evaluation_outputs(const std::filesystem::path& out, const result_table& table,
                                              const nlohmann::json& metadata, const std::string& title);
 
 /// Writes an across-seed table (combine_seed_tables) into `out`: results_across_seeds.csv,
-/// results_across_seeds.json (with `metadata`) and error_vs_n_across_seeds.svg (seed_error_figure).
+/// results_across_seeds.json (with `metadata`), error_vs_n_across_seeds.svg (seed_error_figure) and
+/// report.html (write_seed_report, linking each of `subfolders`' own report).
 INDUCT_DECLARE void write_seed_outputs(const std::filesystem::path& out, const result_table& across_seeds,
-                                       const nlohmann::json& metadata, const std::string& title);
+                                       const nlohmann::json& metadata, const std::string& title,
+                                       const std::vector<std::string>& subfolders = {});
+
+/// What an evaluation table shows, in a few sentences computed from its numbers: ICL on lookup (the error at
+/// n = 0 against the largest n), per composite task stepwise against direct at the largest n both
+/// formats reached, held-out (novel) against seen compositions, and up to which n Theorem 1's bound is
+/// vacuous. Each figure is the model's query error unless it says otherwise.
+/// `column` names the model's error column: model_query_error_rate, or model_query_error_rate_mean in an
+/// across-seed table (combine_seed_tables), where the findings are about the mean over seeds.
+INDUCT_DECLARE std::string evaluation_findings(const result_table& table,
+                                               const std::string& column = "model_query_error_rate");
+
+/// Writes out/report.html (experiment/report_page.hpp) for an evaluation in `out`: `metadata`'s facts,
+/// evaluation_findings, the compact table, every plot and raw file the folder holds.
+INDUCT_DECLARE void write_evaluation_report(const std::filesystem::path& out, const result_table& table,
+                                            const nlohmann::json& metadata, const std::string& title);
+
+/// Writes out/report.html for an across-seed table (write_seed_outputs' folder): the seeds, the findings on
+/// the mean over seeds, the across-seed compact table, the across-seed plots, and links to each seed's
+/// own report (`subfolders`, e.g. seed-1, seed-2).
+INDUCT_DECLARE void write_seed_report(const std::filesystem::path& out, const result_table& across_seeds,
+                                      const nlohmann::json& metadata, const std::string& title,
+                                      const std::vector<std::string>& subfolders);
+
+/// The metadata a finished run's results.json holds: its config, training summary, parameters, skipped
+/// (task, format, n) and the seconds of each phase.
+INDUCT_DECLARE nlohmann::json run_metadata(const run_config& config, const run_result& result);
 
 /// Writes results.csv, results.json, the plots, training_loss.svg and summary.txt of a finished run into `out`.
 INDUCT_DECLARE void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,

@@ -63,6 +63,9 @@ INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesyste
                   result.curve_seconds, format_number(curve.threshold).c_str());
     console << head << emergence_text(emergence);
     for (const auto& s : result.curve_skipped) console << "  not in the curve: " << s << "\n";
+    // Again, now that the curve's plot is there to embed.
+    write_evaluation_report(out, result.table, run_metadata(config, result),
+                            "Predicted (bound, idealized) against measured (trained model)");
   }
   console << "wrote " << (out / "results.csv").string() << ", results.json, error_vs_n.svg, stepwise_vs_direct.svg, "
           << "summary.txt" << (curve.enabled() ? ", learning_curve.csv, learning_curve.svg" : "") << " and model.safetensors\n";
@@ -95,7 +98,10 @@ INDUCT_DEFINE seeded_demo_result run_demo_seeds(run_config config, const std::ve
   title += " training seeds (";
   title += seed_list_text(seeds);
   title += ")";
-  write_seed_outputs(out, result.across_seeds, {{"config", config.to_json()}, {"training_seeds", seeds}}, title);
+  std::vector<std::string> subfolders;
+  for (auto seed : seeds) subfolders.push_back("seed-" + std::to_string(seed));
+  write_seed_outputs(out, result.across_seeds, {{"config", config.to_json()}, {"training_seeds", seeds}}, title,
+                     subfolders);
   console << "\nacross " << seeds.size() << " training seeds (" << seed_list_text(seeds) << "; corpus seed "
           << config.corpus_seed << "), " << config.evaluation.prompts << " prompts per row and seed:\n"
           << compact_seed_table(result.across_seeds).to_text(3)
@@ -114,6 +120,9 @@ INDUCT_DEFINE seeded_demo_result run_demo_seeds(run_config config, const std::ve
             << " from\n" << emergence_text(result.emergence_across_seeds) << "wrote "
             << (out / "learning_curve_across_seeds.csv").string() << ", learning_curve_across_seeds.svg\n";
   }
+  if (curve.enabled())  // again, now that the curve's plot is there to embed
+    write_seed_report(out, result.across_seeds, {{"config", config.to_json()}, {"training_seeds", seeds}}, title,
+                      subfolders);
   return result;
 }
 

@@ -20,6 +20,7 @@
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/presets.hpp"
 #include "induct/experiment/report.hpp"
+#include "induct/experiment/report_page.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/svg_plot.hpp"
 #include "induct/experiment/sweep.hpp"
@@ -611,6 +612,75 @@ INDUCT_DEFINE figure design_figure(const result_table& across, const std::vector
   return fig;
 }
 
+INDUCT_DEFINE report_page design_report(const result_table& across, const std::vector<std::string>& axes,
+                                        const nlohmann::json& grid, std::size_t points, std::size_t finished,
+                                        double threshold) {
+  report_page page;
+  page.title = "Design sweep: ";
+  page.title += grid.value("design", std::string("product"));
+  page.facts.emplace_back("points", std::to_string(finished) + " finished of " + std::to_string(points));
+  std::string axis_list;
+  for (const auto& a : axes) {
+    if (!axis_list.empty()) axis_list += ", ";
+    axis_list += a;
+  }
+  page.facts.emplace_back("axes", axis_list);
+  // The compact table: the group columns and the mean error at the largest n of the headline tasks.
+  int n = -1;
+  for (const auto& c : across.columns())
+    if (c.rfind("lookup_direct_n", 0) == 0 && c.size() > 26 && c.compare(c.size() - 11, 11, "_error_mean") == 0) {
+      const std::string digits = c.substr(15, c.size() - 26);
+      if (!digits.empty() && std::all_of(digits.begin(), digits.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+        n = std::max(n, std::stoi(digits));
+    }
+  std::vector<std::string> shown{"seeds", "axis"};
+  for (const auto& a : axes)
+    if (a != "training.seed" && across.has_column(a)) shown.push_back(a);
+  const std::string suffix = "_n" + std::to_string(n) + "_error_mean";
+  for (const char* task : {"lookup_direct", "compose2_direct", "compose2_stepwise", "novel2_direct", "novel2_stepwise"})
+    if (across.has_column(task + suffix)) shown.push_back(task + suffix);
+  result_table compact(shown);
+  for (std::size_t r = 0; r < across.row_count(); ++r) {
+    std::vector<table_cell> row;
+    for (const auto& c : shown) row.push_back(across.at(r, c));
+    compact.add_row(std::move(row));
+  }
+  page.table_text = compact.to_text(3);
+  // Per axis, where lookup reaches the threshold (the smallest such value among the points of that axis).
+  if (across.has_column("lookup_direct" + suffix)) {
+    for (const auto& a : axes) {
+      if (a == "training.seed" || !across.has_column(a)) continue;
+      double best = std::nan("");
+      for (std::size_t r = 0; r < across.row_count(); ++r) {
+        const std::string varied = across.text(r, "axis");
+        if (varied != a && varied != "base" && varied != "") continue;
+        const double error = across.number(r, "lookup_direct" + suffix);
+        const auto& cell = across.at(r, a);
+        const double x = std::holds_alternative<double>(cell)      ? std::get<double>(cell)
+                         : std::holds_alternative<long long>(cell) ? static_cast<double>(std::get<long long>(cell))
+                                                                   : std::nan("");
+        if (error <= threshold && std::isfinite(x) && !(x >= best)) best = x;
+      }
+      // Appends: GCC 12 warns falsely on "a" + std::string.
+      page.findings += "Lookup at n = ";
+      page.findings += std::to_string(n);
+      page.findings += std::isfinite(best) ? " reaches a mean error <= " : " does not reach a mean error <= ";
+      page.findings += format_number(threshold);
+      page.findings += std::isfinite(best) ? " from " : " at any ";
+      page.findings += a;
+      if (std::isfinite(best)) {
+        page.findings += " = ";
+        page.findings += format_number(best);
+      }
+      page.findings += ". ";
+    }
+  }
+  page.plots = {"design.svg", "stepwise_gap.svg"};
+  page.files = {"table.csv", "table.json", "table_across_seeds.csv", "table_across_seeds.json", "stepwise_gap.csv"};
+  page.config = grid;
+  return page;
+}
+
 INDUCT_DEFINE result_table write_design_outputs(const sweep_runner& runner, const std::vector<nlohmann::json>& points,
                                                 const nlohmann::json& grid) {
   const auto table = design_table(runner, points, grid);
@@ -627,6 +697,7 @@ INDUCT_DEFINE result_table write_design_outputs(const sweep_runner& runner, cons
     write_csv(runner.directory() / "stepwise_gap.csv", gaps);
     write_text_atomically(runner.directory() / "stepwise_gap.svg", render_svg(stepwise_gap_figure(gaps, axes)));
   }
+  write_report_page(design_report(across, axes, grid, points.size(), table.row_count(), threshold), runner.directory());
   return table;
 }
 

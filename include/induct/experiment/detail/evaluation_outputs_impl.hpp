@@ -1,8 +1,10 @@
 #pragma once
 // Definitions for experiment/evaluation_outputs.hpp (see induct/core/linkage.hpp for the two modes).
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -12,6 +14,8 @@
 #include "induct/experiment/evaluation_outputs.hpp"
 #include "induct/experiment/evaluation_plots.hpp"
 #include "induct/experiment/pipeline.hpp"
+#include "induct/experiment/report_page.hpp"
+#include "induct/experiment/seeds.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/experiment/svg_plot.hpp"
 
@@ -107,30 +111,172 @@ INDUCT_DEFINE void write_evaluation_outputs(const std::filesystem::path& out, co
   if (!steps.panels.empty()) write_text_atomically(out / "stepwise_vs_direct.svg", render_svg(steps));
   write_text_atomically(out / "summary.txt",
                         compact_summary(table) + (not_evaluated.empty() ? "" : "not evaluated: " + not_evaluated + "\n"));
+  write_evaluation_report(out, table, metadata, title);
 }
 
 INDUCT_DEFINE void write_seed_outputs(const std::filesystem::path& out, const result_table& across_seeds,
-                                      const nlohmann::json& metadata, const std::string& title) {
+                                      const nlohmann::json& metadata, const std::string& title,
+                                      const std::vector<std::string>& subfolders) {
   std::filesystem::create_directories(out);
   write_csv(out / "results_across_seeds.csv", across_seeds);
   write_json(out / "results_across_seeds.json", across_seeds, metadata);
   write_text_atomically(out / "error_vs_n_across_seeds.svg", render_svg(seed_error_figure(across_seeds, title)));
+  write_seed_report(out, across_seeds, metadata, title, subfolders);
+}
+
+INDUCT_DEFINE std::string evaluation_findings(const result_table& table, const std::string& column) {
+  std::string text;
+  char line[512];
+  const auto largest_n = [&](const std::string& task, const std::string& format) {
+    int n = -1;
+    for (auto r : rows_of(table, task, format)) n = std::max(n, static_cast<int>(table.number(r, "examples")));
+    return n;
+  };
+  const int lookup_n = largest_n("lookup", "direct");
+  if (lookup_n > 0) {
+    const double at0 = error_at(table, "lookup", "direct", 0, column), atn = error_at(table, "lookup", "direct", lookup_n, column);
+    if (std::isfinite(at0) && std::isfinite(atn)) {
+      std::snprintf(line, sizeof line,
+                    "In-context learning on lookup is %s: the error is %.2f at n = 0 and %.2f at n = %d "
+                    "(the idealized predictor: %.2f and %.2f). ",
+                    atn <= 0.5 * at0 ? "shown" : "not shown at this size", at0, atn, lookup_n,
+                    error_at(table, "lookup", "direct", 0, "ideal_query_error_rate"),
+                    error_at(table, "lookup", "direct", lookup_n, "ideal_query_error_rate"));
+      text += line;
+    }
+  }
+  for (const auto& [task, format] : task_formats(table)) {
+    if (format != "stepwise") continue;
+    const int n = std::min(largest_n(task, "direct"), largest_n(task, "stepwise"));
+    if (n < 1) continue;
+    const double direct = error_at(table, task, "direct", n, column), stepwise = error_at(table, task, "stepwise", n, column);
+    if (!std::isfinite(direct) || !std::isfinite(stepwise)) continue;
+    std::snprintf(line, sizeof line, "%s at n = %d: %.2f with intermediate steps against %.2f direct (%s). ", task.c_str(), n,
+                  stepwise, direct,
+                  stepwise + 0.05 < direct   ? "steps help"
+                  : direct + 0.05 < stepwise ? "steps hurt"
+                                             : "no difference beyond 0.05");
+    text += line;
+  }
+  // Held out against seen, at the same depth and format: novelK against composeK at n = 1.
+  for (const auto& [task, format] : task_formats(table)) {
+    if (task.rfind("novel", 0) != 0) continue;
+    std::string seen = "compose";  // appends: GCC 12 warns falsely on "a" + std::string
+    seen += task.substr(5);
+    const double novel_error = error_at(table, task, format, 1, column), seen_error = error_at(table, seen, format, 1, column);
+    if (!std::isfinite(novel_error) || !std::isfinite(seen_error)) continue;
+    std::snprintf(line, sizeof line, "Held-out %s (%s) at n = 1: %.2f against %.2f for the seen %s. ", task.c_str(),
+                  format.c_str(), novel_error, seen_error, seen.c_str());
+    text += line;
+  }
+  int vacuous_up_to = -1;
+  for (std::size_t r = 0; r < table.row_count(); ++r)
+    if (table.number(r, "bound_vacuous") != 0.0)
+      vacuous_up_to = std::max(vacuous_up_to, static_cast<int>(table.number(r, "examples")));
+  if (vacuous_up_to >= 0) {
+    std::snprintf(line, sizeof line,
+                  "Theorem 1's bound D + R_n is vacuous (at least n + 1 mistakes allowed) for some task up to n = %d.",
+                  vacuous_up_to);
+    text += line;
+  }
+  return text;
+}
+
+INDUCT_DEFINE void write_evaluation_report(const std::filesystem::path& out, const result_table& table,
+                                           const nlohmann::json& metadata, const std::string& title) {
+  report_page page;
+  page.title = title;
+  const auto fact = [&](const char* label, const nlohmann::json* value) {
+    if (value == nullptr || value->is_null()) return;
+    page.facts.emplace_back(label, value->is_string() ? value->get<std::string>() : value->dump());
+  };
+  const auto find = [&](std::initializer_list<const char*> path) -> const nlohmann::json* {
+    const nlohmann::json* at = &metadata;
+    for (const char* key : path) {
+      if (!at->is_object() || !at->contains(key)) return nullptr;
+      at = &(*at)[key];
+    }
+    return at;
+  };
+  fact("model file", find({"model"}));
+  fact("training step", find({"step"}));
+  fact("training seed", find({"config", "training", "seed"}));
+  if (const auto* tokens = find({"config", "corpus_tokens"}))
+    page.facts.emplace_back("corpus", tokens->dump() + " tokens, seed " +
+                                          (find({"config", "corpus_seed"}) ? find({"config", "corpus_seed"})->dump() : "?"));
+  const nlohmann::json* shape = find({"config", "model"}) ? find({"config", "model"}) : find({"model_config"});
+  if (shape && shape->is_object()) {
+    char text[160];
+    std::snprintf(text, sizeof text, "%d layers, width %d, %d heads, context %d, vocabulary %d",
+                  shape->value("layers", 0), shape->value("width", 0), shape->value("heads", 0),
+                  shape->value("context_length", 0), shape->value("vocab_size", 0));
+    page.facts.emplace_back("model", text);
+  }
+  if (const auto* training = find({"training"}); training && training->is_object()) {
+    char text[200];
+    std::snprintf(text, sizeof text, "%lld steps, %.0f tokens/s; loss %.3f nats (mean of the last 100 steps), validation %.3f",
+                  training->value("steps", 0LL), training->value("tokens_per_s", 0.0), training->value("final_loss", 0.0),
+                  training->value("validation_loss", nlohmann::json()).is_number() ? (*training)["validation_loss"].get<double>()
+                                                                                  : std::nan(""));
+    page.facts.emplace_back("training", text);
+  }
+  const nlohmann::json* evaluation = find({"config", "evaluation"}) ? find({"config", "evaluation"}) : find({"evaluation"});
+  if (evaluation && evaluation->is_object())
+    page.facts.emplace_back("evaluation", evaluation->value("prompts", nlohmann::json()).dump() + " prompts per row, n = " +
+                                              evaluation->value("examples", nlohmann::json()).dump() + ", prompt seed " +
+                                              evaluation->value("prompt_seed", nlohmann::json()).dump());
+  if (const auto* skipped = find({"skipped"}); skipped && skipped->is_array() && !skipped->empty())
+    fact("not evaluated", skipped);
+  page.findings = evaluation_findings(table);
+  page.table_text = compact_summary(table);
+  page.plots = {"error_vs_n.svg", "stepwise_vs_direct.svg", "training_loss.svg", "learning_curve.svg",
+                "error_vs_n_across_seeds.svg", "learning_curve_across_seeds.svg"};
+  for (const auto& [task, format] : task_formats(table)) page.plots.push_back(task + "_" + format + ".svg");
+  page.files = {"results.csv", "results.json", "summary.txt", "learning_curve.csv", "learning_curve_emergence.csv",
+                "results_across_seeds.csv", "model.safetensors"};
+  page.config = find({"config"}) ? *find({"config"}) : nlohmann::json(nullptr);
+  write_report_page(page, out);
+}
+
+INDUCT_DEFINE nlohmann::json run_metadata(const run_config& config, const run_result& result) {
+  return {{"config", config.to_json()},
+          {"training", result.training.to_json()},
+          {"parameters", result.parameters},
+          {"skipped", result.skipped},
+          {"seconds", {{"corpus", result.corpus_seconds},
+                       {"training", result.training_seconds},
+                       {"evaluation", result.evaluation_seconds},
+                       {"learning_curve", result.curve_seconds}}}};
+}
+
+INDUCT_DEFINE void write_seed_report(const std::filesystem::path& out, const result_table& across_seeds,
+                                     const nlohmann::json& metadata, const std::string& title,
+                                     const std::vector<std::string>& subfolders) {
+  report_page page;
+  page.title = title;
+  if (across_seeds.row_count() > 0) {
+    page.facts.emplace_back("training seeds", across_seeds.text(0, "training_seeds"));
+    page.facts.emplace_back("prompts per row and seed", across_seeds.text(0, "prompts"));
+  }
+  page.findings = "Means over the training seeds. ";
+  page.findings += evaluation_findings(across_seeds, "model_query_error_rate_mean");
+  page.table_text = compact_seed_table(across_seeds).to_text(3);
+  page.plots = {"error_vs_n_across_seeds.svg", "learning_curve_across_seeds.svg"};
+  page.files = {"results_across_seeds.csv", "results_across_seeds.json", "learning_curve_across_seeds.csv",
+                "learning_curve_across_seeds_emergence.csv"};
+  for (const auto& folder : subfolders) page.files.push_back(folder + "/report.html");
+  page.config = metadata.is_object() && metadata.contains("config") ? metadata["config"] : nlohmann::json(nullptr);
+  write_report_page(page, out);
 }
 
 INDUCT_DEFINE void write_run_outputs(const std::filesystem::path& out, const run_config& config, const run_result& result,
                                      const std::string& title) {
-  const nlohmann::json metadata = {{"config", config.to_json()},
-                                   {"training", result.training.to_json()},
-                                   {"parameters", result.parameters},
-                                   {"skipped", result.skipped},
-                                   {"seconds", {{"corpus", result.corpus_seconds},
-                                                {"training", result.training_seconds},
-                                                {"evaluation", result.evaluation_seconds}}}};
-  write_evaluation_outputs(out, result.table, metadata, title);
-  if (!result.loss_history.empty())
+  const nlohmann::json metadata = run_metadata(config, result);
+  if (!result.loss_history.empty())  // before the report, which embeds it
     write_text_atomically(out / "training_loss.svg",
                           render_svg(training_loss_chart(result.loss_history, result.training.validation_loss,
                                                          "Training loss (validation loss after the last step)")));
+  write_evaluation_outputs(out, result.table, metadata, title);
 }
 
 INDUCT_DEFINE std::string icl_verdict(const result_table& table) {

@@ -214,7 +214,7 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
 
   // Points outside a fixed y range are never dropped silently: a triangle at the frame marks each, and
   // the legend says where the series is off the chart ("above 1 at x = 1..10").
-  std::vector<std::string> legend_names;
+  std::vector<std::string> legend_notes;  // drawn on a second, smaller line under the entry
   std::vector<std::vector<int>> off_chart(chart.series.size());  // per point: +1 above, -1 below, 0 inside
   for (std::size_t si = 0; si < chart.series.size(); ++si) {
     const auto& s = chart.series[si];
@@ -232,9 +232,9 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
         below_hi = std::max(below_hi, s.x[i]);
       }
     }
-    std::string name = s.name;
+    std::string name;
     const auto note = [&](const char* where, double bound, double lo, double hi) {
-      name += " (";
+      name += name.empty() ? "(" : "; (";
       name += where;
       name += ' ';
       name += tick_label(bound);
@@ -248,12 +248,15 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
     };
     if (std::isfinite(above_lo)) note("above", ymax, above_lo, above_hi);
     if (std::isfinite(below_lo)) note("below", ymin, below_lo, below_hi);
-    legend_names.push_back(std::move(name));
+    legend_notes.push_back(std::move(name));
   }
   // Legend to the right of the plot area, sized to its longest entry.
+  constexpr double note_size = 9.5;
   double legend_width = 0;
   for (std::size_t si = 0; si < chart.series.size(); ++si)
-    if (chart.series[si].in_legend) legend_width = std::max(legend_width, 34 + text_width(legend_names[si], legend_size));
+    if (chart.series[si].in_legend)
+      legend_width = std::max({legend_width, 34 + text_width(chart.series[si].name, legend_size),
+                               34 + text_width(legend_notes[si], note_size)});
   legend_width = std::min(legend_width, width * 0.45);
   const double left = x0 + 62, right = x0 + width - 12 - (legend_width > 0 ? legend_width + 10 : 0);
   const double top = y0 + 34, bottom = y0 + height - 46;
@@ -367,7 +370,11 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
     if (!s.band_low.empty()) w.rect(lx, ly - 6, 24, 12, colors[si], "fill-opacity=\"0.18\"");
     w.line(lx, ly, lx + 24, ly, colors[si], 2, s.dashed);
     if (s.markers) w.raw("<circle cx=\"" + number(lx + 12) + "\" cy=\"" + number(ly) + "\" r=\"3\" fill=\"" + colors[si] + "\"/>\n");
-    w.text(lx + 30, ly + 4, legend_names[si], legend_size, "start");
+    w.text(lx + 30, ly + 4, s.name, legend_size, "start");
+    if (!legend_notes[si].empty()) {
+      ly += 13;
+      w.text(lx + 30, ly + 4, legend_notes[si], note_size, "start");
+    }
     ly += 18;
   }
   w.raw("</g>\n");
