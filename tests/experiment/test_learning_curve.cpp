@@ -110,7 +110,7 @@ TEST_CASE("learning_curve_figure: a panel per task and format, a curve per n wit
   const auto combined_figure = ex::learning_curve_figure(combined, 0.1, "t");
   const auto& mean = std::get<ex::line_chart>(combined_figure.panels[0]);
   CHECK(mean.series[1].y[2] == doctest::Approx(0.1));
-  CHECK(mean.series[1].name.find("mean") != std::string::npos);
+  CHECK(mean.y_label.find("mean over seeds") != std::string::npos);
   CHECK(mean.series[1].band_low[2] == combined.number(5, "model_query_error_rate_boot_low"));
 }
 

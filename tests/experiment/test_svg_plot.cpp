@@ -97,6 +97,8 @@ TEST_CASE("ticks are nice numbers covering the range") {
   CHECK(fine.size() == 7);
   CHECK(ex::svg_detail::tick_label(0.25) == "0.25");
   CHECK(ex::svg_detail::tick_label(1e-5) == "1e-05");
+  CHECK(ex::svg_detail::tick_label(12000) == "12000");  // training steps read as numbers
+  CHECK(ex::svg_detail::tick_label(1e5) == "1e+05");
 }
 
 TEST_CASE("line charts are well-formed, escaped, and never print non-finite coordinates") {

@@ -70,7 +70,7 @@ struct figure {
 
 namespace svg_detail {
 
-/// Tick label: at most 4 significant digits, no trailing zeros, exponent form only when tiny/huge.
+/// Tick label: at most 6 significant digits, no trailing zeros, exponent form below 1e-3 and from 1e5.
 INDUCT_DECLARE std::string tick_label(double v);
 
 /// "Nice" linear ticks (1, 2, 5 x 10^k) covering [lo, hi], about `target` of them.

@@ -162,7 +162,8 @@ INDUCT_DEFINE figure learning_curve_figure(const result_table& curve, double thr
     line_chart chart;
     chart.title = task + " (" + format + "): error at the query during training";
     chart.x_label = "training step";
-    chart.y_label = "error rate";
+    // What the band is goes on the axis, so the legend stays short and the plot wide.
+    chart.y_label = combined ? "error rate (mean over seeds; band: 95% seeds x prompts)" : "error rate (band: 95% CI)";
     chart.y_min = 0.0;
     chart.y_max = 1.0;
     int color = 0;
@@ -172,7 +173,6 @@ INDUCT_DEFINE figure learning_curve_figure(const result_table& curve, double thr
       chart_series s;
       s.name = "n = ";  // appends: GCC 12 warns falsely on "a" + std::string
       s.name += std::to_string(std::get<2>(key));
-      if (combined) s.name += " (mean, 95% seeds x prompts)";
       s.color = color++;
       for (auto r : rows) {
         s.x.push_back(curve.number(r, "step"));

@@ -51,7 +51,8 @@ INDUCT_DEFINE std::string tick_label(double v) {
   if (v == 0.0) return "0";
   char buffer[32];
   const double magnitude = std::abs(v);
-  if (magnitude >= 1e-3 && magnitude < 1e6) std::snprintf(buffer, sizeof buffer, "%.4g", v);
+  // Plain digits below 1e5 (training steps such as 12000 read as numbers, not as 1.2e+04).
+  if (magnitude >= 1e-3 && magnitude < 1e5) std::snprintf(buffer, sizeof buffer, "%.6g", v);
   else std::snprintf(buffer, sizeof buffer, "%.0e", v);
   return buffer;
 }
