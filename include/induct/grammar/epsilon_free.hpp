@@ -43,6 +43,12 @@ inline constexpr std::size_t max_nullable_occurrences_per_rule = 20;
 /// max_nullable_occurrences_per_rule nullable symbols.
 INDUCT_DECLARE epsilon_free_grammar eliminate_epsilon(const pcfg& g);
 
+/// By rule index: how many right-side occurrences eliminate_epsilon would keep-or-drop (nonterminals that
+/// derive both eps and a non-empty string, 0 < e < 1), decided exactly by fixed points (no arithmetic;
+/// where e rounds to 0 or 1 the count is larger, never smaller); 0 for a rule whose left side derives
+/// only eps. validate refuses a rule above max_nullable_occurrences_per_rule with it.
+INDUCT_DECLARE std::vector<std::size_t> nullable_occurrences(const pcfg& g);
+
 }  // namespace induct::grammar
 
 #if INDUCT_HEADER_ONLY

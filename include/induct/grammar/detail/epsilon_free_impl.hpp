@@ -12,15 +12,26 @@
 #include <Eigen/LU>
 
 #include "induct/core/error.hpp"
+#include "induct/grammar/detail/messages.hpp"
 #include "induct/grammar/epsilon_free.hpp"
 #include "induct/grammar/pcfg.hpp"
 
 namespace induct::grammar {
 
-INDUCT_DEFINE std::vector<long double> null_probabilities(const pcfg& g) {
+namespace epsilon_detail {
+
+/// By symbol id: nullable (A =>* eps) and nonempty (A derives some non-empty string), exact least fixed
+/// points with no arithmetic, so that validate and eliminate_epsilon agree on which symbols are optional.
+struct nullability {
+  std::vector<char> nullable, nonempty;
+};
+
+INDUCT_DETAIL nullability nullable_sets(const pcfg& g) {
   const std::size_t n = g.symbol_count();
+  nullability out{std::vector<char>(n, 0), std::vector<char>(n, 0)};
+  auto& nullable = out.nullable;
+  auto& nonempty = out.nonempty;
   // nullable: least fixed point of "some rule whose right side is all nullable nonterminals".
-  std::vector<char> nullable(n, 0), nonempty(n, 0);
   for (bool changed = true; changed;) {
     changed = false;
     for (const auto& r : g.rules()) {
@@ -37,6 +48,16 @@ INDUCT_DEFINE std::vector<long double> null_probabilities(const pcfg& g) {
       }
     }
   }
+  return out;
+}
+
+}  // namespace epsilon_detail
+
+INDUCT_DEFINE std::vector<long double> null_probabilities(const pcfg& g) {
+  const std::size_t n = g.symbol_count();
+  const auto sets = epsilon_detail::nullable_sets(g);
+  const auto& nullable = sets.nullable;
+  const auto& nonempty = sets.nonempty;
   std::vector<long double> e(n, 0.0L);
   std::vector<std::int32_t> unknown_of(n, -1);
   std::vector<symbol_id> unknowns;
@@ -108,10 +129,19 @@ INDUCT_DEFINE epsilon_free_grammar eliminate_epsilon(const pcfg& g) {
       const symbol_id s = rule.rhs[i];
       if (g.is_nonterminal(s) && e[s] > 0.0L && e[s] < 1.0L) optional.push_back(i);
     }
-    if (optional.size() > max_nullable_occurrences_per_rule)
-      throw grammar_error("rule of '" + g.name(rule.lhs) + "' on line " + std::to_string(rule.source_line) + " has " +
-                          std::to_string(optional.size()) + " nullable symbols (at most " +
-                          std::to_string(max_nullable_occurrences_per_rule) + "): split it into shorter rules");
+    if (optional.size() > max_nullable_occurrences_per_rule) {
+      std::string message = message_detail::where(g);
+      message += "rule of '";
+      message += message_detail::excerpt(g.name(rule.lhs));
+      message += "' on line ";
+      message += std::to_string(rule.source_line);
+      message += " has ";
+      message += std::to_string(optional.size());
+      message += " nullable symbols (at most ";
+      message += std::to_string(max_nullable_occurrences_per_rule);
+      message += "): split it into shorter rules";
+      throw grammar_error(message);
+    }
     const std::uint64_t subsets = std::uint64_t{1} << optional.size();
     for (std::uint64_t dropped = 0; dropped < subsets; ++dropped) {
       long double p = static_cast<long double>(rule.probability) / (1.0L - e[rule.lhs]);
@@ -143,6 +173,17 @@ INDUCT_DEFINE epsilon_free_grammar eliminate_epsilon(const pcfg& g) {
   out.rules.reserve(order.size());
   for (auto& key : order) out.rules.push_back(weighted_rule{key.first, key.second, merged[key]});
   return out;
+}
+
+INDUCT_DEFINE std::vector<std::size_t> nullable_occurrences(const pcfg& g) {
+  const auto sets = epsilon_detail::nullable_sets(g);
+  std::vector<std::size_t> counts(g.rule_count(), 0);
+  for (std::size_t r = 0; r < g.rule_count(); ++r) {
+    const auto& rule = g.rules()[r];
+    if (!sets.nonempty[rule.lhs]) continue;  // eliminate_epsilon skips a left side that derives only eps
+    for (symbol_id s : rule.rhs) counts[r] += g.is_nonterminal(s) && sets.nullable[s] && sets.nonempty[s] ? 1 : 0;
+  }
+  return counts;
 }
 
 }  // namespace induct::grammar

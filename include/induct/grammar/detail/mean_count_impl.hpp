@@ -1,18 +1,148 @@
 #pragma once
 // Definitions for grammar/mean_count.hpp (see induct/core/linkage.hpp for the two modes).
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <Eigen/Dense>
 #include <Eigen/Eigenvalues>
 
 #include "induct/core/error.hpp"
+#include "induct/core/resources.hpp"
+#include "induct/grammar/detail/messages.hpp"
 #include "induct/grammar/mean_count.hpp"
 #include "induct/grammar/pcfg.hpp"
 
 namespace induct::grammar {
+
+namespace mean_count_detail {
+
+/// M by rows: rows[A] holds (B, M[A][B]) for each B occurring in a rule of A, sorted by B.
+using sparse_rows = std::vector<std::vector<std::pair<std::int32_t, double>>>;
+
+INDUCT_DETAIL sparse_rows mean_count_rows(const pcfg& g, const nonterminal_index& index) {
+  sparse_rows rows(index.size());
+  for (const auto& r : g.rules())
+    for (symbol_id s : r.rhs)
+      if (g.is_nonterminal(s)) rows[static_cast<std::size_t>(index.index_of[r.lhs])].emplace_back(index.index_of[s], r.probability);
+  for (auto& row : rows) {
+    // stable: equal columns are summed in rule order, as the dense matrix sums them (same bits)
+    std::stable_sort(row.begin(), row.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      if (kept > 0 && row[kept - 1].first == row[i].first) row[kept - 1].second += row[i].second;
+      else row[kept++] = row[i];
+    }
+    row.resize(kept);
+  }
+  return rows;
+}
+
+/// Strongly connected components, in topological order (every edge goes to the same or a later one).
+struct components {
+  std::vector<std::int32_t> of;                 // dense nonterminal index -> component
+  std::vector<std::vector<std::int32_t>> members;  // component -> its nonterminals, ascending
+};
+
+/// Tarjan's algorithm with an explicit stack (a 10^5-long chain must not overflow the call stack); it
+/// emits a component after every component reachable from it, so its order reversed is topological.
+INDUCT_DETAIL components strongly_connected(const sparse_rows& rows) {
+  const std::size_t n = rows.size();
+  std::vector<std::int32_t> order(n, -1), low(n, 0);
+  std::vector<char> on_stack(n, 0);
+  std::vector<std::int32_t> stack;
+  std::vector<std::pair<std::int32_t, std::size_t>> calls;  // (node, next edge)
+  std::vector<std::vector<std::int32_t>> emitted;
+  std::int32_t counter = 0;
+  auto visit = [&](std::int32_t v) {
+    order[static_cast<std::size_t>(v)] = low[static_cast<std::size_t>(v)] = counter++;
+    stack.push_back(v);
+    on_stack[static_cast<std::size_t>(v)] = 1;
+    calls.emplace_back(v, 0);
+  };
+  for (std::size_t root = 0; root < n; ++root) {
+    if (order[root] >= 0) continue;
+    visit(static_cast<std::int32_t>(root));
+    while (!calls.empty()) {
+      const auto v = static_cast<std::size_t>(calls.back().first);
+      const std::size_t edge = calls.back().second;
+      if (edge < rows[v].size()) {
+        ++calls.back().second;
+        const auto w = static_cast<std::size_t>(rows[v][edge].first);
+        if (order[w] < 0) visit(static_cast<std::int32_t>(w));
+        else if (on_stack[w]) low[v] = std::min(low[v], order[w]);
+        continue;
+      }
+      if (low[v] == order[v]) {
+        std::vector<std::int32_t> component;
+        std::int32_t w = -1;
+        do {
+          w = stack.back();
+          stack.pop_back();
+          on_stack[static_cast<std::size_t>(w)] = 0;
+          component.push_back(w);
+        } while (static_cast<std::size_t>(w) != v);
+        std::sort(component.begin(), component.end());
+        emitted.push_back(std::move(component));
+      }
+      calls.pop_back();
+      if (!calls.empty()) {
+        const auto u = static_cast<std::size_t>(calls.back().first);
+        low[u] = std::min(low[u], low[v]);
+      }
+    }
+  }
+  components out;
+  out.of.assign(n, -1);
+  out.members.assign(std::make_move_iterator(emitted.rbegin()), std::make_move_iterator(emitted.rend()));
+  for (std::size_t c = 0; c < out.members.size(); ++c)
+    for (std::int32_t a : out.members[c]) out.of[static_cast<std::size_t>(a)] = static_cast<std::int32_t>(c);
+  return out;
+}
+
+/// M[a][a] (0 without a self-loop).
+INDUCT_DETAIL double self_loop(const sparse_rows& rows, std::int32_t a) {
+  for (const auto& [b, m] : rows[static_cast<std::size_t>(a)])
+    if (b == a) return m;
+  return 0.0;
+}
+
+/// The dense block M_CC of one component (rows and columns in the order of `members`).
+INDUCT_DETAIL Eigen::MatrixXd dense_block(const pcfg& g, const sparse_rows& rows, const components& parts, std::size_t c) {
+  const auto& members = parts.members[c];
+  const auto k = static_cast<Eigen::Index>(members.size());
+  // block, eigen solver's Hessenberg and Schur forms, LU: a few k x k matrices
+  std::string what = message_detail::where(g);
+  what += "the mean-count block of ";
+  what += std::to_string(members.size());
+  what += " mutually recursive nonterminals";
+  require_memory(6.0 * static_cast<double>(k) * static_cast<double>(k) * sizeof(double), what);
+  Eigen::MatrixXd block = Eigen::MatrixXd::Zero(k, k);
+  for (Eigen::Index i = 0; i < k; ++i)
+    for (const auto& [b, m] : rows[static_cast<std::size_t>(members[static_cast<std::size_t>(i)])]) {
+      if (parts.of[static_cast<std::size_t>(b)] != static_cast<std::int32_t>(c)) continue;
+      const auto j = std::lower_bound(members.begin(), members.end(), b) - members.begin();
+      block(i, j) = m;
+    }
+  return block;
+}
+
+/// max_C rho(M_CC).
+INDUCT_DETAIL double block_spectral_radius(const pcfg& g, const sparse_rows& rows, const components& parts) {
+  double rho = 0.0;
+  for (std::size_t c = 0; c < parts.members.size(); ++c) {
+    const auto& members = parts.members[c];
+    const double block_rho =
+        members.size() == 1 ? std::abs(self_loop(rows, members[0])) : spectral_radius(dense_block(g, rows, parts, c));
+    rho = std::max(rho, block_rho);
+  }
+  return rho;
+}
+
+}  // namespace mean_count_detail
 
 INDUCT_DEFINE Eigen::MatrixXd mean_count_matrix(const pcfg& g, const nonterminal_index& index) {
   const auto n = static_cast<Eigen::Index>(index.size());
@@ -30,34 +160,62 @@ INDUCT_DEFINE double spectral_radius(const Eigen::MatrixXd& m) {
   return solver.eigenvalues().cwiseAbs().maxCoeff();
 }
 
-INDUCT_DEFINE grammar_statistics compute_statistics(const pcfg& g) {
+INDUCT_DEFINE double mean_count_spectral_radius(const pcfg& g) {
   const nonterminal_index index(g);
-  const Eigen::MatrixXd m = mean_count_matrix(g, index);
+  const auto rows = mean_count_detail::mean_count_rows(g, index);
+  return mean_count_detail::block_spectral_radius(g, rows, mean_count_detail::strongly_connected(rows));
+}
+
+INDUCT_DEFINE grammar_statistics compute_statistics(const pcfg& g) {
+  using namespace mean_count_detail;
+  const nonterminal_index index(g);
+  const auto rows = mean_count_rows(g, index);
+  const auto parts = strongly_connected(rows);
   grammar_statistics stats;
-  stats.spectral_radius = spectral_radius(m);
-  if (!(stats.spectral_radius < 1.0))
-    throw grammar_error("inconsistent grammar: spectral radius of the mean-count matrix is " +
-                        std::to_string(stats.spectral_radius) + " >= 1, so expected derivation sizes are infinite");
-  const auto n = static_cast<Eigen::Index>(index.size());
-  // v^T (I - M) = e_S^T  <=>  (I - M)^T v = e_S
-  Eigen::VectorXd e_start = Eigen::VectorXd::Zero(n);
-  e_start(index.index_of[g.start()]) = 1.0;
-  const Eigen::MatrixXd system = (Eigen::MatrixXd::Identity(n, n) - m).transpose();
-  const Eigen::VectorXd visits = system.partialPivLu().solve(e_start);
-  stats.expected_visits.assign(visits.data(), visits.data() + n);
+  stats.spectral_radius = block_spectral_radius(g, rows, parts);
+  if (!(stats.spectral_radius < 1.0)) {
+    std::string message = message_detail::where(g);
+    message += "inconsistent grammar: spectral radius of the mean-count matrix is ";
+    message += message_detail::number_text(stats.spectral_radius);
+    message += " >= 1, so expected derivation sizes are infinite";
+    throw grammar_error(message);
+  }
+  // v^T (I - M) = e_S^T, component by component: inflow[B] = [B == S] + sum over earlier A of v[A] M[A][B]
+  std::vector<double> visits(index.size(), 0.0), inflow(index.size(), 0.0);
+  inflow[static_cast<std::size_t>(index.index_of[g.start()])] = 1.0;
+  for (std::size_t c = 0; c < parts.members.size(); ++c) {
+    const auto& members = parts.members[c];
+    if (members.size() == 1) {
+      const auto a = static_cast<std::size_t>(members[0]);
+      visits[a] = inflow[a] / (1.0 - self_loop(rows, members[0]));
+    } else {
+      const auto k = static_cast<Eigen::Index>(members.size());
+      const Eigen::MatrixXd system = (Eigen::MatrixXd::Identity(k, k) - dense_block(g, rows, parts, c)).transpose();
+      Eigen::VectorXd right(k);
+      for (Eigen::Index i = 0; i < k; ++i) right(i) = inflow[static_cast<std::size_t>(members[static_cast<std::size_t>(i)])];
+      const Eigen::VectorXd solution = system.partialPivLu().solve(right);
+      for (Eigen::Index i = 0; i < k; ++i) visits[static_cast<std::size_t>(members[static_cast<std::size_t>(i)])] = solution(i);
+    }
+    for (std::int32_t a : members)
+      for (const auto& [b, m] : rows[static_cast<std::size_t>(a)])
+        if (parts.of[static_cast<std::size_t>(b)] != static_cast<std::int32_t>(c))
+          inflow[static_cast<std::size_t>(b)] += visits[static_cast<std::size_t>(a)] * m;
+  }
+  stats.expected_visits = visits;
   stats.expected_rule_counts.resize(g.rule_count());
   std::vector<double> entropy_of(index.size(), 0.0);
   for (std::size_t r = 0; r < g.rule_count(); ++r) {
     const auto& rule = g.rules()[r];
-    const double v = visits(index.index_of[rule.lhs]);
+    const auto a = static_cast<std::size_t>(index.index_of[rule.lhs]);
+    const double v = visits[a];
     stats.expected_rule_counts[r] = v * rule.probability;
     stats.expected_derivation_size += v * rule.probability;
     std::size_t terminals = 0;
     for (symbol_id s : rule.rhs) terminals += g.is_terminal(s) ? 1 : 0;
     stats.expected_length += v * rule.probability * static_cast<double>(terminals);
-    if (rule.probability > 0.0) entropy_of[index.index_of[rule.lhs]] -= rule.probability * std::log2(rule.probability);
+    if (rule.probability > 0.0) entropy_of[a] -= rule.probability * std::log2(rule.probability);
   }
-  for (std::size_t a = 0; a < index.size(); ++a) stats.derivational_entropy_bits += visits(static_cast<Eigen::Index>(a)) * entropy_of[a];
+  for (std::size_t a = 0; a < index.size(); ++a) stats.derivational_entropy_bits += visits[a] * entropy_of[a];
   return stats;
 }
 
