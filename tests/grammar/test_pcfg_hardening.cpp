@@ -10,9 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "induct/core/random.hpp"
 #include "induct/grammar/epsilon_free.hpp"
 #include "induct/grammar/mean_count.hpp"
 #include "induct/grammar/parse.hpp"
+#include "induct/grammar/sample.hpp"
 #include "induct/grammar/validate.hpp"
 #include "induct/grammar/viterbi.hpp"
 #include "mean_count_dense_reference.hpp"
@@ -211,6 +213,20 @@ TEST_CASE("hardening: every validation error names the file; lists stop at 20 wi
   for (int i = 0; i < 30; ++i) long_lines += numbered("S -> \"t", i) + "\" 0.01\n";
   CHECK(contains(validate_message(long_lines), "S (lines 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, "
                                                "19, 20 and 10 more): sum 0.3"));
+  // the sampler's runaway-derivation error names the file too
+  {
+    pcfg geometric = parse_grammar("S -> \"a\" S 0.999 | \"a\" 0.001\n", "g.txt");
+    sample_options few;
+    few.max_symbols = 10;
+    sampler s(geometric, few);
+    induct::random_engine rng(1);
+    try {
+      for (int i = 0; i < 100; ++i) s.sample(rng);
+      FAIL("no error");
+    } catch (const induct::grammar_error& e) {
+      CHECK(std::string(e.what()).rfind("g.txt: sampled derivation exceeded 10 expansions", 0) == 0);
+    }
+  }
   // a huge name is cut
   const std::string name(5000, 'N');
   const std::string long_name = validate_message("S -> \"a\"\n" + name + " -> \"b\"\n");

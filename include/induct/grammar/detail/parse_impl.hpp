@@ -98,6 +98,7 @@ INDUCT_DETAIL std::vector<token> tokenize_line(std::string_view line, const std:
 /// strtod and from_chars read as one). These are numbers, never names, so `S -> "a" nan` is refused.
 INDUCT_DETAIL bool is_nonfinite_spelling(std::string_view text) {
   if (!text.empty() && (text[0] == '+' || text[0] == '-')) text.remove_prefix(1);
+  if (text.empty() || (text[0] != 'i' && text[0] != 'I' && text[0] != 'n' && text[0] != 'N')) return false;
   std::string lower;
   for (char c : text) lower += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
   if (lower == "inf" || lower == "infinity" || lower == "nan") return true;
