@@ -207,4 +207,13 @@ TEST_CASE("induct grammar check and stats: a chain of 10,001 nonterminals fits i
   const auto s = nlohmann::json::parse(stats.out);
   CHECK(s["expected_length"].get<double>() == doctest::Approx(1.0).epsilon(1e-12));
   CHECK(s["expected_visits"]["N10"].get<double>() == std::ldexp(1.0, -10));
+  // closing the chain into one cycle of 10,001 makes one block, solved sparse
+  std::string cycle = chain.substr(0, chain.rfind('N'));
+  cycle += 'N';
+  cycle += std::to_string(n - 1);
+  cycle += " -> N0 0.5 | \"a\" 0.5\n";
+  const std::string cycle_file = scratch_grammar("cycle.cfg", cycle);
+  const auto cyclic = induct_test::run_shell("ulimit -v 600000; " + std::string(INDUCT_TOOL_PATH) + " grammar check " + cycle_file + " --json");
+  REQUIRE(cyclic.status == 0);
+  CHECK(nlohmann::json::parse(cyclic.out)["spectral_radius"].get<double>() == doctest::Approx(0.5).epsilon(1e-14));
 }

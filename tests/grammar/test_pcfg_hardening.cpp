@@ -278,6 +278,48 @@ TEST_CASE("hardening: mean counts by strongly connected block equal the dense re
   CHECK(compared_visits > 100);
 }
 
+TEST_CASE("hardening: blocks above 256 nonterminals (sparse, Noda's iteration) equal the dense reference") {
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 4; ++trial) {
+    CAPTURE(trial);
+    // a ring through k nonterminals (one block) with random chords, terminal exits and weights
+    const int k = 257 + 60 * trial;
+    pcfg g;
+    std::vector<symbol_id> nt;
+    for (int i = 0; i < k; ++i) nt.push_back(g.nonterminal(numbered("R", i)));
+    const symbol_id a = g.terminal("a");
+    std::uniform_real_distribution<double> unit(0.05, 1.0);
+    const double scale = trial % 2 ? 0.9 : 1.3;  // rho below and above 1
+    for (int i = 0; i < k; ++i) {
+      const symbol_id next = nt[static_cast<std::size_t>((i + 1) % k)];
+      const symbol_id chord = nt[rng() % static_cast<std::uint64_t>(k)];
+      const double w1 = unit(rng), w2 = unit(rng), w3 = unit(rng), total = w1 + w2 + w3;
+      g.add_rule(nt[static_cast<std::size_t>(i)], {next}, scale * w1 / total);
+      g.add_rule(nt[static_cast<std::size_t>(i)], {chord, a, next}, scale * w2 / total);
+      g.add_rule(nt[static_cast<std::size_t>(i)], {a}, w3 / total);
+    }
+    const auto dense = induct_test::dense_reference(g);
+    CHECK(mean_count_spectral_radius(g) == doctest::Approx(dense.spectral_radius).epsilon(1e-10));
+    if (dense.expected_visits.empty()) continue;
+    const auto stats = compute_statistics(g);
+    for (std::size_t i = 0; i < stats.expected_visits.size(); ++i)
+      CHECK(stats.expected_visits[i] == doctest::Approx(dense.expected_visits[i]).epsilon(1e-9).scale(1.0));
+  }
+}
+
+TEST_CASE("hardening: a 10,001-nonterminal cycle is one sparse block") {
+  // N_i -> N_{i+1 mod n} 0.5 | "a" 0.5: M = 0.5 P (P a cyclic permutation), rho = 0.5; v_i = 0.5^i / (1 - 0.5^n)
+  const int n = 10001;
+  std::string text;
+  for (int i = 0; i < n; ++i) text += numbered("N", i) + " -> " + numbered("N", (i + 1) % n) + " 0.5 | \"a\" 0.5\n";
+  pcfg g = parse_grammar(text, "cycle.cfg");
+  CHECK(validate(g).spectral_radius == doctest::Approx(0.5).epsilon(1e-14));
+  const auto stats = compute_statistics(g);
+  CHECK(stats.expected_visits[0] == doctest::Approx(1.0).epsilon(1e-12));
+  CHECK(stats.expected_visits[20] == doctest::Approx(std::ldexp(1.0, -20)).epsilon(1e-12));
+  CHECK(stats.expected_length == doctest::Approx(1.0).epsilon(1e-12));
+}
+
 TEST_CASE("hardening: a 10,001-nonterminal chain in seconds, without an n x n matrix") {
   // N_i -> N_{i+1} 0.5 | "a" 0.5: visits 0.5^i, every block a lone nonterminal without a self-loop (rho 0).
   // The dense form needed 10,001^2 doubles (800 MB) several times over.

@@ -9,6 +9,8 @@
 
 #include <Eigen/Dense>
 #include <Eigen/Eigenvalues>
+#include <Eigen/Sparse>
+#include <Eigen/SparseLU>
 
 #include "induct/core/error.hpp"
 #include "induct/core/resources.hpp"
@@ -130,13 +132,64 @@ INDUCT_DETAIL Eigen::MatrixXd dense_block(const pcfg& g, const sparse_rows& rows
   return block;
 }
 
+/// Above this many nonterminals a component is handled sparse (k^3 dense work would take minutes).
+inline constexpr std::size_t dense_block_limit = 256;
+
+/// The block M_CC of one component as a sparse matrix (rows and columns in the order of `members`).
+INDUCT_DETAIL Eigen::SparseMatrix<double> sparse_block(const sparse_rows& rows, const components& parts, std::size_t c) {
+  const auto& members = parts.members[c];
+  std::vector<Eigen::Triplet<double>> entries;
+  for (std::size_t i = 0; i < members.size(); ++i)
+    for (const auto& [b, m] : rows[static_cast<std::size_t>(members[i])]) {
+      if (parts.of[static_cast<std::size_t>(b)] != static_cast<std::int32_t>(c)) continue;
+      const auto j = std::lower_bound(members.begin(), members.end(), b) - members.begin();
+      entries.emplace_back(static_cast<int>(i), static_cast<int>(j), m);
+    }
+  const auto k = static_cast<Eigen::Index>(members.size());
+  Eigen::SparseMatrix<double> block(k, k);
+  block.setFromTriplets(entries.begin(), entries.end());
+  return block;
+}
+
+/// rho of an irreducible nonnegative block by Noda's inverse iteration (Noda 1971): for x > 0,
+///   lower = min_i (Bx)_i / x_i <= rho <= max_i (Bx)_i / x_i = sigma      (Collatz-Wielandt)
+///   x <- (sigma I - B)^-1 x / max                                         (positive: sigma I - B is an M-matrix)
+/// sigma falls to rho superlinearly; returns sigma (an upper bound) once sigma - lower <= 1e-15 sigma.
+INDUCT_DETAIL double perron_root(const Eigen::SparseMatrix<double>& b) {
+  const Eigen::Index k = b.rows();
+  Eigen::VectorXd x = Eigen::VectorXd::Ones(k);
+  auto ratios = [&](const Eigen::VectorXd& v) {
+    const Eigen::VectorXd q = (b * v).cwiseQuotient(v);
+    return std::make_pair(q.minCoeff(), q.maxCoeff());
+  };
+  auto [lower, sigma] = ratios(x);
+  Eigen::SparseMatrix<double> identity(k, k);
+  identity.setIdentity();
+  Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
+  for (int iteration = 0; iteration < 100 && sigma - lower > 1e-15 * sigma; ++iteration) {
+    const Eigen::SparseMatrix<double> shifted = sigma * identity - b;
+    lu.compute(shifted);
+    if (lu.info() != Eigen::Success) break;  // singular: sigma is rho to rounding
+    const Eigen::VectorXd y = lu.solve(x);
+    if (lu.info() != Eigen::Success || !y.allFinite() || !(y.array() > 0.0).all()) break;
+    x = y / y.maxCoeff();
+    if (!(x.array() > 0.0).all()) break;
+    const auto [l, u] = ratios(x);
+    lower = std::max(lower, l);
+    sigma = std::min(sigma, u);
+  }
+  return sigma;
+}
+
 /// max_C rho(M_CC).
 INDUCT_DETAIL double block_spectral_radius(const pcfg& g, const sparse_rows& rows, const components& parts) {
   double rho = 0.0;
   for (std::size_t c = 0; c < parts.members.size(); ++c) {
     const auto& members = parts.members[c];
-    const double block_rho =
-        members.size() == 1 ? std::abs(self_loop(rows, members[0])) : spectral_radius(dense_block(g, rows, parts, c));
+    double block_rho = 0.0;
+    if (members.size() == 1) block_rho = std::abs(self_loop(rows, members[0]));
+    else if (members.size() <= dense_block_limit) block_rho = spectral_radius(dense_block(g, rows, parts, c));
+    else block_rho = perron_root(sparse_block(rows, parts, c));
     rho = std::max(rho, block_rho);
   }
   return rho;
@@ -190,10 +243,20 @@ INDUCT_DEFINE grammar_statistics compute_statistics(const pcfg& g) {
       visits[a] = inflow[a] / (1.0 - self_loop(rows, members[0]));
     } else {
       const auto k = static_cast<Eigen::Index>(members.size());
-      const Eigen::MatrixXd system = (Eigen::MatrixXd::Identity(k, k) - dense_block(g, rows, parts, c)).transpose();
       Eigen::VectorXd right(k);
       for (Eigen::Index i = 0; i < k; ++i) right(i) = inflow[static_cast<std::size_t>(members[static_cast<std::size_t>(i)])];
-      const Eigen::VectorXd solution = system.partialPivLu().solve(right);
+      Eigen::VectorXd solution;
+      if (members.size() <= dense_block_limit) {
+        const Eigen::MatrixXd system = (Eigen::MatrixXd::Identity(k, k) - dense_block(g, rows, parts, c)).transpose();
+        solution = system.partialPivLu().solve(right);
+      } else {
+        Eigen::SparseMatrix<double> identity(k, k);
+        identity.setIdentity();
+        const Eigen::SparseMatrix<double> system = Eigen::SparseMatrix<double>(identity - sparse_block(rows, parts, c)).transpose();
+        Eigen::SparseLU<Eigen::SparseMatrix<double>> lu(system);
+        if (lu.info() != Eigen::Success) throw grammar_error(message_detail::where(g) + "mean counts: singular system (I - M)");
+        solution = lu.solve(right);
+      }
       for (Eigen::Index i = 0; i < k; ++i) visits[static_cast<std::size_t>(members[static_cast<std::size_t>(i)])] = solution(i);
     }
     for (std::int32_t a : members)
