@@ -278,7 +278,7 @@ TEST_CASE("hardening: mean counts by strongly connected block equal the dense re
   CHECK(compared_visits > 100);
 }
 
-TEST_CASE("hardening: blocks above 256 nonterminals (sparse, Noda's iteration) equal the dense reference") {
+TEST_CASE("hardening: blocks above 256 nonterminals (sparse: power steps, bisection) equal the dense reference") {
   std::mt19937_64 rng(7);
   for (int trial = 0; trial < 4; ++trial) {
     CAPTURE(trial);
@@ -305,6 +305,37 @@ TEST_CASE("hardening: blocks above 256 nonterminals (sparse, Noda's iteration) e
     for (std::size_t i = 0; i < stats.expected_visits.size(); ++i)
       CHECK(stats.expected_visits[i] == doctest::Approx(dense.expected_visits[i]).epsilon(1e-9).scale(1.0));
   }
+}
+
+TEST_CASE("hardening: a long weighted cycle (eigenvalues all around |z| = rho) against its closed form") {
+  // N_i -> N_{i+1 mod k} p_i | "a" 1 - p_i: M = diag(p) P, whose k eigenvalues are rho e^{2 pi i j / k} with
+  // rho = (prod p_i)^(1/k): power steps cannot separate them, the bisection must.
+  std::mt19937_64 rng(3);
+  std::uniform_real_distribution<double> unit(0.1, 0.9);
+  const int k = 5000;
+  std::vector<double> p(k);
+  double log_sum = 0.0;
+  for (auto& q : p) {
+    q = unit(rng);
+    log_sum += std::log(q);
+  }
+  pcfg g;
+  std::vector<symbol_id> nt;
+  for (int i = 0; i < k; ++i) nt.push_back(g.nonterminal(numbered("N", i)));
+  const symbol_id a = g.terminal("a");
+  for (int i = 0; i < k; ++i) {
+    g.add_rule(nt[static_cast<std::size_t>(i)], {nt[static_cast<std::size_t>((i + 1) % k)]}, p[static_cast<std::size_t>(i)]);
+    g.add_rule(nt[static_cast<std::size_t>(i)], {a}, 1.0 - p[static_cast<std::size_t>(i)]);
+  }
+  CHECK(mean_count_spectral_radius(g) == doctest::Approx(std::exp(log_sum / k)).epsilon(1e-12));
+  // visits: v_0 = 1 / (1 - prod p), v_{i+1} = p_i v_i
+  const auto stats = compute_statistics(g);
+  double v = 1.0 / (1.0 - std::exp(log_sum));
+  for (int i = 0; i < 50; ++i) {
+    CHECK(stats.expected_visits[static_cast<std::size_t>(i)] == doctest::Approx(v).epsilon(1e-12));
+    v *= p[static_cast<std::size_t>(i)];
+  }
+  CHECK(stats.expected_length == doctest::Approx(1.0).epsilon(1e-12));
 }
 
 TEST_CASE("hardening: a 10,001-nonterminal cycle is one sparse block") {

@@ -14,9 +14,11 @@
 //   rho(M) = max_C rho(M_CC)                     (a lone nonterminal: |M[A][A]|, 0 without a self-loop)
 //   (I - M_CC)^T v_C = e_S|C + sum_{A in earlier components} v[A] M[A][C]   (component by component)
 // A block of up to 256 nonterminals is dense: all eigenvalues, LU (O(|C|^3) time, O(|C|^2) memory, checked
-// against the memory available before allocation). A larger block is sparse: rho(M_CC) by Noda's inverse
-// iteration on the Collatz-Wielandt bounds (min_i (Bx)_i / x_i <= rho <= max_i (Bx)_i / x_i for x > 0,
-// M_CC irreducible), which returns the upper bound once the two agree to 1e-15, and v_C by sparse LU.
+// against the memory available before allocation). A larger block is sparse: rho(M_CC) is the upper
+// Collatz-Wielandt bound max_i (Bx)_i / x_i >= rho >= min_i (Bx)_i / x_i (x > 0, M_CC irreducible) at an
+// x driven to the Perron vector by power steps (to 8e-15 relative), then, if they close too slowly (long
+// cycles), bisection on the M-matrix test "(tI - M_CC)^-1 1 > 0 iff t > rho" (to 1e-13, one sparse LU a
+// step); v_C by BiCGSTAB (relative residual 1e-14), or sparse LU if that stalls.
 // A 10,001-nonterminal chain is 10,001 blocks of one; a 10,001-nonterminal cycle one sparse block.
 // mean_count_matrix and spectral_radius(matrix) are the dense forms of the whole matrix.
 #include <cstdint>

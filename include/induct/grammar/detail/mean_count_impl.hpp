@@ -9,6 +9,7 @@
 
 #include <Eigen/Dense>
 #include <Eigen/Eigenvalues>
+#include <Eigen/IterativeLinearSolvers>
 #include <Eigen/Sparse>
 #include <Eigen/SparseLU>
 
@@ -151,32 +152,60 @@ INDUCT_DETAIL Eigen::SparseMatrix<double> sparse_block(const sparse_rows& rows, 
   return block;
 }
 
-/// rho of an irreducible nonnegative block by Noda's inverse iteration (Noda 1971): for x > 0,
-///   lower = min_i (Bx)_i / x_i <= rho <= max_i (Bx)_i / x_i = sigma      (Collatz-Wielandt)
-///   x <- (sigma I - B)^-1 x / max                                         (positive: sigma I - B is an M-matrix)
-/// sigma falls to rho superlinearly; returns sigma (an upper bound) once sigma - lower <= 1e-15 sigma.
+/// Collatz-Wielandt bounds at x > 0: min_i (Bx)_i / x_i <= rho(B) <= max_i (Bx)_i / x_i (B irreducible).
+INDUCT_DETAIL std::pair<double, double> collatz_wielandt(const Eigen::SparseMatrix<double>& b, const Eigen::VectorXd& x) {
+  const Eigen::VectorXd q = (b * x).cwiseQuotient(x);
+  return {q.minCoeff(), q.maxCoeff()};
+}
+
+/// rho of an irreducible nonnegative block, as an upper bound sigma closed onto a lower bound:
+///   1. power steps x <- (B + s I) x / max (primitive, O(nnz) a step), with the Collatz-Wielandt bounds at
+///      x, until they agree to 8e-15 (rounding) or close by less than 10x in 50 steps (a narrow gap);
+///   2. if they are still 1e-13 apart (long cycles: eigenvalues all around the circle |z| = rho), bisection
+///      on the M-matrix test: for t > rho, y = (tI - B)^-1 1 > 0 and the ratios (By)_i / y_i = t - 1/y_i
+///      give [t - 1/min y, t - 1/max y]; for t < rho no positive y exists (Collatz-Wielandt), so rho > t.
+///      One sparse LU a step, at least halving the interval.
+/// x (or y) is only used when positive and finite, so sigma is always an upper bound of rho.
 INDUCT_DETAIL double perron_root(const Eigen::SparseMatrix<double>& b) {
   const Eigen::Index k = b.rows();
   Eigen::VectorXd x = Eigen::VectorXd::Ones(k);
-  auto ratios = [&](const Eigen::VectorXd& v) {
-    const Eigen::VectorXd q = (b * v).cwiseQuotient(v);
-    return std::make_pair(q.minCoeff(), q.maxCoeff());
-  };
-  auto [lower, sigma] = ratios(x);
-  Eigen::SparseMatrix<double> identity(k, k);
-  identity.setIdentity();
-  Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
-  for (int iteration = 0; iteration < 100 && sigma - lower > 1e-15 * sigma; ++iteration) {
-    const Eigen::SparseMatrix<double> shifted = sigma * identity - b;
-    lu.compute(shifted);
-    if (lu.info() != Eigen::Success) break;  // singular: sigma is rho to rounding
-    const Eigen::VectorXd y = lu.solve(x);
-    if (lu.info() != Eigen::Success || !y.allFinite() || !(y.array() > 0.0).all()) break;
-    x = y / y.maxCoeff();
-    if (!(x.array() > 0.0).all()) break;
-    const auto [l, u] = ratios(x);
+  auto [lower, sigma] = collatz_wielandt(b, x);
+  auto converged = [&](double tolerance) { return sigma - lower <= tolerance * sigma; };
+  const double shift = sigma;
+  double gap_before = sigma - lower;
+  for (int step = 1; step <= 2000 && !converged(8e-15); ++step) {  // 8e-15: a few roundings of the ratios
+    Eigen::VectorXd y = b * x + shift * x;
+    y /= y.maxCoeff();
+    if (!y.allFinite() || !(y.array() > 0.0).all()) break;
+    x = y;
+    const auto [l, u] = collatz_wielandt(b, x);
     lower = std::max(lower, l);
     sigma = std::min(sigma, u);
+    if (step % 50 == 0) {  // closing by less than 10x in 50 steps: a narrow gap, left to the bisection
+      if (!(sigma - lower < 0.1 * gap_before)) break;
+      gap_before = sigma - lower;
+    }
+  }
+  Eigen::SparseMatrix<double> identity(k, k);
+  identity.setIdentity();
+  const Eigen::VectorXd ones = Eigen::VectorXd::Ones(k);
+  Eigen::SparseLU<Eigen::SparseMatrix<double>> lu;
+  for (int step = 0; step < 64 && !converged(1e-13); ++step) {
+    const double t = 0.5 * (lower + sigma);
+    if (!(t > lower && t < sigma)) break;
+    const Eigen::SparseMatrix<double> shifted = t * identity - b;
+    lu.compute(shifted);
+    if (lu.info() != Eigen::Success) {  // singular: t is an eigenvalue, so rho >= t
+      lower = t;
+      continue;
+    }
+    const Eigen::VectorXd y = lu.solve(ones);
+    if (lu.info() == Eigen::Success && y.allFinite() && (y.array() > 0.0).all()) {
+      sigma = std::min(sigma, t - 1.0 / y.maxCoeff());
+      lower = std::max(lower, t - 1.0 / y.minCoeff());
+    } else {
+      lower = t;
+    }
   }
   return sigma;
 }
@@ -253,9 +282,17 @@ INDUCT_DEFINE grammar_statistics compute_statistics(const pcfg& g) {
         Eigen::SparseMatrix<double> identity(k, k);
         identity.setIdentity();
         const Eigen::SparseMatrix<double> system = Eigen::SparseMatrix<double>(identity - sparse_block(rows, parts, c)).transpose();
-        Eigen::SparseLU<Eigen::SparseMatrix<double>> lu(system);
-        if (lu.info() != Eigen::Success) throw grammar_error(message_detail::where(g) + "mean counts: singular system (I - M)");
-        solution = lu.solve(right);
+        // Krylov first (O(nnz) a step; fill-in makes LU slow on well-connected blocks), sparse LU if it stalls
+        Eigen::BiCGSTAB<Eigen::SparseMatrix<double>> krylov;
+        krylov.setTolerance(1e-14);
+        krylov.setMaxIterations(1000);
+        krylov.compute(system);
+        solution = krylov.solve(right);
+        if (krylov.info() != Eigen::Success || !solution.allFinite()) {
+          Eigen::SparseLU<Eigen::SparseMatrix<double>> lu(system);
+          if (lu.info() != Eigen::Success) throw grammar_error(message_detail::where(g) + "mean counts: singular system (I - M)");
+          solution = lu.solve(right);
+        }
       }
       for (Eigen::Index i = 0; i < k; ++i) visits[static_cast<std::size_t>(members[static_cast<std::size_t>(i)])] = solution(i);
     }
