@@ -12,6 +12,7 @@
 #include <Eigen/LU>
 
 #include "induct/core/error.hpp"
+#include "induct/grammar/detail/fixed_point.hpp"
 #include "induct/grammar/detail/messages.hpp"
 #include "induct/grammar/epsilon_free.hpp"
 #include "induct/grammar/pcfg.hpp"
@@ -27,28 +28,11 @@ struct nullability {
 };
 
 INDUCT_DETAIL nullability nullable_sets(const pcfg& g) {
-  const std::size_t n = g.symbol_count();
-  nullability out{std::vector<char>(n, 0), std::vector<char>(n, 0)};
-  auto& nullable = out.nullable;
-  auto& nonempty = out.nonempty;
-  // nullable: least fixed point of "some rule whose right side is all nullable nonterminals".
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const auto& r : g.rules()) {
-      if (!nullable[r.lhs]) {
-        bool all = true;
-        for (symbol_id s : r.rhs) all = all && g.is_nonterminal(s) && nullable[s];
-        if (all) nullable[r.lhs] = changed = true;
-      }
-      if (!nonempty[r.lhs]) {
-        // derives a non-empty string: some symbol is a terminal or non-empty, all others derive something
-        bool some = false;
-        for (symbol_id s : r.rhs) some = some || g.is_terminal(s) || nonempty[s];
-        if (some) nonempty[r.lhs] = changed = true;
-      }
-    }
-  }
-  return out;
+  using fixed_point_detail::least_closed_set;
+  // nullable: some rule whose right side is all nullable nonterminals (a terminal never is)
+  // nonempty: some rule with a terminal or a nonempty symbol on its right side
+  return {least_closed_set(g, false, [](symbol_id) { return false; }),
+          least_closed_set(g, true, [&](symbol_id s) { return g.is_terminal(s); })};
 }
 
 }  // namespace epsilon_detail

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "induct/core/error.hpp"
+#include "induct/grammar/detail/fixed_point.hpp"
 #include "induct/grammar/detail/messages.hpp"
 #include "induct/grammar/epsilon_free.hpp"
 #include "induct/grammar/mean_count.hpp"
@@ -98,16 +99,8 @@ INDUCT_DEFINE validation_report validate(pcfg& g, const validation_options& opti
 
   // Productive: least fixed point of "some rule has only terminals and productive nonterminals".
   {
-    std::vector<char> productive(n, 0);
-    for (bool changed = true; changed;) {
-      changed = false;
-      for (const auto& r : g.rules()) {
-        if (productive[r.lhs]) continue;
-        bool all = true;
-        for (symbol_id s : r.rhs) all = all && (g.is_terminal(s) || productive[s]);
-        if (all) productive[r.lhs] = changed = true;
-      }
-    }
+    const std::vector<char> productive =
+        fixed_point_detail::least_closed_set(g, false, [&](symbol_id s) { return g.is_terminal(s); });
     std::vector<char> unproductive(n, 0);
     for (symbol_id a = 0; a < n; ++a) unproductive[a] = !productive[a];
     refuse_if_any(g, "unproductive nonterminals (derive no finite terminal string)", nonterminals_where(unproductive));
