@@ -18,6 +18,7 @@
 #include "induct/grammar/validate.hpp"
 #include "induct/grammar/viterbi.hpp"
 #include "mean_count_dense_reference.hpp"
+#include "null_probability_reference.hpp"
 
 using namespace induct::grammar;
 
@@ -198,6 +199,45 @@ TEST_CASE("hardening: nullable counts from the linear fixed points equal the pas
   chain += "N20000 -> \"a\"\n";
   pcfg g = parse_grammar(chain);
   CHECK(validate(g).spectral_radius == 0.0);
+}
+
+TEST_CASE("hardening: null probabilities component by component equal whole-system Newton") {
+  std::mt19937_64 rng(33);
+  std::uniform_real_distribution<double> unit(0.05, 1.0);
+  for (int trial = 0; trial < 200; ++trial) {
+    CAPTURE(trial);
+    pcfg g;
+    const int n = 1 + static_cast<int>(rng() % 10);
+    std::vector<symbol_id> nt;
+    for (int i = 0; i < n; ++i) nt.push_back(g.nonterminal(numbered("N", i)));
+    const symbol_id a = g.terminal("a");
+    for (int i = 0; i < n; ++i) {
+      const int rules = 1 + static_cast<int>(rng() % 3);
+      std::vector<double> weights;
+      double total = 0;
+      for (int r = 0; r < rules; ++r) total += weights.emplace_back(unit(rng));
+      for (int r = 0; r < rules; ++r) {
+        std::vector<symbol_id> rhs;
+        for (int k = 0, length = static_cast<int>(rng() % 3); k < length; ++k)
+          rhs.push_back(rng() % 4 == 0 ? a : nt[rng() % static_cast<std::uint64_t>(n)]);
+        g.add_rule(nt[static_cast<std::size_t>(i)], rhs, weights[static_cast<std::size_t>(r)] / total * 0.8);
+      }
+    }
+    const auto e = null_probabilities(g);
+    const auto reference = induct_test::null_probabilities_reference(g);
+    for (std::size_t s = 0; s < e.size(); ++s) CHECK(static_cast<double>(e[s]) == doctest::Approx(static_cast<double>(reference[s])).epsilon(1e-14).scale(1.0));
+  }
+  // a 10,001-long nullable chain: N_i -> N_{i+1} 0.5 | <eps> 0.5, N_last -> "a": e_i = 1 - 0.5^(n-1-i);
+  // whole-system Newton needed a 10,000^2 long double Jacobian (1.6 GB) per step
+  const int n = 10001;
+  std::string text;
+  for (int i = 0; i + 1 < n; ++i) text += numbered("N", i) + " -> " + numbered("N", i + 1) + " 0.5 | <eps> 0.5\n";
+  text += numbered("N", n - 1) + " -> \"a\"\n";
+  pcfg chain = parse_grammar(text);
+  const auto e = null_probabilities(chain);
+  CHECK(e[*chain.find_nonterminal(numbered("N", n - 1))] == 0.0L);
+  CHECK(e[*chain.find_nonterminal(numbered("N", n - 2))] == 0.5L);
+  CHECK(e[*chain.find_nonterminal(numbered("N", n - 11))] == doctest::Approx(1.0 - std::ldexp(1.0, -10)).epsilon(1e-15));
 }
 
 TEST_CASE("hardening: figures in messages have every digit they need") {

@@ -5,6 +5,9 @@
 //   e_A = sum_{A -> X1..Xk} p(A -> X1..Xk) * prod_i e_{Xi}        (e_t = 0 for a terminal t),
 // found by Newton's method from e = 0 (monotone, converges to the least fixed point; Esparza et al. 2010),
 // iterated in long double to full precision. A nonterminal that derives no non-empty string has e_A = 1.
+// The system is solved per strongly connected component of "A's rules use B", the components A depends
+// on first (decomposed Newton), so the Jacobian is only as large as the largest component (its dense
+// long double form is checked against the memory available: resource_error before allocation).
 //
 // The epsilon-free grammar G' has the same nonterminals with rules, for each A -> X1..Xk and each way of
 // dropping a set D of nullable nonterminal occurrences (keeping at least one symbol),

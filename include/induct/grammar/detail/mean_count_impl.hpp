@@ -15,6 +15,7 @@
 
 #include "induct/core/error.hpp"
 #include "induct/core/resources.hpp"
+#include "induct/grammar/detail/components.hpp"
 #include "induct/grammar/detail/messages.hpp"
 #include "induct/grammar/mean_count.hpp"
 #include "induct/grammar/pcfg.hpp"
@@ -44,66 +45,9 @@ INDUCT_DETAIL sparse_rows mean_count_rows(const pcfg& g, const nonterminal_index
   return rows;
 }
 
-/// Strongly connected components, in topological order (every edge goes to the same or a later one).
-struct components {
-  std::vector<std::int32_t> of;                 // dense nonterminal index -> component
-  std::vector<std::vector<std::int32_t>> members;  // component -> its nonterminals, ascending
-};
-
-/// Tarjan's algorithm with an explicit stack (a 10^5-long chain must not overflow the call stack); it
-/// emits a component after every component reachable from it, so its order reversed is topological.
-INDUCT_DETAIL components strongly_connected(const sparse_rows& rows) {
-  const std::size_t n = rows.size();
-  std::vector<std::int32_t> order(n, -1), low(n, 0);
-  std::vector<char> on_stack(n, 0);
-  std::vector<std::int32_t> stack;
-  std::vector<std::pair<std::int32_t, std::size_t>> calls;  // (node, next edge)
-  std::vector<std::vector<std::int32_t>> emitted;
-  std::int32_t counter = 0;
-  auto visit = [&](std::int32_t v) {
-    order[static_cast<std::size_t>(v)] = low[static_cast<std::size_t>(v)] = counter++;
-    stack.push_back(v);
-    on_stack[static_cast<std::size_t>(v)] = 1;
-    calls.emplace_back(v, 0);
-  };
-  for (std::size_t root = 0; root < n; ++root) {
-    if (order[root] >= 0) continue;
-    visit(static_cast<std::int32_t>(root));
-    while (!calls.empty()) {
-      const auto v = static_cast<std::size_t>(calls.back().first);
-      const std::size_t edge = calls.back().second;
-      if (edge < rows[v].size()) {
-        ++calls.back().second;
-        const auto w = static_cast<std::size_t>(rows[v][edge].first);
-        if (order[w] < 0) visit(static_cast<std::int32_t>(w));
-        else if (on_stack[w]) low[v] = std::min(low[v], order[w]);
-        continue;
-      }
-      if (low[v] == order[v]) {
-        std::vector<std::int32_t> component;
-        std::int32_t w = -1;
-        do {
-          w = stack.back();
-          stack.pop_back();
-          on_stack[static_cast<std::size_t>(w)] = 0;
-          component.push_back(w);
-        } while (static_cast<std::size_t>(w) != v);
-        std::sort(component.begin(), component.end());
-        emitted.push_back(std::move(component));
-      }
-      calls.pop_back();
-      if (!calls.empty()) {
-        const auto u = static_cast<std::size_t>(calls.back().first);
-        low[u] = std::min(low[u], low[v]);
-      }
-    }
-  }
-  components out;
-  out.of.assign(n, -1);
-  out.members.assign(std::make_move_iterator(emitted.rbegin()), std::make_move_iterator(emitted.rend()));
-  for (std::size_t c = 0; c < out.members.size(); ++c)
-    for (std::int32_t a : out.members[c]) out.of[static_cast<std::size_t>(a)] = static_cast<std::int32_t>(c);
-  return out;
+/// The strongly connected components of the graph A -> B, M[A][B] > 0.
+INDUCT_DETAIL scc_detail::components components_of(const sparse_rows& rows) {
+  return scc_detail::strongly_connected(rows, [](const auto& entry) { return entry.first; });
 }
 
 /// M[a][a] (0 without a self-loop).
@@ -114,7 +58,7 @@ INDUCT_DETAIL double self_loop(const sparse_rows& rows, std::int32_t a) {
 }
 
 /// The dense block M_CC of one component (rows and columns in the order of `members`).
-INDUCT_DETAIL Eigen::MatrixXd dense_block(const pcfg& g, const sparse_rows& rows, const components& parts, std::size_t c) {
+INDUCT_DETAIL Eigen::MatrixXd dense_block(const pcfg& g, const sparse_rows& rows, const scc_detail::components& parts, std::size_t c) {
   const auto& members = parts.members[c];
   const auto k = static_cast<Eigen::Index>(members.size());
   // block, eigen solver's Hessenberg and Schur forms, LU: a few k x k matrices
@@ -137,7 +81,7 @@ INDUCT_DETAIL Eigen::MatrixXd dense_block(const pcfg& g, const sparse_rows& rows
 inline constexpr std::size_t dense_block_limit = 256;
 
 /// The block M_CC of one component as a sparse matrix (rows and columns in the order of `members`).
-INDUCT_DETAIL Eigen::SparseMatrix<double> sparse_block(const sparse_rows& rows, const components& parts, std::size_t c) {
+INDUCT_DETAIL Eigen::SparseMatrix<double> sparse_block(const sparse_rows& rows, const scc_detail::components& parts, std::size_t c) {
   const auto& members = parts.members[c];
   std::vector<Eigen::Triplet<double>> entries;
   for (std::size_t i = 0; i < members.size(); ++i)
@@ -211,7 +155,7 @@ INDUCT_DETAIL double perron_root(const Eigen::SparseMatrix<double>& b) {
 }
 
 /// max_C rho(M_CC).
-INDUCT_DETAIL double block_spectral_radius(const pcfg& g, const sparse_rows& rows, const components& parts) {
+INDUCT_DETAIL double block_spectral_radius(const pcfg& g, const sparse_rows& rows, const scc_detail::components& parts) {
   double rho = 0.0;
   for (std::size_t c = 0; c < parts.members.size(); ++c) {
     const auto& members = parts.members[c];
@@ -245,14 +189,14 @@ INDUCT_DEFINE double spectral_radius(const Eigen::MatrixXd& m) {
 INDUCT_DEFINE double mean_count_spectral_radius(const pcfg& g) {
   const nonterminal_index index(g);
   const auto rows = mean_count_detail::mean_count_rows(g, index);
-  return mean_count_detail::block_spectral_radius(g, rows, mean_count_detail::strongly_connected(rows));
+  return mean_count_detail::block_spectral_radius(g, rows, mean_count_detail::components_of(rows));
 }
 
 INDUCT_DEFINE grammar_statistics compute_statistics(const pcfg& g) {
   using namespace mean_count_detail;
   const nonterminal_index index(g);
   const auto rows = mean_count_rows(g, index);
-  const auto parts = strongly_connected(rows);
+  const auto parts = components_of(rows);
   grammar_statistics stats;
   stats.spectral_radius = block_spectral_radius(g, rows, parts);
   if (!(stats.spectral_radius < 1.0)) {
