@@ -2,8 +2,11 @@
 // length and grammar size (results and fitted log-log exponents: bench/RESULTS.md, grammar section).
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "induct/core/random.hpp"
@@ -45,15 +48,29 @@ pcfg mid_size_grammar() {
 }
 
 /// A maximally ambiguous binary grammar with K nonterminals over 8 terminals: every string parses.
-/// N_i -> N_j N_k (4 random pairs, total 0.45) | "a_t" (each terminal, total 0.55).
+/// N_i -> N_j N_k (4 random pairs, total 0.45) | "a_t" (each terminal, total 0.55). A pair drawn twice is one
+/// rule of twice the probability (the parser refuses a rule given twice; the distribution is the same).
 pcfg ambiguous_grammar(int nonterminals) {
   induct::random_engine rng(static_cast<std::uint64_t>(nonterminals));
   const auto k = static_cast<std::uint64_t>(nonterminals);
   std::ostringstream text;
+  text.precision(17);
   for (int i = 0; i < nonterminals; ++i) {
-    for (int r = 0; r < 4; ++r)  // the first pair starts with N_{i+1}: every nonterminal is reachable
-      text << 'N' << i << " -> N" << (r == 0 ? static_cast<std::uint64_t>(i + 1) % k : rng.below(k)) << " N" << rng.below(k)
-           << " 0.1125\n";
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
+    std::vector<int> draws;
+    for (int r = 0; r < 4; ++r) {  // the first pair starts with N_{i+1}: every nonterminal is reachable
+      const std::uint64_t left = r == 0 ? static_cast<std::uint64_t>(i + 1) % k : rng.below(k);
+      const std::pair<std::uint64_t, std::uint64_t> pair{left, rng.below(k)};
+      const auto at = std::find(pairs.begin(), pairs.end(), pair) - pairs.begin();
+      if (static_cast<std::size_t>(at) == pairs.size()) {
+        pairs.push_back(pair);
+        draws.push_back(1);
+      } else {
+        ++draws[static_cast<std::size_t>(at)];
+      }
+    }
+    for (std::size_t p = 0; p < pairs.size(); ++p)
+      text << 'N' << i << " -> N" << pairs[p].first << " N" << pairs[p].second << ' ' << 0.1125 * draws[p] << '\n';
     for (int t = 0; t < 8; ++t) text << 'N' << i << " -> \"a" << t << "\" 0.06875\n";
   }
   pcfg g = parse_grammar(text.str());

@@ -102,17 +102,19 @@ pcfg random_acyclic_grammar(std::uint64_t seed) {
   const int nonterminals = 5;
   for (int i = 0; i < nonterminals; ++i) {
     const int rules = 1 + static_cast<int>(rng.below(3));
+    std::set<std::string> written;  // a rule drawn twice is written once (the parser refuses duplicates)
     for (int r = 0; r < rules; ++r) {
-      text << 'N' << i << " ->";
+      std::ostringstream line;
+      line << 'N' << i << " ->";
       const int length = (i == nonterminals - 1 && r == 0) ? 1 : static_cast<int>(rng.below(4));
-      if (length == 0) text << " <eps>";
+      if (length == 0) line << " <eps>";
       for (int k = 0; k < length; ++k) {
         if (i + 1 < nonterminals && rng.bernoulli(0.6))
-          text << " N" << i + 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(nonterminals - 1 - i)));
+          line << " N" << i + 1 + static_cast<int>(rng.below(static_cast<std::uint64_t>(nonterminals - 1 - i)));
         else
-          text << " \"" << static_cast<char>('x' + rng.below(3)) << '"';
+          line << " \"" << static_cast<char>('x' + rng.below(3)) << '"';
       }
-      text << '\n';
+      if (written.insert(line.str()).second) text << line.str() << '\n';
     }
   }
   pcfg g = parse_grammar(text.str());

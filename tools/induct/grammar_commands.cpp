@@ -67,9 +67,11 @@ std::string text_log2(long double value) {
 void add_check(CLI::App* group, invocation& chosen) {
   auto* command = add_command(group,
       "check", "parse and validate a grammar file (proper, clean, consistent)",
-      "Parses FILE and checks that every left side's probabilities sum to 1, that no nonterminal is undefined, "
-      "unreachable or unproductive, and that the grammar is consistent (spectral radius of the mean-count matrix "
-      "< 1). Errors name the file and line.\nJSON: {\"ok\":true,\"nonterminals\",\"terminals\",\"rules\",\"start\","
+      "Parses FILE (a UTF-8 byte-order mark is skipped; a rule given twice or a non-finite probability is an "
+      "error) and checks that every left side's probabilities sum to 1, that no nonterminal is undefined, "
+      "unreachable or unproductive, that no rule exceeds a limit of logprob or next (at most 20 nullable symbols "
+      "a rule), and that the grammar is consistent (spectral radius of the mean-count matrix < 1, computed per "
+      "strongly connected block). Errors name the file and line and list at most 20 problems.\nJSON: {\"ok\":true,\"nonterminals\",\"terminals\",\"rules\",\"start\","
       "\"spectral_radius\",\"warnings\":[...]}");
   auto in = std::make_shared<grammar_input>();
   in->add_to(command);

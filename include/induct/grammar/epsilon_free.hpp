@@ -5,6 +5,9 @@
 //   e_A = sum_{A -> X1..Xk} p(A -> X1..Xk) * prod_i e_{Xi}        (e_t = 0 for a terminal t),
 // found by Newton's method from e = 0 (monotone, converges to the least fixed point; Esparza et al. 2010),
 // iterated in long double to full precision. A nonterminal that derives no non-empty string has e_A = 1.
+// The system is solved per strongly connected component of "A's rules use B", the components A depends
+// on first (decomposed Newton), so the Jacobian is only as large as the largest component (its dense
+// long double form is checked against the memory available: resource_error before allocation).
 //
 // The epsilon-free grammar G' has the same nonterminals with rules, for each A -> X1..Xk and each way of
 // dropping a set D of nullable nonterminal occurrences (keeping at least one symbol),
@@ -42,6 +45,12 @@ inline constexpr std::size_t max_nullable_occurrences_per_rule = 20;
 /// G' and e of a validated `g` (see the header comment); grammar_error if a rule has more than
 /// max_nullable_occurrences_per_rule nullable symbols.
 INDUCT_DECLARE epsilon_free_grammar eliminate_epsilon(const pcfg& g);
+
+/// By rule index: how many right-side occurrences eliminate_epsilon would keep-or-drop (nonterminals that
+/// derive both eps and a non-empty string, 0 < e < 1), decided exactly by fixed points (no arithmetic;
+/// where e rounds to 0 or 1 the count is larger, never smaller); 0 for a rule whose left side derives
+/// only eps. validate refuses a rule above max_nullable_occurrences_per_rule with it.
+INDUCT_DECLARE std::vector<std::size_t> nullable_occurrences(const pcfg& g);
 
 }  // namespace induct::grammar
 

@@ -9,8 +9,15 @@
 //   N  -> <eps> 0.2                  (the empty right side is written <eps> or ε, alone)
 //
 // A left side's rules carry probabilities on all of them or on none (uniform 1/k); mixing is an error.
+// A probability is a finite number > 0. Tokens that spell a non-finite number, [+-]?(inf|infinity|nan|
+// nan(chars)) in any case, are numbers and never names: `S -> "a" nan` is a non-finite probability at
+// its column, and a nonterminal cannot be called `nan` or `Inf` (`nanny`, `info`, `NaN_1` are names).
+// One reading for every position, because `S -> A nan` would otherwise mean two things.
+// The same rule (same left side, same right side) given twice is an error naming both lines.
+// A UTF-8 byte-order mark at the start is skipped (columns count from after it); a UTF-16 one is an error.
 // Properness (sums to 1), reachability, productivity and consistency are checked by grammar/validate.hpp.
-// Every syntax error is an induct::parse_error naming source, line, column and what was expected.
+// Every syntax error is an induct::parse_error naming source, line, column and what was expected; names
+// quoted in messages are cut to 60 bytes.
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -21,8 +28,9 @@
 
 namespace induct::grammar {
 
-/// Parses grammar text into a PCFG (syntax and the all-or-none probability rule only; validate separately).
-/// `source` names the text in error messages (a file path or "<string>").
+/// Parses grammar text into a PCFG (syntax, the all-or-none probability rule and duplicate rules only;
+/// validate separately). `source` names the text in error messages (a file path or "<string>"), and is
+/// kept as the grammar's pcfg::source() so that validation errors name it too.
 INDUCT_DECLARE pcfg parse_grammar(std::string_view text, const std::string& source = "<string>");
 
 /// Reads and parses a grammar file; file_error if it cannot be read.

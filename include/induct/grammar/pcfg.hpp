@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "induct/core/error.hpp"
@@ -97,6 +98,10 @@ class pcfg {
   /// Mutable probability access, for normalisation and re-estimation.
   void set_probability(std::size_t rule_index, double probability) { rules_.at(rule_index).probability = probability; }
 
+  /// The file (or "<string>") the grammar was read from, so that later errors name it; empty if built in code.
+  void set_source(std::string source) { source_ = std::move(source); }
+  [[nodiscard]] const std::string& source() const noexcept { return source_; }
+
  private:
   symbol_id intern(std::string_view name, symbol_kind kind, std::unordered_map<std::string, symbol_id>& ids) {
     if (auto it = ids.find(std::string(name)); it != ids.end()) return it->second;
@@ -120,6 +125,7 @@ class pcfg {
   std::unordered_map<std::string, symbol_id> terminal_ids_;
   std::unordered_map<std::string, symbol_id> nonterminal_ids_;
   std::optional<symbol_id> start_;
+  std::string source_;
 };
 
 }  // namespace induct::grammar

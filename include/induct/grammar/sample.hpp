@@ -68,9 +68,13 @@ class sampler {
         out.push_back(s);
         continue;
       }
-      if (++expanded > options_.max_symbols)
-        throw grammar_error("sampled derivation exceeded " + std::to_string(options_.max_symbols) +
-                            " expansions (raise sample_options::max_symbols or check the grammar's consistency)");
+      if (++expanded > options_.max_symbols) {
+        std::string message = source_.empty() ? std::string() : source_ + ": ";  // the grammar's file
+        message += "sampled derivation exceeded ";
+        message += std::to_string(options_.max_symbols);
+        message += " expansions (raise sample_options::max_symbols or check the grammar's consistency)";
+        throw grammar_error(message);
+      }
       const std::uint32_t r = draw_rule(rng, s);
       if constexpr (WithTree) tree->rules.push_back(r);
       stack_.insert(stack_.end(), reversed_rhs_.begin() + rhs_offset_[r], reversed_rhs_.begin() + rhs_offset_[r + 1]);
@@ -78,6 +82,7 @@ class sampler {
   }
 
   sample_options options_;
+  std::string source_;  // pcfg::source(), for the error message
   symbol_id start_;
   std::vector<char> is_terminal_;
   std::vector<std::uint32_t> table_offset_;  // nonterminal -> first alias column; columns of s: [offset[s], offset[s+1])

@@ -6,8 +6,11 @@
 //   defined:     every nonterminal used on a right side has rules
 //   productive:  every nonterminal derives some terminal string (least fixed point)
 //   reachable:   every nonterminal is reachable from the start symbol
-//   consistent:  rho(M) < 1, M the mean-count matrix (grammar/mean_count.hpp)
-// Each violation is a grammar_error naming the symbols and the lines of their rules.
+//   within limits: no rule has more than max_nullable_occurrences_per_rule nullable symbols (epsilon_free.hpp)
+//                and viterbi_key_count(g) < max_viterbi_keys (viterbi.hpp), so later commands accept it
+//   consistent:  rho(M) < 1, M the mean-count matrix (grammar/mean_count.hpp, by strongly connected block)
+// Each violation is a grammar_error "FILE: what:" (FILE = g.source(), omitted when empty) listing the
+// symbols and the lines of their rules: at most max_listed_problems of them, then "... and N more".
 #include <string>
 #include <vector>
 

@@ -12,6 +12,8 @@
 //             [r, |r|, i, j]                                  -> [lhs r, i, j]
 // Rules of any length, epsilon rules and unary cycles are exact: a cycle adds cost >= 0, so it never
 // beats the item it starts from. Stops as soon as [S, 0, n] is popped. Strings up to 65535 tokens.
+#include <algorithm>
+#include <cstdint>
 #include <limits>
 #include <span>
 
@@ -27,8 +29,19 @@ struct viterbi_result {
   derivation tree;                // tau* (empty if not found)
 };
 
+/// Items are keyed in 31 bits by (rule or symbol) * (longest right side + 1) + dot, so a grammar needs
+/// viterbi_key_count(g) < max_viterbi_keys; validate refuses one that does not.
+inline constexpr std::uint64_t max_viterbi_keys = std::uint64_t{1} << 31;
+
+/// (rule_count + symbol_count) * (longest right side + 1).
+inline std::uint64_t viterbi_key_count(const pcfg& g) {
+  std::uint64_t longest = 0;
+  for (const auto& r : g.rules()) longest = std::max<std::uint64_t>(longest, r.rhs.size());
+  return static_cast<std::uint64_t>(g.rule_count() + g.symbol_count()) * (longest + 1);
+}
+
 /// tau* for `w` (see the header comment); not found if P(w) = 0. induct::error for strings longer than
-/// 65535 tokens or a grammar too large for the item encoding.
+/// 65535 tokens or a grammar with viterbi_key_count(g) >= max_viterbi_keys.
 INDUCT_DECLARE viterbi_result viterbi_parse(const pcfg& g, std::span<const symbol_id> w);
 
 }  // namespace induct::grammar

@@ -12,31 +12,38 @@
 #include <Eigen/LU>
 
 #include "induct/core/error.hpp"
+#include "induct/core/resources.hpp"
+#include "induct/grammar/detail/components.hpp"
+#include "induct/grammar/detail/fixed_point.hpp"
+#include "induct/grammar/detail/messages.hpp"
 #include "induct/grammar/epsilon_free.hpp"
 #include "induct/grammar/pcfg.hpp"
 
 namespace induct::grammar {
 
+namespace epsilon_detail {
+
+/// By symbol id: nullable (A =>* eps) and nonempty (A derives some non-empty string), exact least fixed
+/// points with no arithmetic, so that validate and eliminate_epsilon agree on which symbols are optional.
+struct nullability {
+  std::vector<char> nullable, nonempty;
+};
+
+INDUCT_DETAIL nullability nullable_sets(const pcfg& g) {
+  using fixed_point_detail::least_closed_set;
+  // nullable: some rule whose right side is all nullable nonterminals (a terminal never is)
+  // nonempty: some rule with a terminal or a nonempty symbol on its right side
+  return {least_closed_set(g, false, [](symbol_id) { return false; }),
+          least_closed_set(g, true, [&](symbol_id s) { return g.is_terminal(s); })};
+}
+
+}  // namespace epsilon_detail
+
 INDUCT_DEFINE std::vector<long double> null_probabilities(const pcfg& g) {
   const std::size_t n = g.symbol_count();
-  // nullable: least fixed point of "some rule whose right side is all nullable nonterminals".
-  std::vector<char> nullable(n, 0), nonempty(n, 0);
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const auto& r : g.rules()) {
-      if (!nullable[r.lhs]) {
-        bool all = true;
-        for (symbol_id s : r.rhs) all = all && g.is_nonterminal(s) && nullable[s];
-        if (all) nullable[r.lhs] = changed = true;
-      }
-      if (!nonempty[r.lhs]) {
-        // derives a non-empty string: some symbol is a terminal or non-empty, all others derive something
-        bool some = false;
-        for (symbol_id s : r.rhs) some = some || g.is_terminal(s) || nonempty[s];
-        if (some) nonempty[r.lhs] = changed = true;
-      }
-    }
-  }
+  const auto sets = epsilon_detail::nullable_sets(g);
+  const auto& nullable = sets.nullable;
+  const auto& nonempty = sets.nonempty;
   std::vector<long double> e(n, 0.0L);
   std::vector<std::int32_t> unknown_of(n, -1);
   std::vector<symbol_id> unknowns;
@@ -52,44 +59,64 @@ INDUCT_DEFINE std::vector<long double> null_probabilities(const pcfg& g) {
   if (unknowns.empty()) return e;
   using matrix = Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>;
   using vector = Eigen::Matrix<long double, Eigen::Dynamic, 1>;
-  const auto m = static_cast<Eigen::Index>(unknowns.size());
-  // Only rules whose right side is all nullable contribute to f.
-  std::vector<std::size_t> relevant;
+  // Only rules whose right side is all nullable contribute to f; unknown u depends on the unknowns in them.
+  std::vector<std::vector<std::size_t>> relevant(unknowns.size());
+  std::vector<std::vector<std::int32_t>> depends(unknowns.size());
   for (std::size_t r = 0; r < g.rule_count(); ++r) {
     const auto& rule = g.rules()[r];
-    if (unknown_of[rule.lhs] < 0) continue;
+    const auto u = unknown_of[rule.lhs];
+    if (u < 0) continue;
     bool all = true;
     for (symbol_id s : rule.rhs) all = all && g.is_nonterminal(s) && nullable[s];
-    if (all) relevant.push_back(r);
+    if (!all) continue;
+    relevant[static_cast<std::size_t>(u)].push_back(r);
+    for (symbol_id s : rule.rhs)
+      if (unknown_of[s] >= 0) depends[static_cast<std::size_t>(u)].push_back(unknown_of[s]);
   }
-  for (int iteration = 0; iteration < 400; ++iteration) {
-    vector residual = vector::Zero(m);  // f(e) - e
-    matrix jacobian = matrix::Zero(m, m);
-    for (std::size_t r : relevant) {
-      const auto& rule = g.rules()[r];
-      const auto row = unknown_of[rule.lhs];
-      long double product = rule.probability;
-      for (symbol_id s : rule.rhs) product *= e[s];
-      residual(row) += product;
-      for (std::size_t i = 0; i < rule.rhs.size(); ++i) {
-        const symbol_id s = rule.rhs[i];
-        if (unknown_of[s] < 0) continue;
-        long double derivative = rule.probability;
-        for (std::size_t j = 0; j < rule.rhs.size(); ++j)
-          if (j != i) derivative *= e[rule.rhs[j]];
-        jacobian(row, unknown_of[s]) += derivative;
+  // Newton component by component, the ones depended on first (Esparza et al.: decomposed Newton), so a
+  // 10,001-long nullable chain is 10,001 one-variable problems, not one 10,001 x 10,001 Jacobian.
+  const auto parts = scc_detail::strongly_connected(depends, [](std::int32_t w) { return w; });
+  std::vector<std::int32_t> local_of(unknowns.size(), -1);
+  for (std::size_t c = parts.members.size(); c-- > 0;) {
+    const auto& members = parts.members[c];
+    const auto m = static_cast<Eigen::Index>(members.size());
+    if (members.size() > 1) {
+      std::string what = message_detail::where(g);
+      what += "the null-probability Jacobian of ";
+      what += std::to_string(members.size());
+      what += " mutually nullable nonterminals";
+      require_memory(4.0 * static_cast<double>(m) * static_cast<double>(m) * sizeof(long double), what);
+    }
+    for (std::size_t i = 0; i < members.size(); ++i) local_of[static_cast<std::size_t>(members[i])] = static_cast<std::int32_t>(i);
+    for (int iteration = 0; iteration < 400; ++iteration) {
+      vector residual = vector::Zero(m);  // f(e) - e on this component, the others fixed
+      matrix jacobian = matrix::Zero(m, m);
+      for (Eigen::Index row = 0; row < m; ++row)
+        for (std::size_t r : relevant[static_cast<std::size_t>(members[static_cast<std::size_t>(row)])]) {
+          const auto& rule = g.rules()[r];
+          long double product = rule.probability;
+          for (symbol_id s : rule.rhs) product *= e[s];
+          residual(row) += product;
+          for (std::size_t i = 0; i < rule.rhs.size(); ++i) {
+            const symbol_id s = rule.rhs[i];
+            if (unknown_of[s] < 0 || parts.of[static_cast<std::size_t>(unknown_of[s])] != static_cast<std::int32_t>(c)) continue;
+            long double derivative = rule.probability;
+            for (std::size_t j = 0; j < rule.rhs.size(); ++j)
+              if (j != i) derivative *= e[rule.rhs[j]];
+            jacobian(row, local_of[static_cast<std::size_t>(unknown_of[s])]) += derivative;
+          }
+        }
+      for (Eigen::Index i = 0; i < m; ++i) residual(i) -= e[unknowns[static_cast<std::size_t>(members[static_cast<std::size_t>(i)])]];
+      const vector step = (matrix::Identity(m, m) - jacobian).partialPivLu().solve(residual);
+      long double largest = 0.0L;
+      for (Eigen::Index i = 0; i < m; ++i) {
+        long double& value = e[unknowns[static_cast<std::size_t>(members[static_cast<std::size_t>(i)])]];
+        const long double updated = std::min(1.0L, std::max(value, value + step(i)));  // monotone from below
+        largest = std::max(largest, std::abs(updated - value));
+        value = updated;
       }
+      if (largest <= 4.0L * std::numeric_limits<long double>::epsilon()) break;
     }
-    for (Eigen::Index i = 0; i < m; ++i) residual(i) -= e[unknowns[static_cast<std::size_t>(i)]];
-    const vector step = (matrix::Identity(m, m) - jacobian).partialPivLu().solve(residual);
-    long double largest = 0.0L;
-    for (Eigen::Index i = 0; i < m; ++i) {
-      long double& value = e[unknowns[static_cast<std::size_t>(i)]];
-      const long double updated = std::min(1.0L, std::max(value, value + step(i)));  // monotone from below
-      largest = std::max(largest, std::abs(updated - value));
-      value = updated;
-    }
-    if (largest <= 4.0L * std::numeric_limits<long double>::epsilon()) break;
   }
   return e;
 }
@@ -108,10 +135,19 @@ INDUCT_DEFINE epsilon_free_grammar eliminate_epsilon(const pcfg& g) {
       const symbol_id s = rule.rhs[i];
       if (g.is_nonterminal(s) && e[s] > 0.0L && e[s] < 1.0L) optional.push_back(i);
     }
-    if (optional.size() > max_nullable_occurrences_per_rule)
-      throw grammar_error("rule of '" + g.name(rule.lhs) + "' on line " + std::to_string(rule.source_line) + " has " +
-                          std::to_string(optional.size()) + " nullable symbols (at most " +
-                          std::to_string(max_nullable_occurrences_per_rule) + "): split it into shorter rules");
+    if (optional.size() > max_nullable_occurrences_per_rule) {
+      std::string message = message_detail::where(g);
+      message += "rule of '";
+      message += message_detail::excerpt(g.name(rule.lhs));
+      message += "' on line ";
+      message += std::to_string(rule.source_line);
+      message += " has ";
+      message += std::to_string(optional.size());
+      message += " nullable symbols (at most ";
+      message += std::to_string(max_nullable_occurrences_per_rule);
+      message += "): split it into shorter rules";
+      throw grammar_error(message);
+    }
     const std::uint64_t subsets = std::uint64_t{1} << optional.size();
     for (std::uint64_t dropped = 0; dropped < subsets; ++dropped) {
       long double p = static_cast<long double>(rule.probability) / (1.0L - e[rule.lhs]);
@@ -143,6 +179,17 @@ INDUCT_DEFINE epsilon_free_grammar eliminate_epsilon(const pcfg& g) {
   out.rules.reserve(order.size());
   for (auto& key : order) out.rules.push_back(weighted_rule{key.first, key.second, merged[key]});
   return out;
+}
+
+INDUCT_DEFINE std::vector<std::size_t> nullable_occurrences(const pcfg& g) {
+  const auto sets = epsilon_detail::nullable_sets(g);
+  std::vector<std::size_t> counts(g.rule_count(), 0);
+  for (std::size_t r = 0; r < g.rule_count(); ++r) {
+    const auto& rule = g.rules()[r];
+    if (!sets.nonempty[rule.lhs]) continue;  // eliminate_epsilon skips a left side that derives only eps
+    for (symbol_id s : rule.rhs) counts[r] += g.is_nonterminal(s) && sets.nullable[s] && sets.nonempty[s] ? 1 : 0;
+  }
+  return counts;
 }
 
 }  // namespace induct::grammar

@@ -9,9 +9,11 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "induct/core/error.hpp"
+#include "induct/grammar/detail/messages.hpp"
 #include "induct/grammar/parse.hpp"
 #include "induct/grammar/pcfg.hpp"
 
@@ -92,17 +94,87 @@ INDUCT_DETAIL std::vector<token> tokenize_line(std::string_view line, const std:
   return tokens;
 }
 
+/// A spelling of a non-finite number: [+-]? then inf, infinity, nan or nan(chars), in any case (what
+/// strtod and from_chars read as one). These are numbers, never names, so `S -> "a" nan` is refused.
+INDUCT_DETAIL bool is_nonfinite_spelling(std::string_view text) {
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) text.remove_prefix(1);
+  if (text.empty() || (text[0] != 'i' && text[0] != 'I' && text[0] != 'n' && text[0] != 'N')) return false;
+  std::string lower;
+  for (char c : text) lower += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  if (lower == "inf" || lower == "infinity" || lower == "nan") return true;
+  if (lower.size() < 5 || lower.compare(0, 4, "nan(") != 0 || lower.back() != ')') return false;
+  for (std::size_t i = 4; i + 1 < lower.size(); ++i) {
+    const char c = lower[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+/// A token read as a number: it starts like one (digit, '.', '+', '-') or spells a non-finite one.
 INDUCT_DETAIL bool looks_numeric(const std::string& text) {
   const char c = text[0];
-  return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+';
+  return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '+' || is_nonfinite_spelling(text);
+}
+
+/// The probability a numeric token `t` (the last item of an alternative) spells; parse_error unless it is
+/// a finite number > 0.
+INDUCT_DETAIL double read_probability(const token& t, const std::string& source, int line_number) {
+  const std::string shown = message_detail::excerpt(t.text);
+  if (is_nonfinite_spelling(t.text)) {
+    std::string message = "non-finite probability '";
+    message += shown;
+    message += "' (expected a finite number > 0; inf, infinity and nan are numbers, not names)";
+    throw parse_error(source, line_number, t.column, message);
+  }
+  double value = 0.0;
+  const auto [end, code] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), value);
+  if (code == std::errc::result_out_of_range) {
+    std::string message = "probability '";
+    message += shown;
+    message += "' is out of the range of a double (expected a finite number > 0)";
+    throw parse_error(source, line_number, t.column, message);
+  }
+  if (code != std::errc() || end != t.text.data() + t.text.size() || !std::isfinite(value)) {
+    std::string message = "malformed probability '";
+    message += shown;
+    message += "' (expected a number)";
+    throw parse_error(source, line_number, t.column, message);
+  }
+  if (!(value > 0.0)) {
+    std::string message = "probability '";
+    message += shown;
+    message += "' must be positive (drop rules of probability 0)";
+    throw parse_error(source, line_number, t.column, message);
+  }
+  return value;
 }
 
 INDUCT_DETAIL bool is_epsilon(const token& t) { return t.kind == token_kind::bare && (t.text == "<eps>" || t.text == "ε"); }
 
 INDUCT_DETAIL void check_name(const token& t, const std::string& source, int line_number, const char* role) {
-  if (t.text == "->" || t.text == "|" || t.text == "%start" || is_epsilon(t) || looks_numeric(t.text))
-    throw parse_error(source, line_number, t.column,
-                      std::string("expected a nonterminal name as ") + role + ", got '" + t.text + "'");
+  if (t.text == "->" || t.text == "|" || t.text == "%start" || is_epsilon(t) || looks_numeric(t.text)) {
+    std::string message = "expected a nonterminal name as ";
+    message += role;
+    message += ", got '";
+    message += message_detail::excerpt(t.text);
+    message += "'";
+    if (is_nonfinite_spelling(t.text)) message += " (inf, infinity and nan, in any case, are numbers, not names)";
+    throw parse_error(source, line_number, t.column, message);
+  }
+}
+
+/// "S -> NP \"a\"" (at most 60 bytes of it), for messages about a whole rule.
+INDUCT_DETAIL std::string rule_text(const std::string& lhs, const std::vector<token>& rhs) {
+  std::string out = lhs;
+  out += " ->";
+  if (rhs.empty()) out += " <eps>";
+  for (const auto& t : rhs) {
+    out += ' ';
+    if (t.kind == token_kind::quoted) out += '"';
+    out += t.text;
+    if (t.kind == token_kind::quoted) out += '"';
+  }
+  return message_detail::excerpt(out);
 }
 
 struct pending_rule {
@@ -118,6 +190,10 @@ struct pending_rule {
 
 INDUCT_DEFINE pcfg parse_grammar(std::string_view text, const std::string& source) {
   using namespace parse_detail;
+  // A UTF-8 byte-order mark is not text (editors hide it); UTF-16 would read as garbage, so say so.
+  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  else if (text.substr(0, 2) == "\xFF\xFE" || text.substr(0, 2) == "\xFE\xFF")
+    throw parse_error(source, 1, 1, "the file is UTF-16 (byte-order mark); save it as UTF-8");
   std::vector<pending_rule> pending;
   std::string start_name;
   int start_line = 0;
@@ -142,15 +218,22 @@ INDUCT_DEFINE pcfg parse_grammar(std::string_view text, const std::string& sourc
       start_line = line_number;
       continue;
     }
-    if (tokens[0].kind == token_kind::bare && !tokens[0].text.empty() && tokens[0].text[0] == '%')
-      throw parse_error(source, line_number, 1, "unknown directive '" + tokens[0].text + "' (expected %start)");
+    if (tokens[0].kind == token_kind::bare && !tokens[0].text.empty() && tokens[0].text[0] == '%') {
+      std::string message = "unknown directive '";
+      message += message_detail::excerpt(tokens[0].text);
+      message += "' (expected %start)";
+      throw parse_error(source, line_number, 1, message);
+    }
     if (tokens[0].kind == token_kind::quoted)
       throw parse_error(source, line_number, tokens[0].column, "expected a nonterminal left side, got a quoted terminal");
     check_name(tokens[0], source, line_number, "the left side");
     if (tokens.size() < 2 || tokens[1].kind != token_kind::bare || tokens[1].text != "->") {
       const int column = tokens.size() < 2 ? tokens[0].column + static_cast<int>(tokens[0].text.size())
                                            : tokens[1].column;
-      throw parse_error(source, line_number, column, "expected '->' after the left side '" + tokens[0].text + "'");
+      std::string message = "expected '->' after the left side '";
+      message += message_detail::excerpt(tokens[0].text);
+      message += "'";
+      throw parse_error(source, line_number, column, message);
     }
     // Alternatives separated by '|'.
     std::size_t k = 2;
@@ -163,17 +246,14 @@ INDUCT_DEFINE pcfg parse_grammar(std::string_view text, const std::string& sourc
         const token& t = tokens[k];
         const bool last = k + 1 >= tokens.size() || (tokens[k + 1].kind == token_kind::bare && tokens[k + 1].text == "|");
         if (t.kind == token_kind::bare && looks_numeric(t.text)) {
-          if (!last)
-            throw parse_error(source, line_number, t.column,
-                              "a probability must be the last item of a rule, got '" + t.text + "' before more symbols");
-          double value = 0.0;
-          const auto [end, code] = std::from_chars(t.text.data(), t.text.data() + t.text.size(), value);
-          if (code != std::errc() || end != t.text.data() + t.text.size() || !std::isfinite(value))
-            throw parse_error(source, line_number, t.column, "malformed probability '" + t.text + "' (expected a number)");
-          if (!(value > 0.0))
-            throw parse_error(source, line_number, t.column,
-                              "probability '" + t.text + "' must be positive (drop rules of probability 0)");
-          rule.probability = value;
+          if (!last) {
+            std::string message = "a probability must be the last item of a rule, got '";
+            message += message_detail::excerpt(t.text);
+            message += "' before more symbols";
+            if (is_nonfinite_spelling(t.text)) message += " (inf, infinity and nan, in any case, are numbers, not names)";
+            throw parse_error(source, line_number, t.column, message);
+          }
+          rule.probability = read_probability(t, source, line_number);
           rule.has_probability = true;
         } else if (is_epsilon(t)) {
           saw_epsilon = true;
@@ -212,25 +292,49 @@ INDUCT_DEFINE pcfg parse_grammar(std::string_view text, const std::string& sourc
           if (!pending[r].has_probability) return pending[r];
         return *without;
       }();
-      throw parse_error(source, first_without.line, first_without.column,
-                        "rule of '" + lhs + "' has no probability but its rule on line " + std::to_string(with->line) +
-                            " has one (give probabilities on all rules of a left side or on none)");
+      std::string message = "rule of '";
+      message += message_detail::excerpt(lhs);
+      message += "' has no probability but its rule on line ";
+      message += std::to_string(with->line);
+      message += " has one (give probabilities on all rules of a left side or on none)";
+      throw parse_error(source, first_without.line, first_without.column, message);
     }
     if (!with)
       for (std::size_t r : indices) pending[r].probability = 1.0 / static_cast<double>(indices.size());
   }
 
   pcfg g;
+  g.set_source(source);
   for (const auto& r : pending) g.nonterminal(r.lhs);  // left sides first: the first rule's left side is the start
-  for (const auto& r : pending) {
+  // A rule given twice would be counted twice (its probabilities add up unseen): refused, naming both lines.
+  std::map<std::pair<symbol_id, std::vector<symbol_id>>, std::size_t> first_of;
+  for (std::size_t p = 0; p < pending.size(); ++p) {
+    const auto& r = pending[p];
     std::vector<symbol_id> rhs;
     rhs.reserve(r.rhs.size());
     for (const auto& t : r.rhs) rhs.push_back(t.kind == token_kind::quoted ? g.terminal(t.text) : g.nonterminal(t.text));
-    g.add_rule(g.nonterminal(r.lhs), std::move(rhs), r.probability, r.line);
+    const symbol_id lhs = g.nonterminal(r.lhs);
+    const auto [it, inserted] = first_of.emplace(std::make_pair(lhs, rhs), p);
+    if (!inserted) {
+      const auto& first = pending[it->second];
+      std::string message = "duplicate rule '";
+      message += rule_text(r.lhs, r.rhs);
+      message += "': the same rule is on line ";
+      message += std::to_string(first.line);
+      message += first.line == r.line ? " already (each rule once: merge their probabilities)"
+                                      : " (each rule once: merge their probabilities)";
+      throw parse_error(source, r.line, r.column, message);
+    }
+    g.add_rule(lhs, std::move(rhs), r.probability, r.line);
   }
   if (!start_name.empty()) {
     const auto s = g.find_nonterminal(start_name);
-    if (!s) throw parse_error(source, start_line, 8, "start symbol '" + start_name + "' has no rules");
+    if (!s) {
+      std::string message = "start symbol '";
+      message += message_detail::excerpt(start_name);
+      message += "' has no rules";
+      throw parse_error(source, start_line, 8, message);
+    }
     g.set_start(*s);
   }
   return g;

@@ -11,7 +11,8 @@
 
 namespace induct::grammar {
 
-INDUCT_DEFINE sampler::sampler(const pcfg& g, sample_options options) : options_(options), start_(g.start()) {
+INDUCT_DEFINE sampler::sampler(const pcfg& g, sample_options options)
+    : options_(options), source_(g.source()), start_(g.start()) {
   const std::size_t n = g.symbol_count();
   is_terminal_.resize(n);
   table_offset_.assign(n + 1, 0);

@@ -24,7 +24,7 @@ INDUCT_DEFINE viterbi_result viterbi_parse(const pcfg& g, std::span<const symbol
   std::uint32_t max_length = 0;
   for (const auto& r : g.rules()) max_length = std::max<std::uint32_t>(max_length, static_cast<std::uint32_t>(r.rhs.size()));
   const std::uint64_t stride = max_length + 1;
-  if (static_cast<std::uint64_t>(g.rule_count() + g.symbol_count()) * stride >= (std::uint64_t{1} << 31))
+  if (viterbi_key_count(g) >= max_viterbi_keys)
     throw error("viterbi_parse: grammar too large for the item encoding");
 
   struct node {
