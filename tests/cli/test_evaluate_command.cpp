@@ -240,4 +240,13 @@ TEST_CASE("evaluate a model of `induct train` (world from its corpus sidecar), a
                                  " --out " + (dir / "novel2").string());
   CHECK(mismatch.status == 1);
   CHECK(mismatch.output.find("another world") != std::string::npos);
+  // The same world, another corpus (seed 2): the model's recorded corpus fingerprint refuses it.
+  const auto reseeded = dir / "reseeded.tok";
+  REQUIRE(run_tool("corpus --tokens 20000 --seed 2 --out " + reseeded.string() + world).status == 0);
+  const auto other_corpus = run_tool("evaluate --model " + model.string() + " --tasks novel --corpus " + reseeded.string() +
+                                     " --prompts 2 --examples 0 --out " + (dir / "novel3").string());
+  CHECK(other_corpus.status == 1);
+  CHECK_MESSAGE(other_corpus.output.find("is not the corpus the model was trained on") != std::string::npos,
+                other_corpus.output);
+  CHECK(other_corpus.output.find("reseeded.tok") != std::string::npos);
 }

@@ -91,7 +91,7 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
       if (command->count("--seed")) plan.options.prompt_seed = o->seed;
       experiment::check_tasks_posable(plan.tasks, trained.world);
       std::optional<nlohmann::json> sidecar;
-      if (!o->corpus.empty()) sidecar = experiment::training_corpus_sidecar(o->corpus, trained.world);
+      if (!o->corpus.empty()) sidecar = experiment::training_corpus_sidecar(o->corpus, trained.world, &trained.metadata);
       else if (auto recorded = experiment::recorded_corpus_sidecar(trained); !recorded.is_null()) sidecar = std::move(recorded);
 
       const auto& config = trained.model.config();

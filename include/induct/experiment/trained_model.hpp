@@ -106,7 +106,10 @@ INDUCT_DECLARE void check_tasks_posable(const std::vector<task_spec>& tasks, con
 /// sampled from `world`: file_error naming the sidecar if it lacks "config" or "world_fingerprint", if the
 /// fingerprint is not its config's (setup::corpus_sidecar_setup), or if its config differs from the world's
 /// (every differing field named).
-INDUCT_DECLARE nlohmann::json training_corpus_sidecar(const std::filesystem::path& corpus, const setup::world& world);
+/// With `model`, also that `corpus` is the one it was trained on when its file records a
+/// "corpus_fingerprint" (induct train): file_error naming the corpus and both fingerprints otherwise.
+INDUCT_DECLARE nlohmann::json training_corpus_sidecar(const std::filesystem::path& corpus, const setup::world& world,
+                                                      const trained_model_metadata* model = nullptr);
 
 /// The training seed a model's run_config records ("training"."seed"), or `fallback` for a model without
 /// one (e.g. its number in a list of models); file_error on a corrupt value.

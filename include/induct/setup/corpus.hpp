@@ -17,6 +17,7 @@
 // the held-out chains (setup/held_out.hpp) that no list of the corpus uses.
 #include <array>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <set>
 #include <span>
@@ -50,6 +51,15 @@ namespace detail {
 /// The 32 header bytes of `h`: magic, fields, and the header checksum over bytes 0..27.
 INDUCT_DECLARE std::array<unsigned char, corpus_header_bytes> encode_header(const corpus_header& h);
 }  // namespace detail
+
+/// The identity of a token file's content, as a model records it: "tokens=N vocabulary=V crc32=XXXXXXXX"
+/// (the payload checksum, so two files with the same tokens have the same fingerprint wherever they lie).
+inline std::string corpus_fingerprint(const corpus_header& h) {
+  char text[96];
+  std::snprintf(text, sizeof text, "tokens=%llu vocabulary=%u crc32=%08x", static_cast<unsigned long long>(h.token_count),
+                static_cast<unsigned>(h.vocabulary_size), static_cast<unsigned>(h.payload_crc32));
+  return text;
+}
 
 /// Reads and checks the header (magic, header checksum, version, file size). file_error otherwise.
 INDUCT_DECLARE corpus_header read_corpus_header(const std::filesystem::path& path);

@@ -125,6 +125,7 @@ INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const 
     trainer.emplace(run.model, run.training, std::move(data));
     for (const auto& [key, value] : world_metadata) trainer->set_metadata(key, value);
     trainer->set_metadata(nn::checkpoint_keys::corpus, run.corpus.string());
+    trainer->set_metadata(nn::checkpoint_keys::corpus_fingerprint, setup::corpus_fingerprint(header));
   }
   trainer->set_checkpoint_path(run.checkpoint);
   trainer->set_progress(output.progress_bar);

@@ -150,7 +150,17 @@ INDUCT_DEFINE void check_tasks_posable(const std::vector<task_spec>& tasks, cons
   }
 }
 
-INDUCT_DEFINE nlohmann::json training_corpus_sidecar(const std::filesystem::path& corpus, const setup::world& world) {
+INDUCT_DEFINE nlohmann::json training_corpus_sidecar(const std::filesystem::path& corpus, const setup::world& world,
+                                                     const trained_model_metadata* model) {
+  if (model != nullptr) {
+    const auto recorded = model->info.extra.find(nn::checkpoint_keys::corpus_fingerprint);
+    if (recorded != model->info.extra.end()) {
+      const std::string given = setup::corpus_fingerprint(setup::read_corpus_header(corpus));
+      if (given != recorded->second)
+        throw file_error(corpus.string(), "is not the corpus the model was trained on: the model records " +
+                                              recorded->second + ", this file is " + given);
+    }
+  }
   const auto sidecar_path = setup::corpus_sidecar_path(corpus);
   auto sidecar = setup::read_corpus_sidecar(sidecar_path);
   // Its config, checked against its own fingerprint; equal configs then mean equal worlds.
