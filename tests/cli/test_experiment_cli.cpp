@@ -66,7 +66,18 @@ TEST_CASE("demo at toy size writes its table, plots and model; probe reads the m
   REQUIRE(probe.status == 0);
   CHECK(std::filesystem::exists(probe_dir / "probes.svg"));
   const auto p = nlohmann::json::parse(probe.output.substr(probe.output.rfind("{\"columns\"")));
-  CHECK(p["rows"].size() == 5 * 2);  // 5 features x (embeddings + 1 block)
+  std::size_t pooled = 0;
+  for (const auto& row : p["rows"]) {
+    if (row["task"] != "all") continue;
+    ++pooled;
+    CHECK(row["selectivity"].get<double>() ==
+          row["test_accuracy"].get<double>() - row["control_task_accuracy"].get<double>());
+    CHECK(row["random_init_accuracy"].is_number());
+  }
+  CHECK(pooled == 6 * 2);  // 6 features x (embeddings + 1 block), beside them the rows per task and format
+  CHECK(p["rows"].size() > pooled);
+  CHECK(p["metadata"]["random_init_seed"] == 1);
+  CHECK(p["metadata"]["control_seed"] == 7);
 }
 
 TEST_CASE("demo --seeds: one model per training seed on one corpus, and the across-seed table") {

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
+#include <limits>
+#include <utility>
 #include <span>
 #include <string>
 #include <vector>
@@ -10,6 +13,7 @@
 #include <Eigen/Core>
 
 #include "induct/core/error.hpp"
+#include "induct/core/random.hpp"
 #include "induct/experiment/probe.hpp"
 #include "induct/experiment/report.hpp"
 #include "induct/experiment/structure_probe.hpp"
@@ -22,14 +26,36 @@
 
 namespace induct::experiment {
 
-INDUCT_DEFINE double control_accuracy(std::span<const int> labels, std::span<const int> control, std::span<const int> groups,
-                                      const probe_options& options) {
+INDUCT_DEFINE void structure_probe_options::validate() const {
+  if (prompts_per_task < 1) throw config_error("prompts_per_task", "must be >= 1, got " + std::to_string(prompts_per_task));
+  if (examples < 1) throw config_error("examples", "probing needs n >= 1 examples, got " + std::to_string(examples));
+  if (max_token_rows < 1) throw config_error("max_token_rows", "must be >= 1, got " + std::to_string(max_token_rows));
+}
+
+INDUCT_DEFINE std::vector<int> control_task_labels(std::span<const int> labels, std::span<const int> types, std::uint64_t seed) {
+  if (types.size() != labels.size())
+    throw error("control task: " + std::to_string(types.size()) + " types for " + std::to_string(labels.size()) + " labels");
+  std::vector<int> out(labels.size());
+  std::vector<std::pair<int, int>> drawn;  // (type, label), sorted by type: each type drawn once
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const int v = types[i];
+    if (v < 0) throw error("control task: types must be >= 0, got " + std::to_string(v) + " at row " + std::to_string(i));
+    auto it = std::lower_bound(drawn.begin(), drawn.end(), std::pair<int, int>{v, std::numeric_limits<int>::min()});
+    if (it == drawn.end() || it->first != v) {
+      random_engine rng = random_engine::for_stream(seed, static_cast<std::uint64_t>(v));
+      it = drawn.insert(it, {v, labels[static_cast<std::size_t>(rng.below(labels.size()))]});
+    }
+    out[i] = it->second;
+  }
+  return out;
+}
+
+INDUCT_DEFINE std::vector<int> control_predictions(std::span<const int> labels, std::span<const int> control,
+                                                   const probe_split& split) {
   if (control.size() != labels.size())
     throw error("control: " + std::to_string(control.size()) + " control values for " + std::to_string(labels.size()) + " labels");
   for (std::size_t i = 0; i < labels.size(); ++i)
     if (labels[i] < 0 || control[i] < 0) throw error("control: labels and control values must be >= 0");
-  const probe_split split = split_probe_rows(labels.size(), groups, options);
-  if (split.test_rows.empty()) return 0.0;
   // counts[c][y] over the training split; one extra row (index values) for the overall counts.
   int values = 0, classes = 0;
   for (std::size_t i = 0; i < labels.size(); ++i) {
@@ -47,30 +73,162 @@ INDUCT_DEFINE double control_accuracy(std::span<const int> labels, std::span<con
     return static_cast<int>(std::max_element(c.begin(), c.end()) - c.begin());  // first maximum: lowest label
   };
   const int majority = most_frequent(counts[static_cast<std::size_t>(values)]);
-  std::size_t hits = 0;
+  std::vector<int> predictions;
+  predictions.reserve(split.test_rows.size());
   for (const auto row : split.test_rows) {
-    const auto i = static_cast<std::size_t>(row);
-    const auto& seen = counts[static_cast<std::size_t>(control[i])];
+    const auto& seen = counts[static_cast<std::size_t>(control[static_cast<std::size_t>(row)])];
     const bool any = std::any_of(seen.begin(), seen.end(), [](std::size_t k) { return k > 0; });
-    hits += (any ? most_frequent(seen) : majority) == labels[i];
+    predictions.push_back(any ? most_frequent(seen) : majority);
   }
-  return static_cast<double>(hits) / static_cast<double>(split.test_rows.size());
+  return predictions;
 }
+
+INDUCT_DEFINE double control_accuracy(std::span<const int> labels, std::span<const int> control, std::span<const int> groups,
+                                      const probe_options& options) {
+  if (control.size() != labels.size())
+    throw error("control: " + std::to_string(control.size()) + " control values for " + std::to_string(labels.size()) + " labels");
+  const probe_split split = split_probe_rows(labels.size(), groups, options);
+  if (split.test_rows.empty()) return 0.0;
+  const std::vector<int> predicted = control_predictions(labels, control, split);
+  std::size_t hits = 0;
+  for (std::size_t k = 0; k < predicted.size(); ++k)
+    hits += predicted[k] == labels[static_cast<std::size_t>(split.test_rows[k])];
+  return static_cast<double>(hits) / static_cast<double>(predicted.size());
+}
+
+namespace detail {
+
+/// The residual-stream rows every dataset asks for (features[d][l], one row per dataset row, layers 0..L)
+/// from one forward per group of equal-length prompts, and the model's argmax token at each prompt's
+/// last position (the query's ':').
+template <class Scalar>
+std::vector<std::vector<Eigen::MatrixXd>> gather_residual_rows(nn::gpt<Scalar>& model,
+                                                               const std::vector<setup::prompt>& prompts,
+                                                               const std::vector<const probe_dataset*>& datasets,
+                                                               std::vector<int>& last_argmax) {
+  const int layers = model.config().layers, width = model.config().width, V = model.config().vocab_size;
+  std::vector<std::vector<Eigen::MatrixXd>> features(datasets.size());
+  for (std::size_t d = 0; d < datasets.size(); ++d)
+    features[d].assign(static_cast<std::size_t>(layers) + 1,
+                       Eigen::MatrixXd(static_cast<Eigen::Index>(datasets[d]->labels.size()), width));
+  // Row lookup: (prompt, position) -> (dataset, row).
+  std::vector<std::vector<std::vector<std::pair<std::size_t, std::size_t>>>> wanted(prompts.size());
+  for (std::size_t d = 0; d < datasets.size(); ++d)
+    for (std::size_t r = 0; r < datasets[d]->positions.size(); ++r) {
+      const auto [prompt_index, pos] = datasets[d]->positions[r];
+      auto& per_prompt = wanted[prompt_index];
+      if (per_prompt.empty()) per_prompt.resize(prompts[prompt_index].tokens.size());
+      per_prompt[static_cast<std::size_t>(pos)].emplace_back(d, r);
+    }
+  last_argmax.assign(prompts.size(), -1);
+  const bool was_recording = model.record_hidden();
+  model.set_record_hidden(true);
+  std::size_t begin = 0;
+  constexpr std::size_t batch_limit = 64;
+  while (begin < prompts.size()) {
+    std::size_t end = begin + 1;
+    while (end < prompts.size() && end - begin < batch_limit && prompts[end].tokens.size() == prompts[begin].tokens.size()) ++end;
+    const int B = static_cast<int>(end - begin), T = static_cast<int>(prompts[begin].tokens.size());
+    std::vector<std::int32_t> tokens(static_cast<std::size_t>(B) * T);
+    for (int b = 0; b < B; ++b)
+      std::copy(prompts[begin + b].tokens.begin(), prompts[begin + b].tokens.end(), tokens.begin() + static_cast<long>(b) * T);
+    model.forward(tokens.data(), nullptr, B, T);
+    for (int b = 0; b < B; ++b) {
+      const Scalar* row = model.logits() + (static_cast<std::size_t>(b) * T + (T - 1)) * V;
+      last_argmax[begin + b] = static_cast<int>(std::max_element(row, row + V) - row);
+      const auto& per_prompt = wanted[begin + b];
+      if (per_prompt.empty()) continue;
+      for (int pos = 0; pos < T; ++pos)
+        for (const auto& [d, r] : per_prompt[static_cast<std::size_t>(pos)])
+          for (int l = 0; l <= layers; ++l)
+            features[d][static_cast<std::size_t>(l)].row(static_cast<Eigen::Index>(r)) =
+                model.hidden_state(l).row(b * T + pos).template cast<double>();
+    }
+    begin = end;
+  }
+  model.set_record_hidden(was_recording);
+  return features;
+}
+
+/// hits / rows over the rows (of `rows`, with `predicted` in the same order) whose subset is `subset`
+/// (-1: every row); NaN when there is none.
+inline double subset_accuracy(const std::vector<Eigen::Index>& rows, const std::vector<int>& predicted,
+                              std::span<const int> labels, std::span<const int> subsets, int subset) {
+  std::size_t hits = 0, total = 0;
+  for (std::size_t k = 0; k < rows.size(); ++k) {
+    const auto i = static_cast<std::size_t>(rows[k]);
+    if (subset >= 0 && subsets[i] != subset) continue;
+    ++total;
+    hits += predicted[k] == labels[i];
+  }
+  return total ? static_cast<double>(hits) / static_cast<double>(total) : std::nan("");
+}
+
+inline std::size_t subset_size(const std::vector<Eigen::Index>& rows, std::span<const int> subsets, int subset) {
+  if (subset < 0) return rows.size();
+  return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [&](Eigen::Index i) {
+    return subsets[static_cast<std::size_t>(i)] == subset;
+  }));
+}
+
+/// Appends one probe's rows to `table`: the pooled row and one per subset with held-out rows.
+inline void add_probe_rows(result_table& table, const probe_dataset& ds, int layer, const probe_result& probe,
+                           const probe_result& control_probe, std::span<const int> control_labels,
+                           const probe_result* random_probe, const std::vector<int>& q_only,
+                           const std::vector<std::pair<std::string, std::string>>& subset_names,
+                           const std::vector<double>& icl_by_subset) {
+  std::vector<std::size_t> counts(static_cast<std::size_t>(probe.classes), 0);
+  for (const auto row : probe.train_rows) ++counts[static_cast<std::size_t>(ds.labels[static_cast<std::size_t>(row)])];
+  const std::vector<int> majority(probe.test_rows.size(),
+                                  static_cast<int>(std::max_element(counts.begin(), counts.end()) - counts.begin()));
+  for (int s = -1; s < static_cast<int>(subset_names.size()); ++s) {
+    const std::size_t test_size = subset_size(probe.test_rows, ds.subsets, s);
+    if (test_size == 0) continue;
+    const double accuracy = subset_accuracy(probe.test_rows, probe.test_predictions, ds.labels, ds.subsets, s);
+    const double control = subset_accuracy(control_probe.test_rows, control_probe.test_predictions, control_labels, ds.subsets, s);
+    auto row = table.new_row();
+    row["feature"] = ds.feature;
+    row["where"] = ds.where;
+    row["task"] = s < 0 ? std::string("all") : subset_names[static_cast<std::size_t>(s)].first;
+    row["format"] = s < 0 ? std::string("all") : subset_names[static_cast<std::size_t>(s)].second;
+    row["layer"] = static_cast<long long>(layer);
+    row["classes"] = static_cast<long long>(probe.classes);
+    row["train_size"] = static_cast<long long>(subset_size(probe.train_rows, ds.subsets, s));
+    row["test_size"] = static_cast<long long>(test_size);
+    row["train_accuracy"] = subset_accuracy(probe.train_rows, probe.train_predictions, ds.labels, ds.subsets, s);
+    row["test_accuracy"] = accuracy;
+    row["majority_baseline"] = subset_accuracy(probe.test_rows, majority, ds.labels, ds.subsets, s);
+    row["control_task_accuracy"] = control;
+    row["selectivity"] = accuracy - control;
+    row["random_init_accuracy"] =
+        random_probe ? table_cell{subset_accuracy(random_probe->test_rows, random_probe->test_predictions, ds.labels, ds.subsets, s)}
+                     : table_cell{};
+    row["q_only_control"] =
+        q_only.empty() ? table_cell{} : table_cell{subset_accuracy(probe.test_rows, q_only, ds.labels, ds.subsets, s)};
+    row["icl_accuracy"] = s < 0 ? table_cell{} : table_cell{icl_by_subset[static_cast<std::size_t>(s)]};
+    table.add_row(row);
+  }
+}
+
+}  // namespace detail
 
 template <class Scalar>
 structure_probe_result probe_structure(nn::gpt<Scalar>& model, const setup::world& world,
                                        const structure_probe_options& options) {
+  options.validate();
   const int n = options.examples;
   const int m = world.function_count();
   const auto& vocab = world.vocab();
-  if (n < 1) throw config_error("examples", "probing needs n >= 1 examples, got " + std::to_string(n));
   const setup::document_model document(world.config());
   // The seen chains (by_name: compose tasks leave the held-out ones to the novel tasks).
   std::vector<setup::task> tasks = {setup::task::by_name("lookup", setup::list_format::direct, document),
                                     setup::task::by_name("compose2", setup::list_format::direct, document),
                                     setup::task::by_name("compose3", setup::list_format::direct, document),
                                     setup::task::by_name("compose2", setup::list_format::stepwise, document)};
+  std::vector<std::pair<std::string, std::string>> subset_names;
+  for (const auto& t : tasks) subset_names.emplace_back(t.name(), setup::to_string(t.format()));
   std::vector<setup::prompt> prompts;
+  std::vector<int> prompt_subset;
   for (std::size_t t = 0; t < tasks.size(); ++t) {
     if (tasks[t].depth() > world.config().max_depth) continue;
     auto batch = setup::generate_prompts(world, tasks[t], n, options.prompts_per_task, options.prompt_seed + t);
@@ -80,15 +238,24 @@ structure_probe_result probe_structure(nn::gpt<Scalar>& model, const setup::worl
                                            " tokens, more than the model's context of " +
                                            std::to_string(model.config().context_length));
       prompts.push_back(std::move(p));
+      prompt_subset.push_back(static_cast<int>(t));
     }
   }
 
   // Datasets.
-  probe_dataset role{"token_role", "every token", 7, {}, {}, {}, {}};
-  probe_dataset item{"item_index", "every token of an item", n + 1, {}, {}, {}, {}};
-  probe_dataset first{"first_function", "query ':'", m, {}, {}, {}, {}};
-  probe_dataset depth{"depth", "query ':' (direct)", world.config().max_depth + 1, {}, {}, {}, {}};
-  probe_dataset hidden{"hidden_f1", "query ':' (direct, k >= 2)", world.entity_count(), {}, {}, {}, {}};
+  probe_dataset role{"token_role", "every token", 7, {}, {}, {}, {}, {}, {}};
+  probe_dataset item{"item_index", "every token of an item", n + 1, {}, {}, {}, {}, {}, {}};
+  probe_dataset first{"first_function", "query ':'", m, {}, {}, {}, {}, {}, {}};
+  probe_dataset depth{"depth", "query ':' (direct)", world.config().max_depth + 1, {}, {}, {}, {}, {}, {}};
+  probe_dataset composite{"composite_depth", "query ':' (direct, k = 2 or 3)", 2, {}, {}, {}, {}, {}, {}};
+  probe_dataset hidden{"hidden_f1", "query ':' (direct, k >= 2)", world.entity_count(), {}, {}, {}, {}, {}, {}};
+  auto add = [&](probe_dataset& ds, int label, std::size_t prompt, int pos, int type) {
+    ds.labels.push_back(label);
+    ds.groups.push_back(static_cast<int>(prompt));
+    ds.positions.emplace_back(prompt, pos);
+    ds.types.push_back(type);
+    ds.subsets.push_back(prompt_subset[prompt]);
+  };
   std::size_t token_count = 0;
   for (const auto& p : prompts) token_count += p.tokens.size();
   // Keep every stride-th token so per-token datasets stay under the cap (deterministic).
@@ -101,93 +268,76 @@ structure_probe_result probe_structure(nn::gpt<Scalar>& model, const setup::worl
     for (int pos = 0; pos <= last; ++pos, ++running) {
       if (running % stride != 0) continue;
       const auto& a = p.annotation[static_cast<std::size_t>(pos)];
-      role.labels.push_back(static_cast<int>(a.role));
-      role.groups.push_back(static_cast<int>(i));
-      role.positions.emplace_back(i, pos);
-      if (a.item >= 0) {
-        item.labels.push_back(a.item);
-        item.groups.push_back(static_cast<int>(i));
-        item.positions.emplace_back(i, pos);
-      }
+      const int token = static_cast<int>(p.tokens[static_cast<std::size_t>(pos)]);
+      add(role, static_cast<int>(a.role), i, pos, token);
+      if (a.item >= 0) add(item, a.item, i, pos, token);
     }
-    first.labels.push_back(p.chain.front());
-    first.groups.push_back(static_cast<int>(i));
-    first.positions.emplace_back(i, last);
+    const int k = static_cast<int>(p.chain.size());
+    add(first, p.chain.front(), i, last, p.query());
     if (p.format == setup::list_format::direct) {
-      depth.labels.push_back(static_cast<int>(p.chain.size()));
-      depth.groups.push_back(static_cast<int>(i));
-      depth.positions.emplace_back(i, last);
-      if (p.chain.size() >= 2) {
-        hidden.labels.push_back(p.steps.front());
-        hidden.groups.push_back(static_cast<int>(i));
-        hidden.positions.emplace_back(i, last);
+      add(depth, k, i, last, p.query());
+      if (k == 2 || k == 3) add(composite, k - 2, i, last, p.query());
+      if (k >= 2) {
+        add(hidden, p.steps.front(), i, last, p.query());
         hidden.control.push_back(p.query());
       }
     }
   }
-  std::vector<probe_dataset*> datasets = {&role, &item, &first, &depth, &hidden};
+  const std::vector<const probe_dataset*> datasets = {&role, &item, &first, &depth, &composite, &hidden};
 
-  // Residual streams: one forward per prompt group of equal length; gather the rows each dataset needs.
-  const int layers = model.config().layers, width = model.config().width, V = model.config().vocab_size;
-  std::vector<std::vector<Eigen::MatrixXd>> features(datasets.size());
-  for (std::size_t d = 0; d < datasets.size(); ++d)
-    features[d].assign(static_cast<std::size_t>(layers) + 1,
-                       Eigen::MatrixXd(static_cast<Eigen::Index>(datasets[d]->labels.size()), width));
-  // Row lookup: (prompt, position) -> row per dataset.
-  std::vector<std::vector<std::vector<std::pair<std::size_t, std::size_t>>>> wanted(prompts.size());
-  for (std::size_t d = 0; d < datasets.size(); ++d)
-    for (std::size_t r = 0; r < datasets[d]->positions.size(); ++r) {
-      const auto [prompt_index, pos] = datasets[d]->positions[r];
-      auto& per_prompt = wanted[prompt_index];
-      if (per_prompt.empty()) per_prompt.resize(prompts[prompt_index].tokens.size());
-      per_prompt[static_cast<std::size_t>(pos)].emplace_back(d, r);
-    }
-  model.set_record_hidden(true);
-  std::size_t icl_correct = 0, icl_total = 0;
-  std::size_t begin = 0;
-  constexpr std::size_t batch_limit = 64;
-  while (begin < prompts.size()) {
-    std::size_t end = begin + 1;
-    while (end < prompts.size() && end - begin < batch_limit && prompts[end].tokens.size() == prompts[begin].tokens.size()) ++end;
-    const int B = static_cast<int>(end - begin), T = static_cast<int>(prompts[begin].tokens.size());
-    std::vector<std::int32_t> tokens(static_cast<std::size_t>(B) * T);
-    for (int b = 0; b < B; ++b)
-      std::copy(prompts[begin + b].tokens.begin(), prompts[begin + b].tokens.end(), tokens.begin() + static_cast<long>(b) * T);
-    model.forward(tokens.data(), nullptr, B, T);
-    for (int b = 0; b < B; ++b) {
-      const auto& p = prompts[begin + b];
-      if (p.format == setup::list_format::direct) {
-        const Scalar* row = model.logits() + (static_cast<std::size_t>(b) * T + (T - 1)) * V;
-        icl_correct += (std::max_element(row, row + V) - row) == vocab.entity(p.answer);
-        ++icl_total;
-      }
-      const auto& per_prompt = wanted[begin + b];
-      if (per_prompt.empty()) continue;
-      for (int pos = 0; pos < T; ++pos)
-        for (const auto& [d, r] : per_prompt[static_cast<std::size_t>(pos)])
-          for (int l = 0; l <= layers; ++l)
-            features[d][static_cast<std::size_t>(l)].row(static_cast<Eigen::Index>(r)) =
-                model.hidden_state(l).row(b * T + pos).template cast<double>();
-    }
-    begin = end;
+  std::vector<int> argmax;
+  const auto features = detail::gather_residual_rows(model, prompts, datasets, argmax);
+  std::vector<std::vector<Eigen::MatrixXd>> random_features;
+  if (options.random_init_baseline) {
+    nn::gpt<Scalar> random_model(model.config());
+    random_model.initialize(options.random_init_seed);
+    std::vector<int> unused;
+    random_features = detail::gather_residual_rows(random_model, prompts, datasets, unused);
   }
-  model.set_record_hidden(false);
 
+  // ICL: argmax at the query's ':' against the next token, per task-format and over the direct prompts.
   structure_probe_result result;
-  result.icl_accuracy = icl_total ? static_cast<double>(icl_correct) / static_cast<double>(icl_total) : 0.0;
-  result.icl_prompts = icl_total;
-  result.table = result_table({"feature", "where", "layer", "classes", "train_size", "test_size", "train_accuracy",
-                               "test_accuracy", "majority_baseline", "q_only_control"});
+  std::vector<std::size_t> correct(tasks.size(), 0), total(tasks.size(), 0);
+  std::size_t direct_correct = 0;
+  for (std::size_t i = 0; i < prompts.size(); ++i) {
+    const auto& p = prompts[i];
+    const bool direct = p.format == setup::list_format::direct;
+    const bool hit = argmax[i] == static_cast<int>(vocab.entity(direct ? p.answer : p.steps.front()));
+    correct[static_cast<std::size_t>(prompt_subset[i])] += hit;
+    ++total[static_cast<std::size_t>(prompt_subset[i])];
+    if (direct) {
+      direct_correct += hit;
+      ++result.icl_prompts;
+    }
+  }
+  std::vector<double> icl_by_subset(tasks.size());
+  for (std::size_t t = 0; t < tasks.size(); ++t)
+    icl_by_subset[t] = total[t] ? static_cast<double>(correct[t]) / static_cast<double>(total[t]) : std::nan("");
+  result.icl_accuracy = result.icl_prompts ? static_cast<double>(direct_correct) / static_cast<double>(result.icl_prompts) : 0.0;
+
+  result.table = result_table({"feature", "where", "task", "format", "layer", "classes", "train_size", "test_size",
+                               "train_accuracy", "test_accuracy", "majority_baseline", "control_task_accuracy",
+                               "selectivity", "random_init_accuracy", "q_only_control", "icl_accuracy"});
+  const int layers = model.config().layers;
   for (std::size_t d = 0; d < datasets.size(); ++d) {
     const auto& ds = *datasets[d];
     if (ds.labels.size() < 8) continue;
-    // The control sees no features, so it is one number per feature, repeated on every layer's row.
-    const double control = ds.control.empty() ? std::nan("") : control_accuracy(ds.labels, ds.control, ds.groups, options.probe);
+    // One distinct label (composite_depth without compose3): nothing to probe.
+    if (std::adjacent_find(ds.labels.begin(), ds.labels.end(), std::not_equal_to<>()) == ds.labels.end()) continue;
+    const std::vector<int> control_labels = control_task_labels(ds.labels, ds.types, options.control_seed);
+    // The q-only classifier sees no features: one prediction per held-out row, the same on every layer.
+    const std::vector<int> q_only =
+        ds.control.empty() ? std::vector<int>{}
+                           : control_predictions(ds.labels, ds.control, split_probe_rows(ds.labels.size(), ds.groups, options.probe));
     for (int l = 0; l <= layers; ++l) {
-      const auto r = train_probe(features[d][static_cast<std::size_t>(l)], ds.labels, ds.groups, options.probe, ds.classes);
-      result.table.add_row({ds.feature, ds.where, static_cast<long long>(l), static_cast<long long>(r.classes),
-                            static_cast<long long>(r.train_size), static_cast<long long>(r.test_size), r.train_accuracy,
-                            r.test_accuracy, r.majority_baseline, std::isnan(control) ? table_cell{} : table_cell{control}});
+      const auto& x = features[d][static_cast<std::size_t>(l)];
+      const auto probe = train_probe(x, ds.labels, ds.groups, options.probe, ds.classes);
+      const auto control_probe = train_probe(x, control_labels, ds.groups, options.probe, ds.classes);
+      probe_result random_probe;
+      if (options.random_init_baseline)
+        random_probe = train_probe(random_features[d][static_cast<std::size_t>(l)], ds.labels, ds.groups, options.probe, ds.classes);
+      detail::add_probe_rows(result.table, ds, l, probe, control_probe, control_labels,
+                             options.random_init_baseline ? &random_probe : nullptr, q_only, subset_names, icl_by_subset);
     }
   }
   return result;
@@ -202,6 +352,8 @@ INDUCT_DEFINE line_chart probe_chart(const result_table& table, const std::strin
   chart.y_min = 0.0;
   chart.y_max = 1.0;
   const bool has_control = table.has_column("q_only_control");  // absent in tables written before it existed
+  const bool has_task = table.has_column("task");                // likewise: every row is then pooled
+  auto pooled = [&](std::size_t r) { return !has_task || table.text(r, "task") == "all"; };
   std::vector<std::string> features;
   for (std::size_t r = 0; r < table.row_count(); ++r)
     if (std::find(features.begin(), features.end(), table.text(r, "feature")) == features.end())
@@ -216,7 +368,7 @@ INDUCT_DEFINE line_chart probe_chart(const result_table& table, const std::strin
     baseline.in_legend = f == 0;
     if (f == 0) baseline.name = "majority baselines (dashed)";
     for (std::size_t r = 0; r < table.row_count(); ++r) {
-      if (table.text(r, "feature") != features[f]) continue;
+      if (table.text(r, "feature") != features[f] || !pooled(r)) continue;
       accuracy.x.push_back(table.number(r, "layer"));
       accuracy.y.push_back(table.number(r, "test_accuracy"));
       baseline.x.push_back(table.number(r, "layer"));
@@ -227,7 +379,7 @@ INDUCT_DEFINE line_chart probe_chart(const result_table& table, const std::strin
     control.color = static_cast<int>(f);
     control.dashed = true;
     for (std::size_t r = 0; r < table.row_count(); ++r) {
-      if (!has_control || table.text(r, "feature") != features[f]) continue;
+      if (!has_control || table.text(r, "feature") != features[f] || !pooled(r)) continue;
       const double value = table.number(r, "q_only_control");
       if (!std::isfinite(value)) continue;
       control.x.push_back(table.number(r, "layer"));
