@@ -60,12 +60,17 @@ TEST_CASE("demo at toy size writes its table, plots and model; probe reads the m
     CHECK(std::filesystem::exists(dir / name));
 
   const auto probe_dir = scratch("probe");
-  const auto probe = run_tool("probe --json --prompts 8 --examples 2 --model " + (dir / "model.safetensors").string() +
+  const auto probe = run_tool("probe --json --prompts 8 --patch-pairs 4 --examples 2 --model " + (dir / "model.safetensors").string() +
                               " --out " + probe_dir.string());
   INFO(probe.output);
   REQUIRE(probe.status == 0);
   CHECK(std::filesystem::exists(probe_dir / "probes.svg"));
-  const auto p = nlohmann::json::parse(probe.output.substr(probe.output.rfind("{\"columns\"")));
+  const auto json_at = probe.output.rfind("\n{\"columns\"");  // the last line (the patching table is nested in it)
+  const auto p = nlohmann::json::parse(probe.output.substr(json_at == std::string::npos ? 0 : json_at + 1));
+  CHECK(std::filesystem::exists(probe_dir / "patching.csv"));
+  REQUIRE(p.contains("patching"));
+  CHECK(p["patching"]["rows"].size() % 2 == 0);  // a row per direct task with pairs and layer (0 and 1)
+  for (const auto& row : p["patching"]["rows"]) CHECK(row["pairs"].get<int>() >= 1);
   std::size_t pooled = 0;
   for (const auto& row : p["rows"]) {
     if (row["task"] != "all") continue;

@@ -293,3 +293,54 @@ TEST_CASE("structure_probe_options::validate names the field") {
   options.max_token_rows = 0;
   CHECK_THROWS_AS(options.validate(), induct::config_error);
 }
+
+TEST_CASE("query patching: identity at the embeddings, the donor's answer after the last block, a row per task and layer") {
+  induct::setup::setup_config config;
+  config.entities = 8;
+  config.functions = 3;
+  config.filler_words = 2;
+  config.max_depth = 3;
+  const induct::setup::world world(config);
+  induct::nn::gpt_config shape;
+  shape.vocab_size = static_cast<int>(world.vocab().size());
+  shape.context_length = 32;
+  shape.layers = 2;
+  shape.width = 16;
+  shape.heads = 2;
+  induct::nn::gpt<float> model(shape);
+  model.initialize(8);
+  // Scaled weights: sharp attention, so that the output at ':' depends on the examples (at the GPT-2 scale
+  // an untrained model gives the same argmax on every prompt, and every patch would look like a success).
+  for (auto& w : model.parameters()) w *= 30.0f;
+  ex::query_patching_options options;
+  options.pairs_per_task = 20;
+  options.examples = 2;
+  const auto t = ex::patch_query_residual(model, world, options).table;
+  REQUIRE(t.row_count() == 3 * 3);  // lookup, compose2, compose3 x layers 0, 1, 2
+  for (std::size_t r = 0; r < t.row_count(); ++r) {
+    INFO(t.text(r, "task") << " layer " << t.number(r, "layer"));
+    CHECK(t.number(r, "pairs") == 20);
+    for (const char* c : {"clean_a_accuracy", "clean_b_accuracy", "patched_to_b", "patched_keeps_a", "control_keeps_a"}) {
+      CHECK(t.number(r, c) >= 0.0);
+      CHECK(t.number(r, c) <= 1.0);
+    }
+    // A's answer and B's differ, so no argmax is both.
+    CHECK(t.number(r, "patched_to_b") + t.number(r, "patched_keeps_a") <= 1.0);
+    const double layer = t.number(r, "layer");
+    if (layer == 0) {  // the same ':' at the same position: the patch changes nothing
+      CHECK(t.number(r, "patched_keeps_a") == t.number(r, "clean_a_accuracy"));
+      CHECK(t.number(r, "control_keeps_a") == t.number(r, "clean_a_accuracy"));
+      CHECK(t.number(r, "control_argmax_is_a") == 1.0);
+      CHECK(t.number(r, "patched_argmax_is_b") < 0.9);  // B's own output differs from A's on some pairs
+    }
+    if (layer == 2) {  // after the last block the position's logits are the donor's
+      CHECK(t.number(r, "patched_argmax_is_b") == 1.0);
+      CHECK(t.number(r, "patched_to_b") == t.number(r, "clean_b_accuracy"));
+    }
+  }
+  // One function: every chain agrees on every q, so no pair exists and there are no rows.
+  auto one = tiny_model(tiny_world(), 5);
+  CHECK(ex::patch_query_residual(one, tiny_world(), options).table.row_count() == 0);
+  options.pairs_per_task = 0;
+  CHECK_THROWS_AS(options.validate(), induct::config_error);
+}

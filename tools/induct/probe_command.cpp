@@ -29,11 +29,16 @@ void add_probe_command(CLI::App& app, invocation& chosen) {
       "random_init_accuracy (the same probe on an untrained model of the same shape; --random-init-seed), "
       "icl_accuracy (the model's argmax at the query) and, for hidden_f1, a q-only control (q_only_control). "
       "Writes --out/probes.csv, probes.json (with the model's ICL accuracy on the direct prompts) and probes.svg "
-      "(pooled rows).\nJSON: the probe table with its \"metadata\".");
+      "(pooled rows). Then one causal test (unless --patch-pairs 0): for pairs of direct prompts A, B of different "
+      "chains with the same query q, the residual stream after layer l at A's query ':' is replaced by B's, and "
+      "patching.csv/json report per task and layer how often the model's answer becomes B's (patched_to_b), stays "
+      "A's (patched_keeps_a), and, patching from another prompt of A's chain, stays A's (control_keeps_a).\nJSON: "
+      "the probe table with its \"metadata\" and the patching table under \"patching\".");
   struct options {
     common_flags flags;
     std::string model_file, out = "induct-probe";
     experiment::structure_probe_options probe;
+    int patch_pairs = 100;
   };
   auto o = std::make_shared<options>();
   command->add_option("--model", o->model_file, "model file (safetensors with induct metadata)")
@@ -47,11 +52,17 @@ void add_probe_command(CLI::App& app, invocation& chosen) {
                std::numeric_limits<std::uint64_t>::max());
   add_unsigned(command, "--random-init-seed", o->probe.random_init_seed, "initialisation seed of the untrained baseline model",
                0, std::numeric_limits<std::uint64_t>::max());
+  add_integer(command, "--patch-pairs", o->patch_pairs, "prompt pairs per task of the patching test (0: none)", 0, 1000000);
   add_common_flags(command, o->flags);
   on_run(command, chosen, [o] {
     o->flags.apply();
     auto trained = experiment::load_trained_model(o->model_file);
     const auto result = experiment::probe_structure(trained.model, trained.world, o->probe);
+    experiment::query_patching_options patching_options;
+    patching_options.pairs_per_task = o->patch_pairs;
+    patching_options.examples = o->probe.examples;
+    const auto patching = o->patch_pairs > 0 ? experiment::patch_query_residual(trained.model, trained.world, patching_options)
+                                             : experiment::query_patching_result{};
     const std::filesystem::path out = o->out;
     std::filesystem::create_directories(out);
     const nlohmann::json metadata = {{"model", o->model_file},
@@ -62,9 +73,15 @@ void add_probe_command(CLI::App& app, invocation& chosen) {
                                      {"control_seed", o->probe.control_seed},
                                      {"random_init_seed", o->probe.random_init_seed},
                                      {"icl_accuracy", result.icl_accuracy},
-                                     {"icl_prompts", result.icl_prompts}};
+                                     {"icl_prompts", result.icl_prompts},
+                                     {"patch_pairs", o->patch_pairs},
+                                     {"patch_prompt_seed", patching_options.prompt_seed}};
     experiment::write_csv(out / "probes.csv", result.table);
     experiment::write_json(out / "probes.json", result.table, metadata);
+    if (o->patch_pairs > 0) {
+      experiment::write_csv(out / "patching.csv", patching.table);
+      experiment::write_json(out / "patching.json", patching.table, metadata);
+    }
     char title[160];
     std::snprintf(title, sizeof title, "Linear probes by layer (model's ICL accuracy on these prompts: %.2f)",
                   result.icl_accuracy);
@@ -73,6 +90,7 @@ void add_probe_command(CLI::App& app, invocation& chosen) {
     if (o->flags.json) {
       nlohmann::json j = result.table.to_json();
       j["metadata"] = metadata;
+      if (o->patch_pairs > 0) j["patching"] = patching.table.to_json();
       print_json(j);
       return 0;
     }
@@ -85,7 +103,11 @@ void add_probe_command(CLI::App& app, invocation& chosen) {
                   << " (majority baseline " << result.table.number(r, "majority_baseline") << ") to read more than q\n";
         break;
       }
-    std::cout << "wrote " << (out / "probes.csv").string() << ", probes.json, probes.svg\n";
+    if (o->patch_pairs > 0)
+      std::cout << "\nActivation patching at the query's ':' (A patched with B's stream after layer l; control: from another prompt of A's chain):\n"
+                << patching.table.to_text(3);
+    std::cout << "wrote " << (out / "probes.csv").string() << ", probes.json, probes.svg"
+              << (o->patch_pairs > 0 ? ", patching.csv, patching.json" : "") << "\n";
     return 0;
   });
 }

@@ -124,6 +124,46 @@ structure_probe_result probe_structure(nn::gpt<Scalar>& model, const setup::worl
 INDUCT_EXTERN_TEMPLATE(structure_probe_result probe_structure<float>(nn::gpt<float>&, const setup::world&,
                                                                      const structure_probe_options&))
 
+/// One causal test of the probes (activation patching at the query, Meng et al. 2022 style): for a direct
+/// prompt A of chain phi_A and a prompt B of another chain phi_B with the same query q (and other examples),
+/// phi_B(q) != phi_A(q), both with n examples, the residual stream x_l (after block l; 0 = embeddings) at
+/// A's last position (the query's ':') is replaced by B's, and the model's argmax there is compared with
+/// both answers; the control patch takes x_l from A', a prompt of chain phi_A with the same q and other
+/// examples, and should keep phi_A(q). Per direct task (lookup, compose2, compose3 up to max_depth) and layer:
+///   patched_to_b     #{argmax(A patched with B) = phi_B(q)} / pairs
+///   patched_keeps_a  #{argmax(A patched with B) = phi_A(q)} / pairs
+///   control_keeps_a  #{argmax(A patched with A') = phi_A(q)} / pairs
+///   patched_argmax_is_b  #{argmax(A patched with B) = argmax(B)} / pairs (B's output, right or wrong)
+///   control_argmax_is_a  #{argmax(A patched with A') = argmax(A)} / pairs
+///   clean_a_accuracy, clean_b_accuracy: the unpatched argmax on A and B;
+///   patched_to_b_when_correct: patched_to_b over the pairs the model answers right on both A and B
+///   (both_correct of them; missing when none).
+/// At layer 0 the patch is the identity (same token ':' at the same position), so patched_keeps_a =
+/// control_keeps_a = clean_a_accuracy and control_argmax_is_a = 1; after the last block the position's
+/// logits are B's, so patched_argmax_is_b = 1 and patched_to_b = clean_b_accuracy. Where between them the answer moves is where phi(q) is assembled at ':'.
+struct query_patching_options {
+  int pairs_per_task = 100;
+  int examples = 6;  // n
+  std::uint64_t prompt_seed = 4343;
+
+  /// Throws config_error naming the field: pairs_per_task >= 1, examples >= 1.
+  INDUCT_DECLARE void validate() const;
+};
+
+struct query_patching_result {
+  /// task, format, layer, pairs, clean_a_accuracy, clean_b_accuracy, patched_to_b, patched_keeps_a,
+  /// control_keeps_a, patched_argmax_is_b, control_argmax_is_a, both_correct, patched_to_b_when_correct
+  result_table table;
+};
+
+/// Runs the patching test above. A task whose chains all agree on every q (one function) has no pairs and
+/// no rows. Error if a prompt exceeds the model's context.
+template <class Scalar>
+query_patching_result patch_query_residual(nn::gpt<Scalar>& model, const setup::world& world,
+                                           const query_patching_options& options = {});
+INDUCT_EXTERN_TEMPLATE(query_patching_result patch_query_residual<float>(nn::gpt<float>&, const setup::world&,
+                                                                         const query_patching_options&))
+
 /// Probe accuracy by layer on the pooled rows (task "all", or every row of a table without a task column):
 /// one solid line per feature, its majority baseline dashed in the same colour, and where the table has
 /// one, its q-only control dashed with markers in the same colour.

@@ -343,6 +343,161 @@ structure_probe_result probe_structure(nn::gpt<Scalar>& model, const setup::worl
   return result;
 }
 
+INDUCT_DEFINE void query_patching_options::validate() const {
+  if (pairs_per_task < 1) throw config_error("pairs_per_task", "must be >= 1, got " + std::to_string(pairs_per_task));
+  if (examples < 1) throw config_error("examples", "patching needs n >= 1 examples, got " + std::to_string(examples));
+}
+
+namespace detail {
+
+/// The argmax token at the last position of each of P prompts of T tokens from the last forward.
+template <class Scalar>
+std::vector<int> last_position_argmax(const nn::gpt<Scalar>& model, int P, int T) {
+  const int V = model.config().vocab_size;
+  std::vector<int> out(static_cast<std::size_t>(P));
+  for (int b = 0; b < P; ++b) {
+    const Scalar* row = model.logits() + (static_cast<std::size_t>(b) * T + (T - 1)) * V;
+    out[static_cast<std::size_t>(b)] = static_cast<int>(std::max_element(row, row + V) - row);
+  }
+  return out;
+}
+
+/// The prompts' tokens as one [P, T] batch (all of one length).
+inline std::vector<std::int32_t> batch_tokens(const std::vector<setup::prompt>& prompts) {
+  std::vector<std::int32_t> tokens;
+  for (const auto& p : prompts) tokens.insert(tokens.end(), p.tokens.begin(), p.tokens.end());
+  return tokens;
+}
+
+/// The prompt triples of the patching test for one task: A (prompt i of the task), B (the chain of the next
+/// donor prompt whose chain maps A's q elsewhere, with that donor's examples and q), A' (A's chain with the
+/// following donor's examples and q). Donors come from a second stream, 8 per pair; stops when they run out.
+struct patching_triples {
+  std::vector<setup::prompt> a, b, a2;
+};
+inline patching_triples patching_pairs(const setup::world& world, const setup::task& task,
+                                       const query_patching_options& options, std::uint64_t stream) {
+  const int n = options.examples;
+  const auto candidates = setup::generate_prompts(world, task, n, options.pairs_per_task, options.prompt_seed + stream);
+  const auto donors = setup::generate_prompts(world, task, n, 8 * options.pairs_per_task, options.prompt_seed + stream + 1);
+  patching_triples out;
+  std::size_t next = 0;
+  for (const auto& candidate : candidates) {
+    const int q = candidate.query();
+    std::size_t j = next;
+    while (j < donors.size() && world.steps(donors[j].chain, q).back() == candidate.answer) ++j;
+    if (j >= donors.size()) break;
+    auto with_query = [q](std::vector<int> inputs) {
+      inputs.back() = q;
+      return inputs;
+    };
+    const auto& other_examples = donors[(j + 1) % donors.size()];
+    out.a.push_back(candidate);
+    out.b.push_back(setup::make_prompt(world, setup::list_format::direct, donors[j].chain, with_query(donors[j].inputs), task.name()));
+    out.a2.push_back(
+        setup::make_prompt(world, setup::list_format::direct, candidate.chain, with_query(other_examples.inputs), task.name()));
+    next = j + 2;
+  }
+  return out;
+}
+
+}  // namespace detail
+
+template <class Scalar>
+query_patching_result patch_query_residual(nn::gpt<Scalar>& model, const setup::world& world,
+                                           const query_patching_options& options) {
+  options.validate();
+  const int n = options.examples, L = model.config().layers, C = model.config().width;
+  const setup::document_model document(world.config());
+  const auto& vocab = world.vocab();
+  query_patching_result result;
+  result.table = result_table({"task", "format", "layer", "pairs", "clean_a_accuracy", "clean_b_accuracy", "patched_to_b",
+                               "patched_keeps_a", "control_keeps_a", "patched_argmax_is_b", "control_argmax_is_a",
+                               "both_correct", "patched_to_b_when_correct"});
+  const char* names[] = {"lookup", "compose2", "compose3"};
+  for (std::uint64_t t = 0; t < 3; ++t) {
+    const auto task = setup::task::by_name(names[t], setup::list_format::direct, document);
+    if (task.depth() > world.config().max_depth) continue;
+    auto [a, b, a2] = detail::patching_pairs(world, task, options, 2 * t);
+    if (a.empty()) continue;
+    const int P = static_cast<int>(a.size()), T = static_cast<int>(a.front().tokens.size());
+    if (T > model.config().context_length)
+      throw config_error("examples", "a prompt with n = " + std::to_string(n) + " has " + std::to_string(T) +
+                                         " tokens, more than the model's context of " + std::to_string(model.config().context_length));
+    const auto a_tokens = detail::batch_tokens(a);
+    // The donors' streams at ':' (rows b * T + T - 1), every layer: sources[l][b] for B, then A'.
+    auto streams_at_colon = [&](const std::vector<setup::prompt>& prompts, std::vector<int>& argmax) {
+      const auto tokens = detail::batch_tokens(prompts);
+      model.forward(tokens.data(), nullptr, P, T);
+      argmax = detail::last_position_argmax(model, P, T);
+      std::vector<std::vector<Scalar>> out(static_cast<std::size_t>(L) + 1);
+      for (int l = 0; l <= L; ++l)
+        for (int p = 0; p < P; ++p) {
+          const auto row = model.hidden_state(l).row(p * T + T - 1);
+          out[static_cast<std::size_t>(l)].insert(out[static_cast<std::size_t>(l)].end(), row.data(), row.data() + C);
+        }
+      return out;
+    };
+    const bool was_recording = model.record_hidden();
+    model.set_record_hidden(true);
+    std::vector<int> clean_a, clean_b, clean_a2;
+    model.forward(a_tokens.data(), nullptr, P, T);
+    clean_a = detail::last_position_argmax(model, P, T);
+    const auto from_b = streams_at_colon(b, clean_b);
+    const auto from_a2 = streams_at_colon(a2, clean_a2);
+    model.set_record_hidden(was_recording);
+
+    auto answer = [&](const setup::prompt& p) { return static_cast<int>(vocab.entity(p.answer)); };
+    std::size_t a_right = 0, b_right = 0, both = 0;
+    std::vector<bool> both_right(static_cast<std::size_t>(P));
+    for (std::size_t p = 0; p < a.size(); ++p) {
+      a_right += clean_a[p] == answer(a[p]);
+      b_right += clean_b[p] == answer(b[p]);
+      both_right[p] = clean_a[p] == answer(a[p]) && clean_b[p] == answer(b[p]);
+      both += both_right[p];
+    }
+    auto patched = [&](const std::vector<std::vector<Scalar>>& source, int l) {
+      std::vector<typename nn::gpt<Scalar>::residual_patch> patches;
+      for (int p = 0; p < P; ++p)
+        patches.push_back({l, p * T + T - 1,
+                           std::span<const Scalar>(source[static_cast<std::size_t>(l)].data() + static_cast<std::size_t>(p) * C,
+                                                   static_cast<std::size_t>(C))});
+      model.forward_patched(a_tokens.data(), P, T, patches);
+      return detail::last_position_argmax(model, P, T);
+    };
+    const auto share = [P](std::size_t k) { return static_cast<double>(k) / static_cast<double>(P); };
+    for (int l = 0; l <= L; ++l) {
+      const auto to_b = patched(from_b, l), control = patched(from_a2, l);
+      std::size_t hits_b = 0, keeps_a = 0, control_a = 0, hits_b_both = 0, follows_b = 0, control_same = 0;
+      for (std::size_t p = 0; p < a.size(); ++p) {
+        follows_b += to_b[p] == clean_b[p];
+        control_same += control[p] == clean_a[p];
+        hits_b += to_b[p] == answer(b[p]);
+        keeps_a += to_b[p] == answer(a[p]);
+        control_a += control[p] == answer(a[p]);
+        hits_b_both += both_right[p] && to_b[p] == answer(b[p]);
+      }
+      auto row = result.table.new_row();
+      row["task"] = std::string(names[t]);
+      row["format"] = std::string("direct");
+      row["layer"] = static_cast<long long>(l);
+      row["pairs"] = static_cast<long long>(P);
+      row["clean_a_accuracy"] = share(a_right);
+      row["clean_b_accuracy"] = share(b_right);
+      row["patched_to_b"] = share(hits_b);
+      row["patched_keeps_a"] = share(keeps_a);
+      row["control_keeps_a"] = share(control_a);
+      row["patched_argmax_is_b"] = share(follows_b);
+      row["control_argmax_is_a"] = share(control_same);
+      row["both_correct"] = static_cast<long long>(both);
+      row["patched_to_b_when_correct"] =
+          both ? table_cell{static_cast<double>(hits_b_both) / static_cast<double>(both)} : table_cell{};
+      result.table.add_row(row);
+    }
+  }
+  return result;
+}
+
 INDUCT_DEFINE line_chart probe_chart(const result_table& table, const std::string& title) {
   line_chart chart;
   chart.title = title;
