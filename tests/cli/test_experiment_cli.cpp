@@ -68,6 +68,7 @@ TEST_CASE("demo at toy size writes its table, plots and model; probe reads the m
   const auto json_at = probe.output.rfind("\n{\"columns\"");  // the last line (the patching table is nested in it)
   const auto p = nlohmann::json::parse(probe.output.substr(json_at == std::string::npos ? 0 : json_at + 1));
   CHECK(std::filesystem::exists(probe_dir / "patching.csv"));
+  CHECK(induct_test::svg_problem(induct::read_text_file(probe_dir / "probe_controls.svg")).empty());
   REQUIRE(p.contains("patching"));
   CHECK(p["patching"]["rows"].size() % 2 == 0);  // a row per direct task with pairs and layer (0 and 1)
   for (const auto& row : p["patching"]["rows"]) CHECK(row["pairs"].get<int>() >= 1);

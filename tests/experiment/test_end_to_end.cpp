@@ -98,6 +98,11 @@ TEST_CASE("probes on the miniature model: rows per feature, layer and task-forma
   // With the rows per task and format: token_role, item_index and first_function on 3 of them, depth on 2
   // (direct), hidden_f1 on compose2 direct.
   CHECK(result.table.row_count() == (3 * 4 + 3 + 2) * 3);
+  // The trained model's probes are not those of an untrained one of the same shape.
+  bool trained_differs = false;
+  for (std::size_t r = 0; r < result.table.row_count(); ++r)
+    trained_differs = trained_differs || result.table.number(r, "test_accuracy") != result.table.number(r, "random_init_accuracy");
+  CHECK(trained_differs);
   for (std::size_t r = 0; r < result.table.row_count(); ++r) {
     CHECK(result.table.number(r, "test_accuracy") >= 0.0);
     CHECK(result.table.number(r, "test_accuracy") <= 1.0);

@@ -237,6 +237,12 @@ TEST_CASE("selectivity is the probe's accuracy minus its accuracy on the control
     below_one = below_one || control < 1.0;
   }
   CHECK(below_one);  // random labels per type are not all recoverable
+  // The controls chart: per feature, selectivity and the gain over the random-init model, one point per layer.
+  const auto chart = ex::probe_controls_chart(t, "controls");
+  CHECK(chart.series.size() == 5 * 2);
+  for (const auto& s : chart.series) CHECK(s.x == std::vector<double>{0.0, 1.0});
+  CHECK(induct_test::svg_problem(ex::render_svg(chart)).empty());
+  CHECK(ex::probe_controls_chart(ex::result_table({"feature", "layer"}), "old").series.empty());
 }
 
 TEST_CASE("the random-init baseline is an untrained model of the same shape, initialised with its seed") {

@@ -28,9 +28,10 @@ void add_probe_command(CLI::App& app, invocation& chosen) {
       "probes, q for the query probes; --control-seed), selectivity = test_accuracy - control_task_accuracy, "
       "random_init_accuracy (the same probe on an untrained model of the same shape; --random-init-seed), "
       "icl_accuracy (the model's argmax at the query) and, for hidden_f1, a q-only control (q_only_control). "
-      "Writes --out/probes.csv, probes.json (with the model's ICL accuracy on the direct prompts) and probes.svg "
-      "(pooled rows). Then one causal test (unless --patch-pairs 0): for pairs of direct prompts A, B of different "
-      "chains with the same query q, the residual stream after layer l at A's query ':' is replaced by B's, and "
+      "Writes --out/probes.csv, probes.json (with the model's ICL accuracy on the direct prompts), probes.svg "
+      "and probe_controls.svg (selectivity and the gain over the random-init model; pooled rows). Then one "
+      "causal test (unless --patch-pairs 0): for pairs of direct prompts A, B of different chains with the same "
+      "query q, the residual stream after layer l at A's query ':' is replaced by B's, and "
       "patching.csv/json report per task and layer how often the model's answer becomes B's (patched_to_b), stays "
       "A's (patched_keeps_a), and, patching from another prompt of A's chain, stays A's (control_keeps_a).\nJSON: "
       "the probe table with its \"metadata\" and the patching table under \"patching\".");
@@ -87,6 +88,9 @@ void add_probe_command(CLI::App& app, invocation& chosen) {
                   result.icl_accuracy);
     write_text_atomically(out / "probes.svg",
                           experiment::render_svg(experiment::probe_chart(result.table, title), 760, 420));
+    const auto controls = experiment::probe_controls_chart(
+        result.table, "Probe selectivity (solid) and gain over a random-init model (dashed)");
+    write_text_atomically(out / "probe_controls.svg", experiment::render_svg(controls, 760, 420));
     if (o->flags.json) {
       nlohmann::json j = result.table.to_json();
       j["metadata"] = metadata;
@@ -104,9 +108,10 @@ void add_probe_command(CLI::App& app, invocation& chosen) {
         break;
       }
     if (o->patch_pairs > 0)
-      std::cout << "\nActivation patching at the query's ':' (A patched with B's stream after layer l; control: from another prompt of A's chain):\n"
+      std::cout << "\nActivation patching at the query's ':' (A patched with B's stream after layer l; control: "
+                   "from another prompt of A's chain):\n"
                 << patching.table.to_text(3);
-    std::cout << "wrote " << (out / "probes.csv").string() << ", probes.json, probes.svg"
+    std::cout << "wrote " << (out / "probes.csv").string() << ", probes.json, probes.svg, probe_controls.svg"
               << (o->patch_pairs > 0 ? ", patching.csv, patching.json" : "") << "\n";
     return 0;
   });

@@ -33,7 +33,9 @@
 //                          memorise per input type.
 //   random_init_accuracy   the same probe on a randomly initialised model of the same shape (nn::gpt with the
 //                          model's config, initialize(random_init_seed), no training): what the architecture
-//                          and the embeddings give without learning.
+//                          and the embeddings give without learning. Training initialises from its seed
+//                          (nn::trainer_config::seed, default 1), so with the same seed this is the model's
+//                          own starting point: the same weights before training.
 //   q_only_control         (hidden_f1 only) the best classifier that sees only q (control_accuracy below):
 //                          f_1(q) varies with q, and q is in the residual stream, so a probe above it reads
 //                          more than q.
@@ -140,7 +142,8 @@ INDUCT_EXTERN_TEMPLATE(structure_probe_result probe_structure<float>(nn::gpt<flo
 ///   (both_correct of them; missing when none).
 /// At layer 0 the patch is the identity (same token ':' at the same position), so patched_keeps_a =
 /// control_keeps_a = clean_a_accuracy and control_argmax_is_a = 1; after the last block the position's
-/// logits are B's, so patched_argmax_is_b = 1 and patched_to_b = clean_b_accuracy. Where between them the answer moves is where phi(q) is assembled at ':'.
+/// logits are B's, so patched_argmax_is_b = 1 and patched_to_b = clean_b_accuracy. Where between them the
+/// answer moves is where phi(q) is assembled at ':'.
 struct query_patching_options {
   int pairs_per_task = 100;
   int examples = 6;  // n
@@ -168,6 +171,11 @@ INDUCT_EXTERN_TEMPLATE(query_patching_result patch_query_residual<float>(nn::gpt
 /// one solid line per feature, its majority baseline dashed in the same colour, and where the table has
 /// one, its q-only control dashed with markers in the same colour.
 INDUCT_DECLARE line_chart probe_chart(const result_table& table, const std::string& title);
+
+/// The controls by layer on the pooled rows: per feature, its selectivity (solid) and its gain over the
+/// random-init model, test_accuracy - random_init_accuracy (dashed, same colour); y in [-1, 1]. A table
+/// without the columns gives a chart without series.
+INDUCT_DECLARE line_chart probe_controls_chart(const result_table& table, const std::string& title);
 
 }  // namespace induct::experiment
 

@@ -547,4 +547,38 @@ INDUCT_DEFINE line_chart probe_chart(const result_table& table, const std::strin
   return chart;
 }
 
+INDUCT_DEFINE line_chart probe_controls_chart(const result_table& table, const std::string& title) {
+  line_chart chart;
+  chart.title = title;
+  chart.x_label = "layer (0 = embeddings)";
+  chart.integer_x = true;
+  chart.y_label = "accuracy difference";
+  chart.y_min = -1.0;
+  chart.y_max = 1.0;
+  if (!table.has_column("task") || !table.has_column("selectivity") || !table.has_column("random_init_accuracy")) return chart;
+  std::vector<std::string> features;
+  for (std::size_t r = 0; r < table.row_count(); ++r)
+    if (std::find(features.begin(), features.end(), table.text(r, "feature")) == features.end())
+      features.push_back(table.text(r, "feature"));
+  for (std::size_t f = 0; f < features.size(); ++f) {
+    chart_series selectivity, gain;
+    selectivity.name = features[f] + " selectivity";
+    gain.name = features[f] + " minus random init (dashed)";
+    selectivity.color = gain.color = static_cast<int>(f);
+    gain.dashed = true;
+    for (std::size_t r = 0; r < table.row_count(); ++r) {
+      if (table.text(r, "feature") != features[f] || table.text(r, "task") != "all") continue;
+      const double layer = table.number(r, "layer"), random = table.number(r, "random_init_accuracy");
+      selectivity.x.push_back(layer);
+      selectivity.y.push_back(table.number(r, "selectivity"));
+      if (!std::isfinite(random)) continue;  // run without the baseline
+      gain.x.push_back(layer);
+      gain.y.push_back(table.number(r, "test_accuracy") - random);
+    }
+    chart.series.push_back(std::move(selectivity));
+    if (!gain.x.empty()) chart.series.push_back(std::move(gain));
+  }
+  return chart;
+}
+
 }  // namespace induct::experiment
