@@ -152,7 +152,7 @@ std::vector<std::vector<Eigen::MatrixXd>> gather_residual_rows(nn::gpt<Scalar>& 
 
 /// hits / rows over the rows (of `rows`, with `predicted` in the same order) whose subset is `subset`
 /// (-1: every row); NaN when there is none.
-inline double subset_accuracy(const std::vector<Eigen::Index>& rows, const std::vector<int>& predicted,
+INDUCT_DETAIL double subset_accuracy(const std::vector<Eigen::Index>& rows, const std::vector<int>& predicted,
                               std::span<const int> labels, std::span<const int> subsets, int subset) {
   std::size_t hits = 0, total = 0;
   for (std::size_t k = 0; k < rows.size(); ++k) {
@@ -164,7 +164,7 @@ inline double subset_accuracy(const std::vector<Eigen::Index>& rows, const std::
   return total ? static_cast<double>(hits) / static_cast<double>(total) : std::nan("");
 }
 
-inline std::size_t subset_size(const std::vector<Eigen::Index>& rows, std::span<const int> subsets, int subset) {
+INDUCT_DETAIL std::size_t subset_size(const std::vector<Eigen::Index>& rows, std::span<const int> subsets, int subset) {
   if (subset < 0) return rows.size();
   return static_cast<std::size_t>(std::count_if(rows.begin(), rows.end(), [&](Eigen::Index i) {
     return subsets[static_cast<std::size_t>(i)] == subset;
@@ -172,7 +172,7 @@ inline std::size_t subset_size(const std::vector<Eigen::Index>& rows, std::span<
 }
 
 /// Appends one probe's rows to `table`: the pooled row and one per subset with held-out rows.
-inline void add_probe_rows(result_table& table, const probe_dataset& ds, int layer, const probe_result& probe,
+INDUCT_DETAIL void add_probe_rows(result_table& table, const probe_dataset& ds, int layer, const probe_result& probe,
                            const probe_result& control_probe, std::span<const int> control_labels,
                            const probe_result* random_probe, const std::vector<int>& q_only,
                            const std::vector<std::pair<std::string, std::string>>& subset_names,
@@ -363,7 +363,7 @@ std::vector<int> last_position_argmax(const nn::gpt<Scalar>& model, int P, int T
 }
 
 /// The prompts' tokens as one [P, T] batch (all of one length).
-inline std::vector<std::int32_t> batch_tokens(const std::vector<setup::prompt>& prompts) {
+INDUCT_DETAIL std::vector<std::int32_t> batch_tokens(const std::vector<setup::prompt>& prompts) {
   std::vector<std::int32_t> tokens;
   for (const auto& p : prompts) tokens.insert(tokens.end(), p.tokens.begin(), p.tokens.end());
   return tokens;
@@ -375,7 +375,7 @@ inline std::vector<std::int32_t> batch_tokens(const std::vector<setup::prompt>& 
 struct patching_triples {
   std::vector<setup::prompt> a, b, a2;
 };
-inline patching_triples patching_pairs(const setup::world& world, const setup::task& task,
+INDUCT_DETAIL patching_triples patching_pairs(const setup::world& world, const setup::task& task,
                                        const query_patching_options& options, std::uint64_t stream) {
   const int n = options.examples;
   const auto candidates = setup::generate_prompts(world, task, n, options.pairs_per_task, options.prompt_seed + stream);
