@@ -11,3 +11,5 @@
 
 template induct::experiment::structure_probe_result induct::experiment::probe_structure<float>(
     induct::nn::gpt<float>&, const induct::setup::world&, const induct::experiment::structure_probe_options&);
+template induct::experiment::query_patching_result induct::experiment::patch_query_residual<float>(
+    induct::nn::gpt<float>&, const induct::setup::world&, const induct::experiment::query_patching_options&);

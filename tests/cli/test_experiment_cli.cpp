@@ -66,13 +66,30 @@ TEST_CASE("demo at toy size writes its table, plots and model; probe reads the m
   CHECK(report.find("<a href=\"results.csv\">") != std::string::npos);
 
   const auto probe_dir = scratch("probe");
-  const auto probe = run_tool("probe --json --prompts 8 --examples 2 --model " + (dir / "model.safetensors").string() +
+  const auto probe = run_tool("probe --json --prompts 8 --patch-pairs 4 --examples 2 --model " + (dir / "model.safetensors").string() +
                               " --out " + probe_dir.string());
   INFO(probe.output);
   REQUIRE(probe.status == 0);
   CHECK(std::filesystem::exists(probe_dir / "probes.svg"));
-  const auto p = nlohmann::json::parse(probe.output.substr(probe.output.rfind("{\"columns\"")));
-  CHECK(p["rows"].size() == 5 * 2);  // 5 features x (embeddings + 1 block)
+  const auto json_at = probe.output.rfind("\n{\"columns\"");  // the last line (the patching table is nested in it)
+  const auto p = nlohmann::json::parse(probe.output.substr(json_at == std::string::npos ? 0 : json_at + 1));
+  CHECK(std::filesystem::exists(probe_dir / "patching.csv"));
+  CHECK(induct_test::svg_problem(induct::read_text_file(probe_dir / "probe_controls.svg")).empty());
+  REQUIRE(p.contains("patching"));
+  CHECK(p["patching"]["rows"].size() % 2 == 0);  // a row per direct task with pairs and layer (0 and 1)
+  for (const auto& row : p["patching"]["rows"]) CHECK(row["pairs"].get<int>() >= 1);
+  std::size_t pooled = 0;
+  for (const auto& row : p["rows"]) {
+    if (row["task"] != "all") continue;
+    ++pooled;
+    CHECK(row["selectivity"].get<double>() ==
+          row["test_accuracy"].get<double>() - row["control_task_accuracy"].get<double>());
+    CHECK(row["random_init_accuracy"].is_number());
+  }
+  CHECK(pooled == 6 * 2);  // 6 features x (embeddings + 1 block), beside them the rows per task and format
+  CHECK(p["rows"].size() > pooled);
+  CHECK(p["metadata"]["random_init_seed"] == 1);
+  CHECK(p["metadata"]["control_seed"] == 7);
 }
 
 TEST_CASE("demo --seeds: one model per training seed on one corpus, and the across-seed table") {

@@ -80,7 +80,7 @@ TEST_CASE("miniature run outputs: every column, valid SVGs, a loadable model") {
   CHECK(ex::setup_config_of_checkpoint(dir / "model.safetensors").entities == 16);
 }
 
-TEST_CASE("probes on the miniature model: one row per feature and layer, role decodable above baseline") {
+TEST_CASE("probes on the miniature model: rows per feature, layer and task-format, role decodable above baseline") {
   (void)miniature_run();
   auto model = induct::nn::read_model_checkpoint<float>(miniature_dir() / "model.safetensors");
   const induct::setup::world world(ex::setup_config_of_checkpoint(miniature_dir() / "model.safetensors"));
@@ -88,7 +88,21 @@ TEST_CASE("probes on the miniature model: one row per feature and layer, role de
   options.prompts_per_task = 40;
   options.examples = 4;
   const auto result = ex::probe_structure(model, world, options);
-  CHECK(result.table.row_count() == 5 * 3);  // 5 features x (embeddings + 2 blocks)
+  // Pooled rows: 5 features x (embeddings + 2 blocks); composite_depth has one class without compose3 and is left out.
+  std::size_t pooled = 0;
+  for (std::size_t r = 0; r < result.table.row_count(); ++r) {
+    pooled += result.table.text(r, "task") == "all";
+    CHECK(result.table.text(r, "feature") != "composite_depth");
+  }
+  CHECK(pooled == 5 * 3);
+  // With the rows per task and format: token_role, item_index and first_function on 3 of them, depth on 2
+  // (direct), hidden_f1 on compose2 direct.
+  CHECK(result.table.row_count() == (3 * 4 + 3 + 2) * 3);
+  // The trained model's probes are not those of an untrained one of the same shape.
+  bool trained_differs = false;
+  for (std::size_t r = 0; r < result.table.row_count(); ++r)
+    trained_differs = trained_differs || result.table.number(r, "test_accuracy") != result.table.number(r, "random_init_accuracy");
+  CHECK(trained_differs);
   for (std::size_t r = 0; r < result.table.row_count(); ++r) {
     CHECK(result.table.number(r, "test_accuracy") >= 0.0);
     CHECK(result.table.number(r, "test_accuracy") <= 1.0);

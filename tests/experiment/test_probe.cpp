@@ -120,6 +120,19 @@ TEST_CASE("grouped split keeps each group on one side") {
   options.l2 = 0.0;
   const auto grouped = ex::train_probe(x, labels, groups, options);
   CHECK(grouped.test_size == 250);  // 25 whole groups held out
+  // The split and the predictions it reports: split_probe_rows' rows, and accuracies that recount from them.
+  const auto split = ex::split_probe_rows(labels.size(), groups, options);
+  CHECK(grouped.train_rows == split.train_rows);
+  CHECK(grouped.test_rows == split.test_rows);
+  REQUIRE(grouped.test_predictions.size() == grouped.test_size);
+  REQUIRE(grouped.train_predictions.size() == grouped.train_size);
+  std::size_t test_hits = 0, train_hits = 0;
+  for (std::size_t k = 0; k < grouped.test_rows.size(); ++k)
+    test_hits += grouped.test_predictions[k] == labels[static_cast<std::size_t>(grouped.test_rows[k])];
+  for (std::size_t k = 0; k < grouped.train_rows.size(); ++k)
+    train_hits += grouped.train_predictions[k] == labels[static_cast<std::size_t>(grouped.train_rows[k])];
+  CHECK(grouped.test_accuracy == static_cast<double>(test_hits) / 250.0);
+  CHECK(grouped.train_accuracy == static_cast<double>(train_hits) / static_cast<double>(grouped.train_size));
   // Random labels per group: memorising cannot carry over to unseen groups.
   CHECK(grouped.test_accuracy < 0.8);
 }

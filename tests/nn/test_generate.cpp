@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include <omp.h>
@@ -154,6 +155,50 @@ TEST_CASE("hidden states: the last one, through ln_f and lm_head, gives the logi
     const Eigen::RowVectorXd logits = y * head.transpose();
     for (int v = 0; v < 13; ++v) CHECK(model.logits()[i * 13 + v] == doctest::Approx(logits(v)).epsilon(1e-12));
   }
+}
+
+TEST_CASE("forward_patched: the model's own vectors change nothing; another vector changes only later positions") {
+  gpt<float> model(small_config());  // 2 layers, width 16, vocabulary 13
+  model.initialize(3);
+  const int B = 2, T = 4, V = 13;
+  const std::vector<std::int32_t> tokens = {1, 2, 3, 4, 5, 6, 7, 8};
+  model.set_record_hidden(true);
+  model.forward(tokens.data(), nullptr, B, T);
+  const std::vector<float> clean(model.logits(), model.logits() + B * T * V);
+  std::vector<std::vector<float>> hidden;  // x_0, x_1, x_2: [B*T, 16] each
+  for (int l = 0; l <= 2; ++l) {
+    const auto h = model.hidden_state(l);
+    hidden.emplace_back(h.data(), h.data() + h.size());
+  }
+  auto row_of = [&](int layer, int row) { return std::span<const float>(hidden[layer].data() + row * 16, 16); };
+  using patch = gpt<float>::residual_patch;
+  // Patching with the vector the model itself computes there: bit-identical logits, at every layer.
+  for (int layer = 0; layer <= 2; ++layer) {
+    const std::vector<patch> same = {{layer, 2, row_of(layer, 2)}, {layer, 7, row_of(layer, 7)}};
+    model.forward_patched(tokens.data(), B, T, same);
+    CHECK(std::vector<float>(model.logits(), model.logits() + B * T * V) == clean);
+  }
+  // Another vector (x_1 of batch 1, time 1) at batch 0, time 1 after block 1: positions 1..3 of batch 0 change,
+  // position 0 and all of batch 1 do not (causal attention).
+  const std::vector<patch> other = {{1, 1, row_of(1, 5)}};
+  model.forward_patched(tokens.data(), B, T, other);
+  for (int row = 0; row < B * T; ++row) {
+    const std::vector<float> got(model.logits() + row * V, model.logits() + (row + 1) * V);
+    const std::vector<float> want(clean.begin() + row * V, clean.begin() + (row + 1) * V);
+    INFO("row " << row);
+    CHECK((got == want) == (row == 0 || row >= 4));
+  }
+  CHECK(model.hidden_state(1).row(1) == model.hidden_state(1).row(5));  // the recorded stream is the patched one
+  // After the last block a row's logits are ln_f and lm_head of that row alone: those of the source row.
+  const std::vector<patch> last = {{2, 0, row_of(2, 6)}};
+  model.forward_patched(tokens.data(), B, T, last);
+  CHECK(std::vector<float>(model.logits(), model.logits() + V) == std::vector<float>(clean.begin() + 6 * V, clean.begin() + 7 * V));
+  // Bad patches, and backward after a patched forward, are refused.
+  CHECK_THROWS_AS(model.forward_patched(tokens.data(), B, T, std::vector<patch>{{3, 0, row_of(0, 0)}}), induct::error);
+  CHECK_THROWS_AS(model.forward_patched(tokens.data(), B, T, std::vector<patch>{{0, 8, row_of(0, 0)}}), induct::error);
+  CHECK_THROWS_AS(model.forward_patched(tokens.data(), B, T, std::vector<patch>{{0, 0, row_of(0, 0).first(15)}}),
+                  induct::error);
+  CHECK_THROWS_AS(model.backward(), induct::error);
 }
 
 TEST_CASE("training steps are bitwise deterministic and the same on 1, 2, 3 and 4 threads") {

@@ -41,6 +41,9 @@ struct probe_result {
   double majority_baseline = 0;  // test accuracy of always answering the training set's most frequent label
   double train_loss = 0;         // regularized objective at the solution
   int iterations = 0;
+  // The split's rows (split_probe_rows) and the fitted probe's prediction on each, for accuracies on subsets.
+  std::vector<Eigen::Index> train_rows, test_rows;
+  std::vector<int> train_predictions, test_predictions;
 };
 
 /// A fitted multinomial logistic regression over standardized features.

@@ -4,6 +4,8 @@
 //   per block l:  x' = x_l + c_proj(attn(ln_1(x_l))),  x_{l+1} = x' + mlp.c_proj(gelu(mlp.c_fc(ln_2(x'))))
 //   logits = lm_head(ln_f(x_L)),  loss = sum_i w_i CE_i / sum_i w_i  (nats; positions with w_i = 0 or
 //   target < 0 ignored).
+// forward_patched overwrites chosen rows of some x_l with given vectors (activation patching) and goes on
+// from there.
 // All parameters live in one flat buffer (layout: parameters.hpp), gradients in a second one of the same
 // layout. Activations live in one buffer sized for the largest (batch, time) seen and reused, so forward
 // and backward allocate nothing after the first call of a given size. To save memory the LayerNorm
@@ -70,6 +72,21 @@ class gpt {
   /// without targets returns 0 and only computes logits. time <= context_length.
   Scalar forward(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
                  const Scalar* loss_weights = nullptr);
+
+  /// One residual-stream vector to overwrite in forward_patched (activation patching): the stream x_layer
+  /// (0 = after the embeddings, l = after block l) at row `row` = b * time + t becomes `value` (width
+  /// entries) before anything reads it, so every later layer, and the logits, see the patched vector.
+  struct residual_patch {
+    int layer = 0;
+    int row = 0;
+    std::span<const Scalar> value;
+  };
+
+  /// Forward without targets (logits only) with `patches` applied, for causal tests. Patching a row with the
+  /// vector an unpatched forward computes there leaves the logits bit-identical. Hidden states (when
+  /// recorded) hold the patched stream; backward is refused after it, as after any forward without targets.
+  /// Error for a patch outside [0, layers] x [0, batch * time) or of the wrong width.
+  void forward_patched(const std::int32_t* tokens, int batch, int time, std::span<const residual_patch> patches);
 
   /// Sets every gradient to 0.
   void zero_gradients() { layers::set_zero(gradients_.data(), gradients_.size()); }
@@ -187,6 +204,9 @@ class gpt {
   [[nodiscard]] grad_scratch scratch(int B, int T);
 
   void check_shape(int batch, int time) const;
+  // forward's body; forward passes no patches.
+  Scalar run_forward(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
+                     const Scalar* loss_weights, std::span<const residual_patch> patches);
 
   tensor_view view(Scalar* base, std::string_view name);
 

@@ -213,8 +213,10 @@ INDUCT_DEFINE probe_result train_probe(const Eigen::MatrixXd& features, std::spa
   result.classes = classes;
   result.train_size = train_y.size();
   result.test_size = test_y.size();
-  result.train_accuracy = accuracy(model.predict(train_x), train_y);
-  result.test_accuracy = test_y.empty() ? 0.0 : accuracy(model.predict(test_x), test_y);
+  result.train_predictions = model.predict(train_x);
+  result.test_predictions = test_y.empty() ? std::vector<int>{} : model.predict(test_x);
+  result.train_accuracy = accuracy(result.train_predictions, train_y);
+  result.test_accuracy = test_y.empty() ? 0.0 : accuracy(result.test_predictions, test_y);
   std::vector<std::size_t> counts(static_cast<std::size_t>(classes), 0);
   for (int y : train_y) ++counts[static_cast<std::size_t>(y)];
   const int majority = static_cast<int>(std::max_element(counts.begin(), counts.end()) - counts.begin());
@@ -223,6 +225,8 @@ INDUCT_DEFINE probe_result train_probe(const Eigen::MatrixXd& features, std::spa
                      : static_cast<double>(std::count(test_y.begin(), test_y.end(), majority)) / static_cast<double>(test_y.size());
   result.train_loss = model.training_objective();
   result.iterations = model.iterations();
+  result.train_rows = split.train_rows;
+  result.test_rows = split.test_rows;
   return result;
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -54,6 +55,28 @@ void gpt<Scalar>::reserve(int batch, int time) {
 template <class Scalar>
 Scalar gpt<Scalar>::forward(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
                             const Scalar* loss_weights) {
+  return run_forward(tokens, targets, batch, time, loss_weights, {});
+}
+
+template <class Scalar>
+void gpt<Scalar>::forward_patched(const std::int32_t* tokens, int batch, int time, std::span<const residual_patch> patches) {
+  check_shape(batch, time);
+  const long long rows = static_cast<long long>(batch) * time;
+  for (const auto& p : patches) {
+    if (p.layer < 0 || p.layer > config_.layers)
+      throw error("gpt forward_patched: layer " + std::to_string(p.layer) + " outside [0, " + std::to_string(config_.layers) + "]");
+    if (p.row < 0 || p.row >= rows)
+      throw error("gpt forward_patched: row " + std::to_string(p.row) + " outside [0, " + std::to_string(rows) + ")");
+    if (p.value.size() != static_cast<std::size_t>(config_.width))
+      throw error("gpt forward_patched: a patch of " + std::to_string(p.value.size()) + " values for width " +
+                  std::to_string(config_.width));
+  }
+  run_forward(tokens, nullptr, batch, time, nullptr, patches);
+}
+
+template <class Scalar>
+Scalar gpt<Scalar>::run_forward(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
+                                const Scalar* loss_weights, std::span<const residual_patch> patches) {
   reserve(batch, time);
   const int B = batch, T = time, C = config_.width, V = config_.vocab_size, H = config_.heads;
   const int N = B * T;
@@ -76,6 +99,15 @@ Scalar gpt<Scalar>::forward(const std::int32_t* tokens, const std::int32_t* targ
   const Scalar* P = parameters_.data();
 
   layers::embedding_forward(a.residual(0), tokens, P + offsets_.wte, P + offsets_.wpe, B, T, C);
+  // Overwrites the patched rows of x_layer; returns the rows it touched (their LayerNorm is then recomputed).
+  auto apply_patches = [&](int layer, auto&& after_row) {
+    for (const auto& p : patches) {
+      if (p.layer != layer) continue;
+      std::copy(p.value.begin(), p.value.end(), a.residual(layer) + static_cast<std::size_t>(p.row) * C);
+      after_row(p.row);
+    }
+  };
+  apply_patches(0, [](int) {});  // before ln_1 of the first block reads x_0
   // Each LayerNorm after the first runs in the epilogue of the Linear layer that writes its input rows.
   Scalar* ln = a.ln_scratch;
   const auto& first = offsets_.blocks.front();
@@ -114,6 +146,9 @@ Scalar gpt<Scalar>::forward(const std::int32_t* tokens, const std::int32_t* targ
                              layers::layernorm_rows(next_out, next_mean, next_rstd, a.residual(l + 1), next_weight,
                                                     next_bias, r0, r1, C);
                            });
+    apply_patches(l + 1, [&](int row) {  // the fused LayerNorm above read the unpatched row: redo it
+      layers::layernorm_rows(next_out, next_mean, next_rstd, a.residual(l + 1), next_weight, next_bias, row, row + 1, C);
+    });
   }
   layers::linear_forward(a.logits, a.lnf, P + offsets_.lm_head, static_cast<const Scalar*>(nullptr), N, C, V);
   if (!has_targets_) return Scalar(0);
