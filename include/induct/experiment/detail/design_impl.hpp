@@ -227,7 +227,7 @@ INDUCT_DEFINE std::string design_point_label(const nlohmann::json& point) {
       if (!label.empty()) label += ' ';
       label += name;
       label += '=';
-      label += value.is_string() ? value.get<std::string>() : value.dump();
+      label += value.is_string() ? value.template get<std::string>() : value.dump();
     }
   return label.empty() ? std::string("base") : label;
 }

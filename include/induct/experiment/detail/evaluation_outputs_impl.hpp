@@ -216,7 +216,7 @@ INDUCT_DEFINE void write_evaluation_report(const std::filesystem::path& out, con
     char text[200];
     std::snprintf(text, sizeof text, "%lld steps, %.0f tokens/s; loss %.3f nats (mean of the last 100 steps), validation %.3f",
                   training->value("steps", 0LL), training->value("tokens_per_s", 0.0), training->value("final_loss", 0.0),
-                  training->value("validation_loss", nlohmann::json()).is_number() ? (*training)["validation_loss"].get<double>()
+                  training->value("validation_loss", nlohmann::json()).is_number() ? (*training)["validation_loss"].template get<double>()
                                                                                   : std::nan(""));
     page.facts.emplace_back("training", text);
   }

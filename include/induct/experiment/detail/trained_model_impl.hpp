@@ -152,6 +152,14 @@ INDUCT_DEFINE void check_tasks_posable(const std::vector<task_spec>& tasks, cons
 
 INDUCT_DEFINE nlohmann::json training_corpus_sidecar(const std::filesystem::path& corpus, const setup::world& world,
                                                      const trained_model_metadata* model) {
+  const auto sidecar_path = setup::corpus_sidecar_path(corpus);
+  auto sidecar = setup::read_corpus_sidecar(sidecar_path);
+  // Its config, checked against its own fingerprint; equal configs then mean equal worlds.
+  const setup::setup_config corpus_setup = setup::corpus_sidecar_setup(sidecar, sidecar_path);
+  const std::string differences = setup_differences(world.config(), corpus_setup, "corpus");
+  if (!differences.empty())
+    throw file_error(sidecar_path.string(), "the corpus was sampled from another world than the model's: " + differences);
+  // The same world, and then the same file content as the training corpus (when the model records it).
   if (model != nullptr) {
     const auto recorded = model->info.extra.find(nn::checkpoint_keys::corpus_fingerprint);
     if (recorded != model->info.extra.end()) {
@@ -161,13 +169,6 @@ INDUCT_DEFINE nlohmann::json training_corpus_sidecar(const std::filesystem::path
                                               recorded->second + ", this file is " + given);
     }
   }
-  const auto sidecar_path = setup::corpus_sidecar_path(corpus);
-  auto sidecar = setup::read_corpus_sidecar(sidecar_path);
-  // Its config, checked against its own fingerprint; equal configs then mean equal worlds.
-  const setup::setup_config corpus_setup = setup::corpus_sidecar_setup(sidecar, sidecar_path);
-  const std::string differences = setup_differences(world.config(), corpus_setup, "corpus");
-  if (!differences.empty())
-    throw file_error(sidecar_path.string(), "the corpus was sampled from another world than the model's: " + differences);
   return sidecar;
 }
 
