@@ -49,5 +49,5 @@ for source in tests/fuzz/*.cpp; do
   # New inputs go to build/ (the first directory), never into the seeds.
   nice -n 5 "$binary" "${options[@]}" -max_total_time="$seconds" -print_final_stats=1 "$work" "tests/fuzz/corpus/$target" \
     >"build/fuzz/$target.log" 2>&1 || { tail -n 60 "build/fuzz/$target.log" >&2; exit 1; }
-  grep -E '^#[0-9]+ +DONE' "build/fuzz/$target.log" | tail -n 1 || tail -n 2 "build/fuzz/$target.log"
+  grep -aE '^#[0-9]+[[:space:]]+DONE' "build/fuzz/$target.log" | tail -n 1 || tail -n 2 "build/fuzz/$target.log"
 done

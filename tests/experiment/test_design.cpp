@@ -192,7 +192,7 @@ TEST_CASE("stepwise gap: direct minus stepwise error per seed group, beside the 
   CHECK(chart.series[1].y == std::vector<double>{0.0, 0.0});
 }
 
-TEST_CASE("bad design grids the fuzzer found are config_errors (tests/fuzz/regressions/fuzz_grid/)") {
+TEST_CASE("design grids that broke the fuzz target are config_errors (tests/fuzz/regressions/fuzz_grid/)") {
   // A non-string "design" escaped as nlohmann's type_error.
   CHECK(config_error_of({{"axes", {{"model.layers", {1}}}}, {"design", 5}}).find("grid.design") != std::string::npos);
   // 11 x 11 x 11 points were expanded (and validated) one by one before anything refused them; 5,120 took

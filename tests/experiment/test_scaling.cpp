@@ -1,5 +1,6 @@
 // Sweep grids (experiment/scaling.hpp): a grid file of any content expands to points or is refused
-// with a config_error naming the grid key; inputs the fuzzer found (tests/fuzz/regressions/fuzz_grid/).
+// with a config_error naming the grid key; the inputs that broke the fuzz target are in
+// tests/fuzz/regressions/fuzz_grid/.
 #include <doctest/doctest.h>
 
 #include <string>
