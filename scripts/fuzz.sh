@@ -29,6 +29,9 @@ if ! have_libfuzzer; then
   exit 1
 fi
 seconds="${1:-30}"
+# The targets' scratch files: a crashing or forked run exits without removing its own, so keep them in build/.
+export TMPDIR="$PWD/build/fuzz/tmp"
+mkdir -p "$TMPDIR"
 cmake --preset fuzz >/dev/null
 cmake --build build/fuzz -j "${FUZZ_JOBS:-$(nproc)}"
 for source in tests/fuzz/*.cpp; do
