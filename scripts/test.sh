@@ -7,3 +7,12 @@ bash scripts/install-deps.sh test
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release -DINDUCT_BUILD_BENCH=OFF >/dev/null
 cmake --build build/release -j "$(nproc)"
 ctest --test-dir build/release -j "$(nproc)" --output-on-failure
+# The fuzz targets' regression inputs are replayed by the doctests above. The short fuzz run itself (3-4 minutes
+# with its clang build, docs/promises.md) does not fit in CI's 10 minutes beside the release build: on request only.
+if [[ "${INDUCT_CI_FUZZ:-0}" == 1 ]]; then
+  if bash scripts/fuzz.sh --check; then
+    bash scripts/fuzz.sh 30
+  else
+    echo "test.sh: no clang++ with libFuzzer here, so the fuzz targets (scripts/fuzz.sh) are skipped" >&2
+  fi
+fi

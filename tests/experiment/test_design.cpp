@@ -191,3 +191,20 @@ TEST_CASE("stepwise gap: direct minus stepwise error per seed group, beside the 
   CHECK(chart.series[0].band_high[0] == doctest::Approx(0.6));
   CHECK(chart.series[1].y == std::vector<double>{0.0, 0.0});
 }
+
+TEST_CASE("design grids that broke the fuzz target are config_errors (tests/fuzz/regressions/fuzz_grid/)") {
+  // A non-string "design" escaped as nlohmann's type_error.
+  CHECK(config_error_of({{"axes", {{"model.layers", {1}}}}, {"design", 5}}).find("grid.design") != std::string::npos);
+  // 11 x 11 x 11 points were expanded (and validated) one by one before anything refused them; 5,120 took
+  // over 10 s under ASan (regressions/fuzz_grid/product_5120_points.json).
+  json axes = json::object();
+  for (const char* axis : {"training.seed", "corpus_seed", "evaluation.prompt_seed"}) {
+    axes[axis] = json::array();
+    for (int v = 0; v < 11; ++v) axes[axis].push_back(v);
+  }
+  CHECK(config_error_of({{"base", toy_base()}, {"axes", axes}}).find("more than 1000 points") != std::string::npos);
+  json many = json::array();
+  for (int v = 0; v < 501; ++v) many.push_back({{"steps", v + 1}});
+  CHECK(config_error_of({{"base", toy_base()}, {"points", many}, {"seeds", {1, 2}}}).find("more than 1000 points") !=
+        std::string::npos);
+}

@@ -355,3 +355,20 @@ TEST_CASE("checkpoint: a save killed at each of its steps leaves a consistent pa
     CHECK(load_checkpoint<float>(path).info.step == 4);
   }
 }
+
+TEST_CASE("checkpoint: a config bigger than the file's tensors is refused before the model is allocated (fuzz)") {
+  // tests/fuzz/regressions/fuzz_safetensors/huge_config: 1024 layers of width 65536 and no tensors (CRC of
+  // the empty data section valid) once allocated 2 x 5e13 floats, std::bad_alloc instead of a file_error.
+  safetensors_writer writer;
+  writer.set_metadata(checkpoint_keys::format, model_checkpoint_format);
+  writer.set_metadata(checkpoint_keys::config,
+                      R"({"vocab_size": 5, "context_length": 4, "layers": 1024, "width": 65536, "heads": 2})");
+  writer.set_metadata(checkpoint_keys::run_id, "0123456789abcdef");
+  writer.set_metadata(checkpoint_keys::step, "0");
+  writer.set_metadata(checkpoint_keys::data_crc32, "00000000");
+  const auto path = scratch("huge_config.safetensors");
+  writer.write(path);
+  CHECK_THROWS_WITH_AS((void)read_model_checkpoint<float>(path), doctest::Contains("missing tensor 'transformer.wte.weight'"),
+                       file_error);
+  CHECK_THROWS_WITH_AS((void)load_checkpoint<float>(path), doctest::Contains("missing tensor"), file_error);
+}

@@ -1,8 +1,10 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -275,4 +277,36 @@ TEST_CASE("the sampler's log2-probability equals the model's probability recompu
     }
     CHECK(doc.log2_probability == doctest::Approx(expected).epsilon(1e-12));
   }
+}
+
+TEST_CASE("corpus file: a token count whose byte size wraps around 2^64 is truncation, not a huge read (fuzz)") {
+  // tests/fuzz/regressions/fuzz_corpus/wrapping_token_count: T = 2^63 + 1 makes 32 + 2T = 34, the size of a
+  // file with one token, so the header passed and read_corpus_tokens asked for a vector of 2^63 tokens.
+  const fs::path dir = scratch_dir();
+  const fs::path p = dir / "wrap.tok";
+  const std::vector<token_id> tokens{1};
+  corpus_header h;
+  h.vocabulary_size = 10;
+  h.token_count = (std::uint64_t{1} << 63) + 1;
+  h.payload_crc32 = induct::crc32_update(0, tokens.data(), 2);
+  const auto header = detail::encode_header(h);
+  overwrite(p, std::string(reinterpret_cast<const char*>(header.data()), 32) +
+                   std::string(reinterpret_cast<const char*>(tokens.data()), 2));
+  CHECK_THROWS_WITH_AS(read_corpus_header(p), doctest::Contains("truncated corpus"), induct::file_error);
+  CHECK_THROWS_WITH_AS(read_corpus_tokens(p), doctest::Contains("truncated corpus"), induct::file_error);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("corpus sidecar: list counts that are not non-negative integers are induct errors (fuzz)") {
+  // tests/fuzz/regressions/fuzz_corpus/string_count, float_count: nlohmann's type_error escaped, and a float
+  // count out of std::uint64_t's range was cast (undefined behaviour).
+  for (const char* chains : {R"({"direct": {"r1": "x"}})", R"({"direct": {"r1": -1.5e30}})", R"({"direct": [1]})"}) {
+    INFO(chains);
+    const auto sidecar = nlohmann::json::parse(std::string(R"({"list_chains": )") + chains + "}");
+    CHECK_THROWS_AS((void)chains_seen_as_lists(sidecar), induct::error);
+  }
+  CHECK(chains_seen_as_lists(nlohmann::json::parse(R"({"list_chains": {"direct": {"r1": 2, "r2": 0}}})")) ==
+        std::set<std::string>{"r1"});
+  CHECK(chains_seen_as_lists(nlohmann::json{{"list_chains", {{"direct", {{"r1", 2}}}}}}) == std::set<std::string>{"r1"});
+  CHECK_THROWS_AS((void)chains_seen_as_lists(nlohmann::json{{"list_chains", {{"direct", {{"r1", -2}}}}}}), induct::error);
 }

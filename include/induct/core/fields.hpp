@@ -217,7 +217,8 @@ void fields_from_json(C& config, const nlohmann::json& j, std::string_view path)
   C result = config;
   for (const auto& [key, value] : j.items()) {
     bool found = false;
-    C::for_each_field(result, [&](const field_info& info, auto& member) {
+    // key and value captured by name: clang before 16 cannot capture a structured binding implicitly.
+    C::for_each_field(result, [&, &key = key, &value = value](const field_info& info, auto& member) {
       if (found || key != info.name) return;
       found = true;
       detail::read_value(info, member, value, detail::join_key(path, key));

@@ -22,6 +22,10 @@
 
 namespace induct::experiment {
 
+/// Most points a grid file may expand to (grid_points, design_points), refused before the product of its
+/// lists is expanded: each point is a training run, and validating 5,120 took over 10 s under ASan.
+inline constexpr std::size_t max_sweep_points = 1'000;
+
 /// 16 hex digits identifying a design point by its configuration.
 INDUCT_DECLARE std::string point_key(const nlohmann::json& config);
 

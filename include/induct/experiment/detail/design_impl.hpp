@@ -129,6 +129,8 @@ INDUCT_DEFINE std::vector<nlohmann::json> design_points(const nlohmann::json& gr
       throw config_error("grid." + key, "unknown field (a design grid has design, base, axes, points, seeds, curve)");
   if (grid.contains("axes") && grid.contains("points"))
     throw config_error("grid", "give \"axes\" or \"points\", not both");
+  if (grid.contains("design") && !grid["design"].is_string())
+    throw config_error("grid.design", "must be \"product\" or \"one_at_a_time\", got " + grid["design"].dump());
   const std::string design = grid.value("design", std::string("product"));
   if (design != "product" && design != "one_at_a_time")
     throw config_error("grid.design", "must be \"product\" or \"one_at_a_time\", got \"" + design + "\"");
@@ -165,6 +167,15 @@ INDUCT_DEFINE std::vector<nlohmann::json> design_points(const nlohmann::json& gr
         throw config_error("grid.axes.training.seed", "is set by \"seeds\" too: give one of them");
       axes.emplace_back(name, std::vector<json>(values.begin(), values.end()));
     }
+    // Counted before expanding: a few short lists multiply to more points than any machine could run.
+    std::size_t count = 1;  // settings: the product of the axes' sizes, or the base plus their sum
+    for (const auto& [name, values] : axes) {
+      if (design == "product" && count > max_sweep_points / values.size())
+        throw config_error("grid.axes", "expands to more than " + std::to_string(max_sweep_points) + " points");
+      count = design == "product" ? count * values.size() : count + values.size();
+    }
+    if (count > max_sweep_points / (seeds.empty() ? 1 : seeds.size()))
+      throw config_error("grid.axes", "expands to more than " + std::to_string(max_sweep_points) + " points");
     if (design == "product") {
       std::vector<std::size_t> index(axes.size(), 0);
       while (true) {
@@ -189,6 +200,8 @@ INDUCT_DEFINE std::vector<nlohmann::json> design_points(const nlohmann::json& gr
   } else {
     if (!grid["points"].is_array() || grid["points"].empty())
       throw config_error("grid.points", "must be a non-empty array of objects of dotted field names and values");
+    if (grid["points"].size() > max_sweep_points / (seeds.empty() ? 1 : seeds.size()))
+      throw config_error("grid.points", "expands to more than " + std::to_string(max_sweep_points) + " points");
     for (std::size_t i = 0; i < grid["points"].size(); ++i) {
       const json& p = grid["points"][i];
       if (!p.is_object()) throw config_error("grid.points[" + std::to_string(i) + "]", "must be an object");
@@ -227,7 +240,7 @@ INDUCT_DEFINE std::string design_point_label(const nlohmann::json& point) {
       if (!label.empty()) label += ' ';
       label += name;
       label += '=';
-      label += value.is_string() ? value.template get<std::string>() : value.dump();
+      label += value.is_string() ? value.template get<std::string>() : value.dump();  // GCC takes a binding as dependent
     }
   return label.empty() ? std::string("base") : label;
 }

@@ -88,7 +88,8 @@ INDUCT_DEFINE run_config run_config::from_json(const nlohmann::json& j) {
       c.tasks = tasks_from_json(value);
     } else if (key == "loss_weights") {
       require_known_keys(nlohmann::json{{"answer", 0}, {"input", 0}}, value, "loss_weights");
-      for_each_run_field(c, [&](const field_info& info, auto& member) {
+      // value captured by name: clang before 16 cannot capture a structured binding implicitly.
+      for_each_run_field(c, [&, &value = value](const field_info& info, auto& member) {
         const std::string_view name = info.name;
         const char* short_key = name == "answer_loss_weight" ? "answer" : name == "input_loss_weight" ? "input" : nullptr;
         if (short_key && value.contains(short_key))
@@ -96,7 +97,7 @@ INDUCT_DEFINE run_config run_config::from_json(const nlohmann::json& j) {
       });
     } else {
       bool found = false;
-      for_each_run_field(c, [&](const field_info& info, auto& member) {
+      for_each_run_field(c, [&, &key = key, &value = value](const field_info& info, auto& member) {
         const std::string_view name = info.name;
         if (found || name != key || name == "answer_loss_weight" || name == "input_loss_weight") return;
         found = true;

@@ -12,6 +12,7 @@
 
 #include "induct/core/atomic_file.hpp"
 #include "induct/core/error.hpp"
+#include "induct/core/fields.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/presets.hpp"
 #include "induct/experiment/report.hpp"
@@ -24,7 +25,28 @@
 
 namespace induct::experiment {
 
+namespace scaling_detail {
+
+/// A grid value read with the rules of a config field (fields.hpp): a number that does not fit T (1e30 or
+/// 2.5 as an int) or the wrong JSON type is a config_error naming `key`, never a cast out of range.
+template <class T>
+T grid_value(const nlohmann::json& value, const std::string& key) {
+  T x{};
+  read_field(field_info{key.c_str(), nullptr, ""}, x, value, key);
+  return x;
+}
+
+/// The base field `key` of a grid, or `fallback` when absent.
+template <class T>
+T base_value(const nlohmann::json& base, const char* key, T fallback) {
+  return base.contains(key) ? grid_value<T>(base.at(key), std::string("grid.base.") + key) : fallback;
+}
+
+}  // namespace scaling_detail
+
 INDUCT_DEFINE std::vector<nlohmann::json> grid_points(const nlohmann::json& grid) {
+  using scaling_detail::base_value;
+  using scaling_detail::grid_value;
   if (!grid.is_object() || !grid.contains("models") || !grid.contains("tokens") || !grid["models"].is_array() ||
       !grid["tokens"].is_array() || grid["models"].empty() || grid["tokens"].empty())
     throw config_error("grid", "a grid needs non-empty arrays \"models\" and \"tokens\"");
@@ -41,36 +63,45 @@ INDUCT_DEFINE std::vector<nlohmann::json> grid_points(const nlohmann::json& grid
       throw config_error("grid.base.curve." + e.field(), what.rfind(prefix, 0) == 0 ? what.substr(prefix.size()) : what);
     }
   }
+  // Training seeds: base "seeds" (one point each, all on the corpus of base "seed"), else base "seed"
+  // for both the corpus and the training.
+  std::vector<std::uint64_t> seeds;
+  if (base.contains("seeds")) {
+    if (!base.at("seeds").is_array() || base.at("seeds").empty())
+      throw config_error("grid.base.seeds", "must list at least one training seed");
+    for (const auto& s : base.at("seeds")) seeds.push_back(grid_value<std::uint64_t>(s, "grid.base.seeds"));
+  }
+  const std::size_t runs = seeds.empty() ? 1 : seeds.size();
+  if (grid["models"].size() * grid["tokens"].size() > max_sweep_points / runs)
+    throw config_error("grid", std::to_string(grid["models"].size()) + " models x " +
+                                   std::to_string(grid["tokens"].size()) + " token counts x " + std::to_string(runs) +
+                                   " seeds is more than " + std::to_string(max_sweep_points) + " points");
   std::vector<nlohmann::json> points;
   try {
     for (const auto& model : grid["models"]) {
       for (const auto& [key, value] : model.items())
         if (key != "layers" && key != "width" && key != "heads") throw config_error("grid.models." + key, "unknown field");
-      const int width = model.at("width").get<int>();
+      const int layers = grid_value<int>(model.at("layers"), "grid.models.layers");
+      const int width = grid_value<int>(model.at("width"), "grid.models.width");
+      const int heads = model.contains("heads") ? grid_value<int>(model.at("heads"), "grid.models.heads") : 4;
       for (const auto& tokens : grid["tokens"]) {
-        const double count = tokens.get<double>();
-        if (!(count >= 1000 && count == std::floor(count))) throw config_error("grid.tokens", "must be integers >= 1000");
-        // Training seeds: base "seeds" (one point each, all on the corpus of base "seed"), else base "seed"
-        // for both the corpus and the training.
-        std::vector<std::uint64_t> seeds;
-        if (base.contains("seeds")) {
-          seeds = base.at("seeds").get<std::vector<std::uint64_t>>();
-          if (seeds.empty()) throw config_error("grid.base.seeds", "must list at least one training seed");
-        }
-        const std::size_t runs = seeds.empty() ? 1 : seeds.size();
+        // 2^53: the largest count a JSON number holds exactly (and far inside std::uint64_t).
+        const double count = grid_value<double>(tokens, "grid.tokens");
+        if (!(count >= 1000 && count <= 9007199254740992.0 && count == std::floor(count)))
+          throw config_error("grid.tokens", "must be integers in [1000, 2^53]");
         for (std::size_t s = 0; s < runs; ++s) {
-          nlohmann::json point = {{"layers", model.at("layers").get<int>()},
+          nlohmann::json point = {{"layers", layers},
                                   {"width", width},
-                                  {"heads", model.value("heads", 4)},
+                                  {"heads", heads},
                                   {"tokens", static_cast<std::uint64_t>(count)},
-                                  {"context", base.value("context", 96)},
-                                  {"batch", base.value("batch", 16)},
-                                  {"lr", base.value("lr", default_learning_rate(width))},
-                                  {"prompts", base.value("prompts", 1000)},
-                                  {"examples", base.value("examples", std::vector<int>{0, 1, 2, 4, 8, 16})},
-                                  {"seed", seeds.empty() ? base.value("seed", std::uint64_t{1}) : seeds[s]},
-                                  {"shares", base.value("shares", std::string("demo"))}};
-          if (!seeds.empty()) point["corpus_seed"] = base.value("seed", std::uint64_t{1});
+                                  {"context", base_value(base, "context", 96)},
+                                  {"batch", base_value(base, "batch", 16)},
+                                  {"lr", base_value(base, "lr", default_learning_rate(width))},
+                                  {"prompts", base_value(base, "prompts", 1000)},
+                                  {"examples", base_value(base, "examples", std::vector<int>{0, 1, 2, 4, 8, 16})},
+                                  {"seed", seeds.empty() ? base_value(base, "seed", std::uint64_t{1}) : seeds[s]},
+                                  {"shares", base_value(base, "shares", std::string("demo"))}};
+          if (!seeds.empty()) point["corpus_seed"] = base_value(base, "seed", std::uint64_t{1});
           if (base.contains("setup")) point["setup"] = base.at("setup");  // setup fields, e.g. held_out_fraction
           // The learning curve is part of what a point writes (not of its run): in the point, not in run_key.
           if (base.contains("curve")) point["curve"] = base.at("curve");
@@ -106,22 +137,27 @@ INDUCT_DEFINE run_config point_run_config(const nlohmann::json& point) {
     for (const auto& [key, value] : point.at("setup").items()) merged[key] = value;
     c.setup = setup::setup_config::from_json(merged);
   }
-  c.model.layers = point.at("layers").get<int>();
-  c.model.width = point.at("width").get<int>();
-  c.model.heads = point.at("heads").get<int>();
-  c.model.context_length = point.at("context").get<int>();
-  c.training.batch = point.at("batch").get<int>();
-  c.training.learning_rate = point.at("lr").get<double>();
+  using scaling_detail::grid_value;
+  c.model.layers = grid_value<int>(point.at("layers"), "layers");
+  c.model.width = grid_value<int>(point.at("width"), "width");
+  c.model.heads = grid_value<int>(point.at("heads"), "heads");
+  c.model.context_length = grid_value<int>(point.at("context"), "context");
+  c.training.batch = grid_value<int>(point.at("batch"), "batch");
+  c.training.learning_rate = grid_value<double>(point.at("lr"), "lr");
   c.training.min_learning_rate = c.training.learning_rate / 20;
-  const auto tokens = point.at("tokens").get<std::uint64_t>();
+  // Before the division below: a batch or context of 0 would divide by zero.
+  c.model.validate();
+  check_field_bounds(c.training);
+  const auto tokens = grid_value<std::uint64_t>(point.at("tokens"), "tokens");
   const auto per_step = static_cast<std::uint64_t>(c.training.batch) * static_cast<std::uint64_t>(c.model.context_length);
   c.corpus_tokens = std::max<std::uint64_t>(tokens, per_step * 2);
   c.training.steps = static_cast<std::int64_t>(std::max<std::uint64_t>(1, tokens / per_step));
   c.training.warmup_steps = std::min<std::int64_t>(200, std::max<std::int64_t>(1, c.training.steps / 10));
-  c.training.seed = point.at("seed").get<std::uint64_t>();
-  c.corpus_seed = point.contains("corpus_seed") ? point.at("corpus_seed").get<std::uint64_t>() : c.training.seed;
-  c.evaluation.prompts = point.at("prompts").get<int>();
-  c.evaluation.examples = point.at("examples").get<std::vector<int>>();
+  c.training.seed = grid_value<std::uint64_t>(point.at("seed"), "seed");
+  c.corpus_seed = point.contains("corpus_seed") ? grid_value<std::uint64_t>(point.at("corpus_seed"), "corpus_seed")
+                                                : c.training.seed;
+  c.evaluation.prompts = grid_value<int>(point.at("prompts"), "prompts");
+  c.evaluation.examples = grid_value<std::vector<int>>(point.at("examples"), "examples");
   c.model.validate();
   c.training.validate();
   return c;

@@ -287,7 +287,8 @@ INDUCT_DEFINE pcfg parse_grammar(std::string_view text, const std::string& sourc
     const pending_rule* without = nullptr;
     for (std::size_t r : indices) (pending[r].has_probability ? with : without) = &pending[r];
     if (with && without) {
-      const pending_rule& first_without = [&]() -> const pending_rule& {
+      // indices captured by name: clang before 16 cannot capture a structured binding implicitly.
+      const pending_rule& first_without = [&, &indices = indices]() -> const pending_rule& {
         for (std::size_t r : indices)
           if (!pending[r].has_probability) return pending[r];
         return *without;

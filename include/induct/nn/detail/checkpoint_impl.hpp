@@ -17,6 +17,7 @@
 #include "induct/nn/checkpoint.hpp"
 #include "induct/nn/gpt.hpp"
 #include "induct/nn/gpt_config.hpp"
+#include "induct/nn/parameters.hpp"
 #include "induct/nn/safetensors.hpp"
 
 namespace induct::nn {
@@ -141,6 +142,14 @@ gpt<Scalar> read_model_checkpoint(const std::filesystem::path& path, checkpoint_
   if (expected != nullptr && !(config == *expected))
     throw file_error(file.source(), "mismatched checkpoint: its model config differs from the requested one: " +
                                         detail::describe_difference(config, *expected));
+  // Every tensor of the config's layout must be in the file before the model is allocated: a corrupt
+  // config (1024 layers of width 65536) would otherwise ask for terabytes the file does not hold.
+  for (const auto& t : parameter_layout(config)) {
+    const auto& entry = file.entry(t.name);
+    if (entry.shape != t.shape)
+      throw file_error(file.source(), "tensor '" + t.name + "' has shape " + safetensors_file::shape_text(entry.shape) +
+                                          ", expected " + safetensors_file::shape_text(t.shape));
+  }
   gpt<Scalar> model(config);
   const auto& layout = model.layout();
   for (const auto& entry : file.entries()) {

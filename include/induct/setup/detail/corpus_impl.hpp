@@ -76,12 +76,15 @@ INDUCT_DEFINE corpus_header read_corpus_header(const std::filesystem::path& path
   std::error_code ec;
   const auto size = std::filesystem::file_size(path, ec);
   if (ec) throw file_error(path.string(), "cannot stat corpus: " + ec.message());
-  const std::uint64_t expected = corpus_header_bytes + 2 * h.token_count;
-  if (size < expected)
-    throw file_error(path.string(), "truncated corpus: header promises " + std::to_string(h.token_count) + " tokens (" +
-                                        std::to_string(expected) + " bytes) but the file has " + std::to_string(size) + " bytes");
-  if (size > expected)
-    throw file_error(path.string(), "corpus has " + std::to_string(size - expected) + " trailing bytes after its tokens");
+  // Compared as a token count: 32 + 2 T wraps around for a corrupt T >= 2^63 and could match the size.
+  const std::uint64_t payload = size - corpus_header_bytes;
+  if (h.token_count > payload / 2)
+    throw file_error(path.string(), "truncated corpus: header promises " + std::to_string(h.token_count) +
+                                        " tokens (2 bytes each after the 32-byte header) but the file has " +
+                                        std::to_string(size) + " bytes");
+  if (payload > 2 * h.token_count)
+    throw file_error(path.string(), "corpus has " + std::to_string(payload - 2 * h.token_count) +
+                                        " trailing bytes after its tokens");
   return h;
 }
 
@@ -242,8 +245,13 @@ INDUCT_DEFINE std::set<std::string> chains_seen_as_lists(const nlohmann::json& s
     throw error("corpus sidecar has no \"list_chains\" object");
   for (const auto& [name, chains] : sidecar["list_chains"].items()) {
     if (!format.empty() && name != format) continue;
-    for (const auto& [label, count] : chains.items())
+    if (!chains.is_object()) throw error("corpus sidecar \"list_chains\": \"" + name + "\" is not an object");
+    for (const auto& [label, count] : chains.items()) {
+      // Signed too: a count set from C++ (json{{"r1", 3}}) is stored signed, one parsed from text unsigned.
+      if (!count.is_number_unsigned() && !(count.is_number_integer() && count.template get<std::int64_t>() >= 0))
+        throw error("corpus sidecar \"list_chains\": count of " + label + " is not a non-negative integer");
       if (count.template get<std::uint64_t>() > 0) seen.insert(label);
+    }
   }
   return seen;
 }
