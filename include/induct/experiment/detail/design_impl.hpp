@@ -464,7 +464,7 @@ INDUCT_DEFINE figure stepwise_gap_figure(const result_table& gaps, const std::ve
                                          const std::string& task) {
   figure fig;
   fig.title = task;
-  fig.title += ": error direct - error stepwise at the query (positive: intermediate steps help)";
+  fig.title += ": error direct - stepwise (> 0: steps help)";  // short: one panel is the figure's width
   fig.columns = 2;
   std::vector<long long> ns;
   for (std::size_t r = 0; r < gaps.row_count(); ++r)
