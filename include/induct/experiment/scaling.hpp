@@ -12,6 +12,7 @@
 // show the mean over seeds. A point's config holds everything that defines its run, and its "run_key"
 // hashes the run_config it expands to, so its key (sweep.hpp) changes whenever the run would.
 // The preset grids (preset_grid: small, paper) are in presets.hpp.
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -52,6 +53,17 @@ INDUCT_DECLARE std::string token_label(std::uint64_t tokens);
 /// A heatmap of one result field over models (rows) and tokens (columns); missing points are NaN.
 INDUCT_DECLARE heatmap_chart sweep_heatmap(const sweep_runner& runner, const std::vector<nlohmann::json>& points,
                                            const std::string& field, const std::string& title);
+
+/// The rows of `table` grouped by equal text in `columns` (a column the table lacks counts as empty), the
+/// groups in order of their first row: the points that differ only by training seed.
+INDUCT_DECLARE std::vector<std::vector<std::size_t>> rows_grouped_by(const result_table& table,
+                                                                      const std::vector<std::string>& columns);
+
+/// The five cells mean, min, max, boot_low, boot_high of `column` over `rows` (its finite values), the
+/// bootstrap (theory::seed_bootstrap_interval, seeded `bootstrap_seed`) over the rows' "prompts"; missing
+/// cells where there is no finite value, or no prompt count for the bootstrap.
+INDUCT_DECLARE std::vector<table_cell> seed_error_summary(const result_table& table, const std::vector<std::size_t>& rows,
+                                                          const std::string& column, std::uint64_t bootstrap_seed);
 
 /// The sweep table's points grouped by everything but the training seed: per group "seeds",
 /// "training_seeds", the config columns, and per error column c (not the *_ideal_error ones) c_mean,

@@ -24,7 +24,6 @@
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/svg_plot.hpp"
 #include "induct/experiment/sweep.hpp"
-#include "induct/theory/statistics.hpp"
 
 namespace induct::experiment {
 
@@ -99,6 +98,14 @@ inline const nlohmann::json* get_dotted(const nlohmann::json& j, const std::stri
     if (dot == std::string::npos) return at;
     start = dot + 1;
   }
+}
+
+/// The columns that tell the groups of points apart: every axis but the training seed, and the varied axis.
+inline std::vector<std::string> group_columns(const std::vector<std::string>& axes) {
+  std::vector<std::string> columns{"axis"};
+  for (const auto& a : axes)
+    if (a != "training.seed") columns.push_back(a);
+  return columns;
 }
 
 inline bool is_error_column(const std::string& c) {
@@ -286,9 +293,7 @@ INDUCT_DEFINE result_table design_table(const sweep_runner& runner, const std::v
 }
 
 INDUCT_DEFINE result_table design_across_seeds(const result_table& table, const std::vector<std::string>& axes) {
-  std::vector<std::string> group_columns{"axis"};
-  for (const auto& a : axes)
-    if (a != "training.seed") group_columns.push_back(a);
+  const auto group_columns = design_detail::group_columns(axes);
   std::vector<std::string> columns{"seeds", "training_seeds"};
   for (const auto& c : group_columns) columns.push_back(c);
   std::vector<std::string> errors;
@@ -304,24 +309,8 @@ INDUCT_DEFINE result_table design_across_seeds(const result_table& table, const 
   for (const auto& c : theory_columns) columns.push_back(c);
   if (table.has_column("epochs")) columns.emplace_back("epochs");
   result_table across(columns);
-  std::vector<std::string> keys;
-  std::vector<std::vector<std::size_t>> groups;
-  for (std::size_t r = 0; r < table.row_count(); ++r) {
-    std::string key;
-    for (const auto& c : group_columns) {
-      key += table.has_column(c) ? table.text(r, c) : std::string();
-      key += '|';
-    }
-    const auto it = std::find(keys.begin(), keys.end(), key);
-    if (it == keys.end()) {
-      keys.push_back(key);
-      groups.push_back({r});
-    } else {
-      groups[static_cast<std::size_t>(it - keys.begin())].push_back(r);
-    }
-  }
+  const auto groups = rows_grouped_by(table, group_columns);
   const bool has_seed = table.has_column("training.seed");
-  const bool has_prompts = table.has_column("prompts");
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const auto& rows = groups[g];
     std::vector<table_cell> row;
@@ -333,37 +322,8 @@ INDUCT_DEFINE result_table design_across_seeds(const result_table& table, const 
     row.emplace_back(static_cast<long long>(rows.size()));
     row.emplace_back(seeds);
     for (const auto& c : group_columns) row.push_back(table.has_column(c) ? table.at(rows.front(), c) : table_cell{});
-    for (const auto& c : errors) {
-      std::vector<double> values;
-      std::vector<std::uint64_t> wrong, prompts;
-      for (auto r : rows) {
-        const double v = table.number(r, c);
-        if (!std::isfinite(v)) continue;
-        values.push_back(v);
-        const double n = has_prompts ? table.number(r, "prompts") : std::nan("");
-        if (std::isfinite(n) && n >= 1) {
-          prompts.push_back(static_cast<std::uint64_t>(n));
-          wrong.push_back(static_cast<std::uint64_t>(std::llround(v * n)));
-        }
-      }
-      if (values.empty()) {
-        for (int k = 0; k < 5; ++k) row.emplace_back();
-        continue;
-      }
-      double sum = 0;
-      for (double v : values) sum += v;
-      row.emplace_back(sum / static_cast<double>(values.size()));
-      row.emplace_back(*std::min_element(values.begin(), values.end()));
-      row.emplace_back(*std::max_element(values.begin(), values.end()));
-      if (prompts.size() == values.size()) {
-        const auto interval = theory::seed_bootstrap_interval(wrong, prompts, 0.05, 2000, 1 + g);
-        row.emplace_back(interval.low);
-        row.emplace_back(interval.high);
-      } else {
-        row.emplace_back();
-        row.emplace_back();
-      }
-    }
+    for (const auto& c : errors)
+      for (auto& cell : seed_error_summary(table, rows, c, 1 + g)) row.push_back(std::move(cell));
     for (const auto& c : theory_columns) row.push_back(table.at(rows.front(), c));
     if (table.has_column("epochs")) row.push_back(table.at(rows.front(), "epochs"));
     across.add_row(std::move(row));
@@ -372,9 +332,7 @@ INDUCT_DEFINE result_table design_across_seeds(const result_table& table, const 
 }
 
 INDUCT_DEFINE result_table stepwise_gap_table(const result_table& table, const std::vector<std::string>& axes) {
-  std::vector<std::string> group_columns{"axis"};
-  for (const auto& a : axes)
-    if (a != "training.seed") group_columns.push_back(a);
+  const auto group_columns = design_detail::group_columns(axes);
   // (task, n) pairs evaluated in both formats, from the column names TASK_direct_nN_error.
   std::vector<std::pair<std::string, int>> pairs;
   for (const auto& c : table.columns()) {
@@ -394,22 +352,7 @@ INDUCT_DEFINE result_table stepwise_gap_table(const result_table& table, const s
                         "ideal_gap", "bound_direct_bits", "bound_stepwise_bits", "stepwise_bound_tighter"})
     columns.emplace_back(c);
   result_table gaps(columns);
-  std::vector<std::string> keys;
-  std::vector<std::vector<std::size_t>> groups;
-  for (std::size_t r = 0; r < table.row_count(); ++r) {
-    std::string key;
-    for (const auto& c : group_columns) {
-      key += table.has_column(c) ? table.text(r, c) : std::string();
-      key += '|';
-    }
-    const auto it = std::find(keys.begin(), keys.end(), key);
-    if (it == keys.end()) {
-      keys.push_back(key);
-      groups.push_back({r});
-    } else {
-      groups[static_cast<std::size_t>(it - keys.begin())].push_back(r);
-    }
-  }
+  const auto groups = rows_grouped_by(table, group_columns);
   for (const auto& rows : groups)
     for (const auto& [task, n] : pairs) {
       const std::string d = task + "_direct_n" + std::to_string(n), s = task + "_stepwise_n" + std::to_string(n);
@@ -542,6 +485,9 @@ INDUCT_DEFINE figure design_figure(const result_table& across, const std::vector
   fig.columns = 2;
   const std::vector<std::pair<std::string, std::string>> tasks = {
       {"lookup", "direct"}, {"compose2", "stepwise"}, {"novel2", "stepwise"}};
+  // The base run, where the base point sits on every axis (one_at_a_time).
+  const nlohmann::json base_run =
+      one_at_a_time ? run_config::from_json(design_detail::base_run_json(grid)).to_json() : nlohmann::json();
   for (const auto& axis : axes) {
     if (axis == "training.seed" || !across.has_column(axis)) continue;
     // The rows of this panel and their x values (numeric axes only).
@@ -564,8 +510,7 @@ INDUCT_DEFINE figure design_figure(const result_table& across, const std::vector
     }
     if (!numeric || rows.empty()) continue;
     if (one_at_a_time) {  // the base point sits at the base's value of this axis
-      const nlohmann::json canonical = run_config::from_json(design_detail::base_run_json(grid)).to_json();
-      const nlohmann::json* at = design_detail::get_dotted(canonical, axis);
+      const nlohmann::json* at = design_detail::get_dotted(base_run, axis);
       for (std::size_t i = 0; i < rows.size(); ++i)
         if (std::isnan(xs[i])) xs[i] = at && at->is_number() ? at->get<double>() : std::nan("");
     }

@@ -44,6 +44,21 @@ INDUCT_DEFINE chart_series column_series(const result_table& table, const std::v
   return s;
 }
 
+namespace evaluation_plots_detail {
+
+/// The model's query error over `rows` with its Clopper-Pearson band.
+INDUCT_DETAIL chart_series measured_series(const result_table& table, const std::vector<std::size_t>& rows,
+                                           const std::string& name, int color) {
+  auto series = column_series(table, rows, name, "model_query_error_rate", color);
+  for (auto r : rows) {
+    series.band_low.push_back(table.number(r, "model_query_ci_low"));
+    series.band_high.push_back(table.number(r, "model_query_ci_high"));
+  }
+  return series;
+}
+
+}  // namespace evaluation_plots_detail
+
 INDUCT_DEFINE line_chart error_chart(const result_table& table, const std::string& task, const std::string& format) {
   const auto rows = rows_of(table, task, format);
   line_chart chart;
@@ -57,12 +72,7 @@ INDUCT_DEFINE line_chart error_chart(const result_table& table, const std::strin
   chart.series.push_back(
       column_series(table, rows, "(D + R_n)/n: mistakes/example", "bound_mistakes_per_example", 6, true, false));
   chart.series.push_back(column_series(table, rows, "idealized predictor", "ideal_query_error_rate", 2));
-  auto measured = column_series(table, rows, "trained model (95% CI)", "model_query_error_rate", 1);
-  for (auto r : rows) {
-    measured.band_low.push_back(table.number(r, "model_query_ci_low"));
-    measured.band_high.push_back(table.number(r, "model_query_ci_high"));
-  }
-  chart.series.push_back(std::move(measured));
+  chart.series.push_back(evaluation_plots_detail::measured_series(table, rows, "trained model (95% CI)", 1));
   return chart;
 }
 
@@ -90,20 +100,13 @@ INDUCT_DEFINE line_chart stepwise_vs_direct_chart(const result_table& table, con
   const auto direct = rows_of(table, task, "direct");
   const auto stepwise = rows_of(table, task, "stepwise");
   // Every measured series with its Clopper-Pearson band.
-  const auto measured = [&](const std::vector<std::size_t>& rows, const char* name, int color) {
-    auto series = column_series(table, rows, name, "model_query_error_rate", color);
-    for (auto r : rows) {
-      series.band_low.push_back(table.number(r, "model_query_ci_low"));
-      series.band_high.push_back(table.number(r, "model_query_ci_high"));
-    }
-    return series;
-  };
+  using evaluation_plots_detail::measured_series;
   if (!direct.empty()) {
-    chart.series.push_back(measured(direct, "model, direct (95% CI)", 1));
+    chart.series.push_back(measured_series(table, direct, "model, direct (95% CI)", 1));
     chart.series.push_back(column_series(table, direct, "idealized, direct", "ideal_query_error_rate", 1, true, false));
   }
   if (!stepwise.empty()) {
-    chart.series.push_back(measured(stepwise, "model, stepwise (95% CI)", 0));
+    chart.series.push_back(measured_series(table, stepwise, "model, stepwise (95% CI)", 0));
     chart.series.push_back(column_series(table, stepwise, "idealized, stepwise", "ideal_query_error_rate", 0, true, false));
   }
   return chart;

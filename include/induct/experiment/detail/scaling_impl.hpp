@@ -253,12 +253,63 @@ INDUCT_DEFINE heatmap_chart sweep_heatmap(const sweep_runner& runner, const std:
   return chart;
 }
 
+INDUCT_DEFINE std::vector<std::vector<std::size_t>> rows_grouped_by(const result_table& table,
+                                                                     const std::vector<std::string>& columns) {
+  std::vector<std::string> keys;
+  std::vector<std::vector<std::size_t>> groups;
+  for (std::size_t r = 0; r < table.row_count(); ++r) {
+    std::string key;
+    for (const auto& c : columns) {
+      if (table.has_column(c)) key += table.text(r, c);
+      key += '|';
+    }
+    const auto it = std::find(keys.begin(), keys.end(), key);
+    if (it == keys.end()) {
+      keys.push_back(std::move(key));
+      groups.push_back({r});
+    } else {
+      groups[static_cast<std::size_t>(it - keys.begin())].push_back(r);
+    }
+  }
+  return groups;
+}
+
+INDUCT_DEFINE std::vector<table_cell> seed_error_summary(const result_table& table, const std::vector<std::size_t>& rows,
+                                                         const std::string& column, std::uint64_t bootstrap_seed) {
+  std::vector<double> values;
+  std::vector<std::uint64_t> wrong, prompts;
+  const bool has_prompts = table.has_column("prompts");
+  for (auto r : rows) {
+    const double v = table.number(r, column);
+    if (!std::isfinite(v)) continue;
+    values.push_back(v);
+    const double n = has_prompts ? table.number(r, "prompts") : std::nan("");
+    if (std::isfinite(n) && n >= 1) {
+      prompts.push_back(static_cast<std::uint64_t>(n));
+      wrong.push_back(static_cast<std::uint64_t>(std::llround(v * n)));
+    }
+  }
+  std::vector<table_cell> cells(5);
+  if (values.empty()) return cells;
+  double sum = 0;
+  for (double v : values) sum += v;
+  cells[0] = sum / static_cast<double>(values.size());
+  cells[1] = *std::min_element(values.begin(), values.end());
+  cells[2] = *std::max_element(values.begin(), values.end());
+  if (prompts.size() == values.size()) {
+    const auto interval = theory::seed_bootstrap_interval(wrong, prompts, 0.05, 2000, bootstrap_seed);
+    cells[3] = interval.low;
+    cells[4] = interval.high;
+  }
+  return cells;
+}
+
 INDUCT_DEFINE result_table sweep_across_seeds(const result_table& table) {
-  // Groups: rows equal in every config column but seed, run_key and key (points differ by training seed).
-  const auto is_varying = [](const std::string& c) { return c == "key" || c == "seed" || c == "run_key"; };
+  // Groups: rows equal in every config column (points differ by training seed, run_key and key).
   const auto is_error = [](const std::string& c) {
     return c.size() > 6 && c.compare(c.size() - 6, 6, "_error") == 0 && c.find("_ideal_error") == std::string::npos;
   };
+  static const char* const suffixes[] = {"_mean", "_min", "_max", "_boot_low", "_boot_high"};
   const std::vector<std::string> config_columns = {"layers", "width", "heads", "tokens", "context", "batch", "lr",
                                                    "prompts", "examples", "corpus_seed", "shares"};
   std::vector<std::string> columns{"seeds", "training_seeds"};
@@ -268,24 +319,10 @@ INDUCT_DEFINE result_table sweep_across_seeds(const result_table& table) {
   for (const auto& c : table.columns())
     if (is_error(c)) {
       errors.push_back(c);
-      for (const char* suffix : {"_mean", "_min", "_max", "_boot_low", "_boot_high"}) columns.push_back(c + suffix);
+      for (const char* suffix : suffixes) columns.push_back(c + suffix);
     }
   result_table across(columns);
-  std::vector<std::string> group_keys;
-  std::vector<std::vector<std::size_t>> groups;
-  for (std::size_t r = 0; r < table.row_count(); ++r) {
-    std::string key;
-    for (const auto& c : table.columns())
-      if (!is_varying(c) && (std::find(config_columns.begin(), config_columns.end(), c) != config_columns.end()))
-        key += table.text(r, c) + "|";
-    const auto it = std::find(group_keys.begin(), group_keys.end(), key);
-    if (it == group_keys.end()) {
-      group_keys.push_back(key);
-      groups.push_back({r});
-    } else {
-      groups[static_cast<std::size_t>(it - group_keys.begin())].push_back(r);
-    }
-  }
+  const auto groups = rows_grouped_by(table, config_columns);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     const auto& rows = groups[g];
     auto row = across.new_row();
@@ -299,35 +336,8 @@ INDUCT_DEFINE result_table sweep_across_seeds(const result_table& table) {
     for (const auto& c : config_columns)
       if (table.has_column(c)) row[c] = table.at(rows.front(), c);
     for (const auto& c : errors) {
-      std::vector<double> values;
-      std::vector<std::uint64_t> wrong, prompts;
-      for (auto r : rows) {
-        const double v = table.number(r, c);
-        if (!std::isfinite(v)) continue;
-        values.push_back(v);
-        const double n = table.has_column("prompts") ? table.number(r, "prompts") : std::nan("");
-        if (std::isfinite(n) && n >= 1) {
-          prompts.push_back(static_cast<std::uint64_t>(n));
-          wrong.push_back(static_cast<std::uint64_t>(std::llround(v * n)));
-        }
-      }
-      if (values.empty()) {
-        for (const char* suffix : {"_mean", "_min", "_max", "_boot_low", "_boot_high"}) row[c + suffix] = table_cell{};
-        continue;
-      }
-      double sum = 0;
-      for (double v : values) sum += v;
-      row[c + "_mean"] = sum / static_cast<double>(values.size());
-      row[c + "_min"] = *std::min_element(values.begin(), values.end());
-      row[c + "_max"] = *std::max_element(values.begin(), values.end());
-      if (prompts.size() == values.size()) {
-        const auto interval = theory::seed_bootstrap_interval(wrong, prompts, 0.05, 2000, 1 + g);
-        row[c + "_boot_low"] = interval.low;
-        row[c + "_boot_high"] = interval.high;
-      } else {
-        row[c + "_boot_low"] = table_cell{};
-        row[c + "_boot_high"] = table_cell{};
-      }
+      const auto cells = seed_error_summary(table, rows, c, 1 + g);
+      for (std::size_t k = 0; k < cells.size(); ++k) row[c + suffixes[k]] = cells[k];
     }
     across.add_row(row);
   }
