@@ -3,6 +3,9 @@
 // predictor against world size.
 #include <benchmark/benchmark.h>
 
+#include <map>
+#include <memory>
+#include <string>
 #include <vector>
 
 #include "induct/setup/document_grammar.hpp"
@@ -107,8 +110,77 @@ void model_build(benchmark::State& state) {
   const setup::world w{};
   for (auto _ : state) {
     theory::idealized_list_model model(w);
-    benchmark::DoNotOptimize(model.distinct_map_count());
+    benchmark::DoNotOptimize(model.prefix_map_count());
   }
+}
+
+// Larger worlds (issue 17): the default world with m primitive functions and depth 4, built once per m
+// and shared by the rows below (list_length_max 33 so that n = 32 prompts have positive probability;
+// the function tables depend only on the world seed, E, m and the bijection share).
+struct large_world {
+  setup::world world;
+  theory::idealized_list_model model;
+  explicit large_world(const setup::setup_config& config) : world(config), model(world) {}
+};
+
+setup::setup_config large_world_config(int functions) {
+  setup::setup_config config;
+  config.functions = functions;
+  config.max_depth = 4;
+  config.list_length_max = 33;
+  return config;
+}
+
+const large_world& large_world_of(int functions) {
+  static std::map<int, std::unique_ptr<large_world>> worlds;
+  auto& slot = worlds[functions];
+  if (!slot) slot = std::make_unique<large_world>(large_world_config(functions));
+  return *slot;
+}
+
+struct large_world_task {
+  const char* name;
+  setup::list_format format;
+};
+constexpr large_world_task large_world_tasks[] = {{"lookup", setup::list_format::direct},
+                                                  {"compose2", setup::list_format::direct},
+                                                  {"compose3", setup::list_format::stepwise},
+                                                  {"novel3", setup::list_format::direct}};
+
+// Per-world precomputation against m (E = 64, depth 4): m + m^2 + m^3 + m^4 chains.
+void model_build_large(benchmark::State& state) {
+  const setup::world w(large_world_config(static_cast<int>(state.range(0))));
+  std::size_t maps = 0;
+  for (auto _ : state) {
+    theory::idealized_list_model model(w);
+    maps = model.prefix_map_count();
+    benchmark::DoNotOptimize(maps);
+  }
+  state.counters["chains"] = static_cast<double>(setup::document_model(w.config()).chain_count());
+  state.counters["prefix_maps"] = static_cast<double>(maps);
+}
+
+// Args (m, n, task): feed an n-example prompt and take the full next-token distribution at `q :`.
+void query_large(benchmark::State& state) {
+  const auto& large = large_world_of(static_cast<int>(state.range(0)));
+  const auto& t = large_world_tasks[state.range(2)];
+  const auto prompts = prompts_for(large.world, t.name, t.format, static_cast<int>(state.range(1)), 1000);
+  theory::idealized_predictor predictor(large.model);
+  std::vector<long double> distribution;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    predictor.start(prompts[i++ % prompts.size()].tokens);
+    predictor.next_token_distribution(distribution);
+    benchmark::DoNotOptimize(distribution.data());
+  }
+  state.SetLabel(std::string(t.name) + "/" + setup::to_string(t.format));
+  state.counters["prompts_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+void query_large_arguments(benchmark::internal::Benchmark* b) {
+  for (int m : {8, 16, 32})
+    for (int n : {1, 4, 16, 32})
+      for (int t = 0; t < 4; ++t) b->Args({m, n, t});
 }
 
 }  // namespace
@@ -124,5 +196,7 @@ BENCHMARK_CAPTURE(fast_full_score, compose3_stepwise_n31, "compose3", setup::lis
 BENCHMARK(generic_query_distribution) INDUCT_SMALL_WORLDS->Unit(benchmark::kMicrosecond);
 BENCHMARK(fast_small_world) INDUCT_SMALL_WORLDS->Unit(benchmark::kMicrosecond);
 BENCHMARK(model_build)->Unit(benchmark::kMillisecond);
+BENCHMARK(model_build_large)->Arg(8)->Arg(16)->Arg(32)->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK(query_large)->Apply(query_large_arguments)->Unit(benchmark::kMicrosecond);
 
 BENCHMARK_MAIN();

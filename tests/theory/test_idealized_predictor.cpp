@@ -1,12 +1,16 @@
-// The fast idealized predictor against hand computation and against a naive enumeration of every
-// (format, chain) hypothesis (tests/theory/reference_predictor.hpp).
+// The fast idealized predictor against hand computation, against a naive enumeration of every
+// (format, chain) hypothesis (tests/theory/reference_predictor.hpp) and against the implementation it
+// replaced (tests/theory/previous_idealized_predictor.hpp: a trie and an index over all chains).
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <vector>
 
 #include "induct/core/random.hpp"
+#include "induct/setup/prompt.hpp"
+#include "induct/setup/tasks.hpp"
 #include "induct/theory/idealized_predictor.hpp"
+#include "previous_idealized_predictor.hpp"
 #include "reference_predictor.hpp"
 
 using namespace induct;
@@ -169,6 +173,16 @@ TEST_CASE("idealized predictor: equals the naive enumeration of every hypothesis
     c.direct_composite_rate = 0.0;  // direct composite chains impossible
     cases.push_back({c, 30, 8});
   }
+  {
+    setup::setup_config c;  // depth 4 over few entities: many chains per map, deep stepwise tries
+    c.entities = 3;
+    c.functions = 4;
+    c.max_depth = 4;
+    c.world_seed = 3;
+    cases.push_back({c, 30, 6});
+    c.depth_continue = 0.0;  // only depth 1 has prior mass
+    cases.push_back({c, 15, 6});
+  }
   cases.push_back({setup::setup_config{}, 4, 5});  // the default world
   for (const auto& wc : cases) {
     const setup::world w(wc.config);
@@ -179,10 +193,151 @@ TEST_CASE("idealized predictor: equals the naive enumeration of every hypothesis
       setup::function_chain chain;
       do {
         chain = doc.chain_at(rng.below(doc.chain_count()));
-      } while (format == setup::list_format::direct && wc.config.direct_composite_rate == 0.0 && chain.size() > 1);
+      } while (chain.size() > 1 && (wc.config.depth_continue == 0.0 ||
+                                    (format == setup::list_format::direct && wc.config.direct_composite_rate == 0.0)));
       const int n = static_cast<int>(rng.below(static_cast<std::uint64_t>(wc.max_items)));
       const int cut = static_cast<int>(rng.below(static_cast<std::uint64_t>(chain.size() + 2))) - 1;
       check_against_reference(w, model, sample_prefix(w, format, chain, n, cut, rng));
     }
   }
+}
+
+namespace {
+
+// The prompt's tokens, then its query's answer (all steps in stepwise format) and `;` if another item
+// may follow.
+std::vector<token_id> with_answer(const setup::world& w, const setup::prompt& p) {
+  auto tokens = p.tokens;
+  if (p.format == setup::list_format::direct) {
+    tokens.push_back(w.vocab().entity(p.answer));
+  } else {
+    for (int z : p.steps) tokens.push_back(w.vocab().entity(z));
+  }
+  if (p.examples + 1 < w.config().list_length_max) tokens.push_back(setup::vocabulary::semicolon);
+  return tokens;
+}
+
+// The distribution at every prefix after `<d> [`, and the posterior at the end, against the previous
+// implementation: equal up to long double summation order (relative 1e-12 of the larger value).
+void check_against_previous(const theory::idealized_list_model& model, const theory::testing::trie_list_model& previous,
+                            const std::vector<token_id>& tokens) {
+  theory::idealized_predictor fast(model);
+  theory::testing::trie_predictor old(previous);
+  std::vector<long double> got, expected;
+  for (std::size_t end = 2; end <= tokens.size(); ++end) {
+    if (end > 2) {
+      fast.advance(tokens[end - 1]);
+      old.advance(tokens[end - 1]);
+    }
+    fast.next_token_distribution(got);
+    old.next_token_distribution(expected);
+    REQUIRE(got.size() == expected.size());
+    for (std::size_t t = 0; t < got.size(); ++t) {
+      const long double scale = std::max(got[t], expected[t]);
+      if (!(std::abs(got[t] - expected[t]) <= 1e-12L * scale)) {
+        INFO("prompt ", model.world().vocab().decode(tokens), " prefix length ", end, " token ",
+             model.world().vocab().name(static_cast<token_id>(t)));
+        CHECK(static_cast<double>(got[t]) == static_cast<double>(expected[t]));
+      }
+    }
+  }
+  const auto a = fast.posterior(10), b = old.posterior(10);
+  REQUIRE(a.size() == b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i].probability == doctest::Approx(b[i].probability).epsilon(1e-12));
+}
+
+}  // namespace
+
+TEST_CASE("idealized predictor: equals the previous implementation on random task prompts of the default world") {
+  // Default world (m = 8, K = 4, 4,680 chains): lookup, compose2, compose3 over seen chains and novel2,
+  // novel3 over held-out ones, both formats, n = 0..31, every prefix through the query's answer and `;`.
+  const setup::world w{};
+  const theory::idealized_list_model model(w);
+  const theory::testing::trie_list_model previous(w);
+  const setup::document_model doc(w.config());
+  int prompts = 0;
+  for (const char* name : {"lookup", "compose2", "compose3", "novel2", "novel3"})
+    for (const auto format : {setup::list_format::direct, setup::list_format::stepwise})
+      for (int n : {0, 1, 2, 3, 5, 8, 13, 21, 31}) {
+        const auto task = setup::task::by_name(name, format, doc);
+        for (const auto& p : setup::generate_prompts(w, task, n, 24, 17)) {
+          check_against_previous(model, previous, with_answer(w, p));
+          ++prompts;
+        }
+      }
+  CHECK(prompts == 2160);
+}
+
+TEST_CASE("idealized predictor: equals the previous implementation on m = 16, and on prompts from other tasks") {
+  // m = 16, depth 4 (69,904 chains); prompts mixing formats (a direct prompt fed to a stepwise-looking
+  // continuation is not possible, so mixing is by the task's own format), and random cut points.
+  setup::setup_config config;
+  config.functions = 16;
+  const setup::world w(config);
+  const theory::idealized_list_model model(w);
+  const theory::testing::trie_list_model previous(w);
+  const setup::document_model doc(w.config());
+  random_engine rng(17);
+  for (int i = 0; i < 200; ++i) {
+    const auto format = rng.bernoulli(0.5) ? setup::list_format::direct : setup::list_format::stepwise;
+    const auto chain = doc.chain_at(rng.below(doc.chain_count()));
+    const int n = static_cast<int>(rng.below(12));
+    const int cut = static_cast<int>(rng.below(static_cast<std::uint64_t>(chain.size() + 2))) - 1;
+    check_against_previous(model, previous, sample_prefix(w, format, chain, n, cut, rng));
+  }
+  CHECK(model.prefix_map_count() == 1 + 16 + 256 + 4096);
+}
+
+TEST_CASE("idealized predictor: impossible tokens are refused exactly where the previous implementation refuses them") {
+  // Every answer token of random default-world prompts replaced by every entity in turn: the new and the
+  // previous predictor throw at the same prefix, or both accept it with equal distributions.
+  const setup::world w{};
+  const theory::idealized_list_model model(w);
+  const theory::testing::trie_list_model previous(w);
+  const setup::document_model doc(w.config());
+  random_engine rng(5);
+  int refused = 0, accepted = 0;
+  for (int i = 0; i < 40; ++i) {
+    const auto format = i % 2 ? setup::list_format::direct : setup::list_format::stepwise;
+    const auto chain = doc.chain_at(rng.below(doc.chain_count()));
+    auto tokens = sample_prefix(w, format, chain, 1 + static_cast<int>(rng.below(3)), static_cast<int>(chain.size()), rng);
+    const std::size_t position = tokens.size() - 1 - rng.below(format == setup::list_format::direct ? 1 : chain.size());
+    for (int e = 0; e < w.entity_count(); e += 7) {
+      tokens[position] = w.vocab().entity(e);
+      theory::idealized_predictor fast(model);
+      theory::testing::trie_predictor old(previous);
+      bool fast_ok = true, old_ok = true;
+      try {
+        fast.start(tokens);
+      } catch (const induct::error&) {
+        fast_ok = false;
+      }
+      try {
+        old.start(tokens);
+      } catch (const induct::error&) {
+        old_ok = false;
+      }
+      CHECK(fast_ok == old_ok);
+      if (fast_ok && old_ok) {
+        ++accepted;
+        std::vector<long double> a, b;
+        fast.next_token_distribution(a);
+        old.next_token_distribution(b);
+        for (std::size_t t = 0; t < a.size(); ++t) CHECK(std::abs(static_cast<double>(a[t] - b[t])) <= 1e-12);
+      } else {
+        ++refused;
+      }
+    }
+  }
+  CHECK(refused > 0);
+  CHECK(accepted > 0);
+}
+
+TEST_CASE("idealized predictor: a world whose prefix maps cannot fit is a resource_error, not bad_alloc") {
+  setup::setup_config config;
+  config.functions = 60000;  // 60000^2 depth-2 prefixes of 64 entities: terabytes
+  config.held_out_fraction = 0.0;
+  config.max_depth = 4;
+  const setup::world w(config);
+  CHECK_THROWS_AS(theory::idealized_list_model{w}, induct::resource_error);
 }

@@ -14,15 +14,25 @@
 //   p(t | prefix) = sum_h pi(h) L(h) 1{h agrees with z1..zj} P(t | h, ...) / same sum without P(t|.)
 // The `<d> [` prefix is conditioned on: the predictor starts after it (so P(list) cancels).
 //
-// Speed: per world we precompute (a) the distinct maps of all chains with the summed direct
-// prior of the chains denoting each, and for every (x, y) the maps with phi(x) = y; (b) a trie of
-// step-map sequences (f_1, f_2 o f_1, ...) with the summed stepwise prior of the chains of each
-// node, so stepwise hypotheses are pruned by the observed steps. All weights are long double.
+// Cost follows the hypotheses still consistent with the prompt, not all m + ... + m^K chains:
+// * Stepwise: every step value is observed, so each observation constrains one function only. The
+//   stepwise chains of depth k consistent with the items are a product F_1 x ... x F_k with
+//   F_i = {f : f(z_{i-1}) = z_i on every item} (z_0 = x): kept as k function sets, O(m k) per item.
+// * Direct: a chain of depth d + 1 is f o g with g a prefix of depth d <= K - 1. Per world we keep
+//   the distinct maps g of the prefixes of each depth d (weight w(g) = #chains of depth d denoting g
+//   times the direct prior of depth d + 1, equal for every f), and for every (x, z) the prefixes with
+//   g(x) = z. A direct class (f, g) denotes f o g. The classes consistent with one item (x, y) are
+//     A(x, y) = U_{(f, z): f(z) = y} {f} x {g : g(x) = z},
+//   read straight from the index (no copy); the second item keeps A(x1, y1) & A(x2, y2), listed from
+//   the smaller side; later items filter that list. The n = 0 answer law is precomputed per (x, y).
+//   Memory: the prefix maps (sum_{d<K} m^d at most, 33,825 for m = 32, K = 4) times E, not the chains.
+// All weights are long double.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "induct/core/error.hpp"
@@ -47,6 +57,7 @@ struct task_posterior {
 /// Per-world precomputation shared by every idealized_predictor state (immutable, thread-safe).
 class idealized_list_model {
  public:
+  /// resource_error if the prefix maps or the E x E tables do not fit in the available memory.
   INDUCT_DECLARE explicit idealized_list_model(const setup::world& world);
 
   [[nodiscard]] const setup::world& world() const noexcept { return world_; }
@@ -54,8 +65,8 @@ class idealized_list_model {
   [[nodiscard]] int entity_count() const noexcept { return entities_; }
   [[nodiscard]] int max_depth() const noexcept { return max_depth_; }
   [[nodiscard]] std::size_t vocabulary_size() const noexcept { return world_.vocab().size(); }
-  [[nodiscard]] std::size_t distinct_map_count() const noexcept { return map_prior_.size(); }
-  [[nodiscard]] std::size_t step_trie_size() const noexcept { return nodes_.size(); }
+  /// Distinct maps of the chain prefixes of depth 0..K-1, counted once per depth (the direct index).
+  [[nodiscard]] std::size_t prefix_map_count() const noexcept { return prefix_weight_.size(); }
 
   /// c_F(i) = P(another item after item i | format), i >= 1.
   [[nodiscard]] long double continue_probability(list_format format, int item) const noexcept {
@@ -74,36 +85,25 @@ class idealized_list_model {
  private:
   friend class idealized_predictor;
 
-  struct trie_node {
-    std::uint32_t parent = 0;
-    std::uint32_t depth = 0;
-    std::uint32_t first_child = 0;
-    std::uint32_t child_count = 0;
-    std::uint32_t path_offset = 0;        // node ids of the path, depth 1..depth, in paths_
-    std::uint32_t chain_count = 0;        // chains of exactly this depth with this step sequence
-    std::uint32_t functions_offset = 0;   // functions f with f o g_parent = g_node, in node_functions_
-    std::uint32_t function_count = 0;
-    long double terminal_prior = 0.0L;    // summed stepwise prior of those chains
-    long double subtree_prior = 0.0L;     // terminal priors of the node and all its descendants
-  };
-
   static std::size_t index(list_format format) noexcept { return format == list_format::direct ? 0 : 1; }
 
-  // Level by level, so a node's children are contiguous; children merge when their step maps agree.
-  INDUCT_DECLARE void build_trie();
+  // Level by level (depth 0..K-1): the distinct maps f o g of the previous level's maps g, with their
+  // chain counts and the (g, f) edges that reach them; then the column-major value table.
+  INDUCT_DECLARE void build_prefix_maps();
 
-  // The distinct maps of all trie nodes (a node's last step map is its chains' composite map).
-  INDUCT_DECLARE void build_direct_maps();
+  // The (x, z) -> prefixes index over the prefixes of positive weight, the preimages of the functions
+  // and the n = 0 answer law.
+  INDUCT_DECLARE void build_direct_index();
 
-  [[nodiscard]] std::size_t map_value(std::size_t map, std::size_t x) const noexcept {
-    return step_values_[static_cast<std::size_t>(map_node_[map]) * static_cast<std::size_t>(entities_) + x];
+  [[nodiscard]] std::size_t prefix_value(std::uint32_t prefix, std::size_t x) const noexcept {
+    return prefix_values_[x * prefix_weight_.size() + prefix];
   }
-  [[nodiscard]] std::size_t node_value(std::size_t node, std::size_t x) const noexcept {
-    return step_values_[node * static_cast<std::size_t>(entities_) + x];
+  [[nodiscard]] std::size_t apply(std::uint32_t function, std::size_t value) const noexcept {
+    return tables_[static_cast<std::size_t>(function) * static_cast<std::size_t>(entities_) + value];
   }
 
-  // The chains of a trie node: chains(parent) x {f : f o g_parent = g_node}.
-  INDUCT_DECLARE void append_chains(std::uint32_t node, std::vector<setup::function_chain>& out) const;
+  // The chains of depth d denoting prefix map `prefix` of level d (d = prefix_depth_[prefix]).
+  INDUCT_DECLARE void append_prefix_chains(std::uint32_t prefix, std::vector<setup::function_chain>& out) const;
 
   setup::world world_;
   setup::document_model document_;
@@ -113,17 +113,23 @@ class idealized_list_model {
   std::vector<long double> continue_[2];        // c_F(i), i = 0..max (bounded laws)
   long double unbounded_continue_[2] = {0.0L, 0.0L};
   std::vector<long double> chain_prior_[2];     // P(format, one chain of depth k | list)
+  std::vector<long double> stepwise_extension_prior_;  // index d: sum_{k=d..K} m^(k-d) P(stepwise, depth k)
+  std::vector<std::uint32_t> tables_;           // f * E + v -> f(v)
+  std::vector<std::uint32_t> preimage_offset_;  // y -> (f, z) with f(z) = y, in preimage_ (CSR)
+  struct step {
+    std::uint32_t function;
+    std::uint32_t value;
+  };
+  std::vector<step> preimage_;
 
-  std::vector<trie_node> nodes_;                // node 0 is the root (depth 0, identity map)
-  std::vector<std::uint16_t> step_values_;      // node * E + x -> g_node(x)
-  std::vector<std::uint32_t> paths_;
-  std::vector<std::uint32_t> node_functions_;
-
-  std::vector<long double> map_prior_;          // summed direct prior of the chains denoting the map
-  std::vector<std::uint32_t> map_node_;         // a trie node whose last step map is the map
-  std::vector<std::uint32_t> map_nodes_offset_, map_nodes_;  // all such nodes (CSR)
-  std::vector<long double> direct_marginal_;    // x * E + y -> sum of map priors with phi(x) = y
-  std::vector<std::uint32_t> xy_offset_, xy_maps_;  // (x, y) -> maps with phi(x) = y (CSR)
+  std::vector<std::uint16_t> prefix_values_;    // x * P + g -> g(x), P = prefix_map_count()
+  std::vector<std::uint32_t> prefix_depth_;     // g -> its level d
+  std::vector<long double> prefix_chain_count_; // g -> chains of depth d denoting g
+  std::vector<long double> prefix_weight_;      // g -> chain count * P(direct, depth d + 1 | list)
+  std::vector<std::uint32_t> parent_offset_;    // g -> (parent, f) with f o parent = g, in parents_ (CSR)
+  std::vector<step> parents_;                   // .value holds the parent prefix
+  std::vector<std::uint32_t> prefix_at_offset_, prefix_at_;  // (x * E + z) -> prefixes with g(x) = z (CSR)
+  std::vector<long double> direct_marginal_;    // x * E + y -> sum over classes with f(g(x)) = y of w(g)
 };
 
 /// The state of the idealized predictor inside one list prompt. A value type: copy it to branch
@@ -142,9 +148,13 @@ class idealized_predictor {
     input_ = 0;
     position_ = 2;
     partial_.clear();
-    alive_maps_.clear();
-    alive_nodes_.clear();
-    frontier_.assign(1, 0);
+    first_item_ = {0, 0};
+    direct_alive_.clear();
+    direct_candidates_.clear();
+    candidate_weight_ = 0.0L;
+    step_sets_.clear();
+    item_sets_.clear();
+    stepwise_alive_ = true;
     length_factor_[0] = length_factor_[1] = 1.0L;
   }
 
@@ -158,11 +168,12 @@ class idealized_predictor {
   [[nodiscard]] const std::vector<int>& current_answer() const noexcept { return partial_; }
   [[nodiscard]] int current_input() const noexcept { return input_; }
 
-  /// Feeds one token; error if it has probability 0 given the prefix (an impossible prompt).
+  /// Feeds one token; error if it has probability 0 given the prefix (an impossible prompt). On that
+  /// error the state is unchanged.
   void advance(token_id token) { advance(token, false); }
 
   /// Feeds a token whose probability the caller has already found positive (skips the re-check
-  /// of the answer and end-of-item tokens; structural checks remain).
+  /// of the end-of-item tokens; structural checks remain).
   void advance_checked(token_id token) { advance(token, true); }
 
  private:
@@ -185,33 +196,50 @@ class idealized_predictor {
     return {static_cast<token_id>(best), scratch[best]};
   }
 
-  /// Posterior over list tasks (format, chain) given the prefix, most probable first, at most `top`.
-  /// Counts the current item's values so far; chains behaving alike share their map's likelihood.
+  /// Posterior over list tasks (format, chain) given the prefix, most probable first (ties: direct
+  /// first, then by setup::document_model::chain_index), at most `top`. Counts the current item's
+  /// values so far. Only the hypotheses up to the `top`-th one's probability are listed out.
   INDUCT_DECLARE [[nodiscard]] std::vector<task_posterior> posterior(std::size_t top = 10) const;
 
  private:
+  // A direct class: the chains f o g for the chains g of one prefix map.
+  struct direct_class {
+    std::uint32_t prefix;
+    std::uint32_t function;
+  };
+  // Function sets per step level, flat: level i is functions[offsets[i] .. offsets[i + 1]).
+  struct function_sets {
+    std::vector<std::uint32_t> functions;
+    std::vector<std::uint32_t> offsets{0};
+    void clear() {
+      functions.clear();
+      offsets.assign(1, 0);
+    }
+    [[nodiscard]] std::size_t levels() const noexcept { return offsets.size() - 1; }
+    [[nodiscard]] std::span<const std::uint32_t> level(std::size_t i) const noexcept {
+      return {functions.data() + offsets[i], offsets[i + 1] - offsets[i]};
+    }
+    void close_level() { offsets.push_back(static_cast<std::uint32_t>(functions.size())); }
+  };
+
   INDUCT_DECLARE [[noreturn]] void impossible(token_id token, const std::string& why) const;
 
-  INDUCT_DECLARE void advance_frontier(int value);
+  // The current item's value `value` arrived: the direct classes and stepwise sets that emit it
+  // (into direct_candidates_/candidate_weight_ and item_sets_); false if no hypothesis of positive
+  // weight does (the state is then unchanged).
+  INDUCT_DECLARE bool observe_value(int value);
 
   // Item done with `;`: keep the hypotheses that emit exactly this item and continue.
   INDUCT_DECLARE void complete_item();
 
-  // Whether the first `j` step values of a depth >= j node on the current input equal partial_.
-  [[nodiscard]] bool node_matches(std::uint32_t node, int j) const noexcept {
-    const auto& n = model_->nodes_[node];
-    for (int d = 0; d < j; ++d)
-      if (static_cast<int>(model_->node_value(model_->paths_[n.path_offset + static_cast<std::uint32_t>(d)],
-                                              static_cast<std::size_t>(input_))) != partial_[static_cast<std::size_t>(d)])
-        return false;
-    return true;
-  }
-
-  // Calls visit(format, trie node, weight) for every hypothesis class consistent with the prefix
-  // and able to continue it (within the current item). Direct classes are reported by one trie
-  // node of their map (weight = the map's summed prior), stepwise ones by their trie node.
+  // Calls visit(class) for the direct classes consistent with the completed items (none once
+  // direct is ruled out): A(x1, y1) read from the index after one item, direct_alive_ after more.
   template <class Visit>
-  void for_each_hypothesis(Visit&& visit) const;
+  void for_each_alive_direct(Visit&& visit) const;
+
+  // Number of stepwise chains consistent with the prefix whose step `skip` (0-based; none if >= the
+  // levels) is left free: the product of the current item's sets F'_i before it and step_sets_ after.
+  INDUCT_DECLARE [[nodiscard]] long double stepwise_product(std::size_t skip) const noexcept;
 
   // Calls visit(token, weight) with every hypothesis class's prediction of the next token in the
   // current item (phase in_answer); the weights are unnormalised posterior masses.
@@ -225,10 +253,13 @@ class idealized_predictor {
   int input_ = 0;
   std::size_t position_ = 2;
   std::vector<int> partial_;
-  std::vector<std::uint32_t> alive_maps_;   // direct maps consistent with the completed items
-  std::vector<std::uint32_t> alive_nodes_;  // stepwise trie nodes (depth answer_length_) consistent with them
-  std::vector<std::uint32_t> frontier_;     // first item: trie nodes at depth |partial_| consistent with it
-  std::vector<std::uint32_t> next_frontier_;
+  std::pair<int, int> first_item_{0, 0};        // (x1, y1) while one direct item is complete
+  std::vector<direct_class> direct_alive_;      // direct classes consistent with >= 2 completed items
+  std::vector<direct_class> direct_candidates_; // items >= 1: alive classes that emit the item's first value
+  long double candidate_weight_ = 0.0L;         // their summed w(g)
+  function_sets step_sets_;   // first item: F_1..F_j so far; later: F_1..F_k of the completed items
+  function_sets item_sets_;   // items >= 1: F'_1..F'_j, the levels of step_sets_ that emit this item so far
+  bool stepwise_alive_ = true;  // some stepwise chain of positive prior is consistent with the prefix
   long double length_factor_[2] = {1.0L, 1.0L};  // prod_{i<=items} c_F(i)
 };
 
