@@ -267,29 +267,30 @@ INDUCT_DEFINE bool idealized_predictor::observe_value(int value) {
     }
     direct = length_factor_[0] * candidate_weight_;
   }
-  // Stepwise: the functions of the next level that map the previous value (x at step 1) to y.
+  // Stepwise: the functions of the next level that map the previous value (x at step 1) to y, appended
+  // to the sets as an open level (closed below, or dropped).
   long double stepwise = 0.0L;
-  std::vector<std::uint32_t> level;
+  auto& sets = items_ == 0 ? step_sets_ : item_sets_;
+  const std::size_t open = sets.functions.size();
   const std::size_t prev = j == 0 ? x : static_cast<std::size_t>(partial_[j - 1]);
   if (stepwise_alive_ && items_ == 0 && static_cast<int>(j) < m.max_depth_) {
     for (std::uint32_t f = 0; f < static_cast<std::uint32_t>(m.functions_); ++f)
-      if (m.apply(f, prev) == y) level.push_back(f);
-    stepwise = stepwise_product(step_sets_.levels()) * static_cast<long double>(level.size()) *
+      if (m.apply(f, prev) == y) sets.functions.push_back(f);
+    stepwise = stepwise_product(step_sets_.levels()) * static_cast<long double>(sets.functions.size() - open) *
                m.stepwise_extension_prior_[j + 1];
   } else if (stepwise_alive_ && items_ > 0 && static_cast<int>(j) < answer_length_) {
     for (const std::uint32_t f : step_sets_.level(j))
-      if (m.apply(f, prev) == y) level.push_back(f);
+      if (m.apply(f, prev) == y) sets.functions.push_back(f);
     stepwise = length_factor_[1] * m.chain_prior(list_format::stepwise, answer_length_) * stepwise_product(j) *
-               static_cast<long double>(level.size());
+               static_cast<long double>(sets.functions.size() - open);
   }
+  if (!(stepwise > 0.0L)) sets.functions.resize(open);
   if (!(direct + stepwise > 0.0L)) {
     direct_candidates_.clear();
     candidate_weight_ = 0.0L;
     return false;
   }
-  auto& sets = items_ == 0 ? step_sets_ : item_sets_;
   if (stepwise > 0.0L) {
-    sets.functions.insert(sets.functions.end(), level.begin(), level.end());
     sets.close_level();
   } else {
     stepwise_alive_ = false;  // this value rules every stepwise chain out
