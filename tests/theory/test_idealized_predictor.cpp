@@ -341,3 +341,23 @@ TEST_CASE("idealized predictor: a world whose prefix maps cannot fit is a resour
   const setup::world w(config);
   CHECK_THROWS_AS(theory::idealized_list_model{w}, induct::resource_error);
 }
+
+TEST_CASE("idealized predictor: answers of exactly equal mass are exactly equal, so argmax takes the smaller id") {
+  // Default world, `<d> [ e5 : e2 ; e14 :`: e2 and e45 have the same chain counts per depth among the
+  // direct classes left by the first item, so equal mass in exact arithmetic; summing the chains' priors
+  // in class order would round them apart (found by comparing scored prompts before and after).
+  const setup::world w{};
+  const theory::idealized_list_model model(w);
+  const auto& v = w.vocab();
+  const auto tokens = v.encode("<d> [ e5 : e2 ; e14 :");
+  theory::idealized_predictor p(model);
+  p.start(tokens);
+  std::vector<long double> distribution;
+  const auto [best, probability] = p.argmax(distribution);
+  CHECK(distribution[v.id("e2")] == distribution[v.id("e45")]);
+  CHECK(best == v.id("e2"));
+  const theory::testing::reference_predictor reference{w};
+  const auto expected = reference.next_token_distribution({tokens.begin() + 2, tokens.end()});
+  CHECK(static_cast<double>(probability) == doctest::Approx(static_cast<double>(expected[v.id("e2")])).epsilon(1e-12));
+  CHECK(static_cast<double>(expected[v.id("e45")]) == doctest::Approx(static_cast<double>(expected[v.id("e2")])).epsilon(1e-12));
+}

@@ -95,6 +95,14 @@ class idealized_list_model {
   // and the n = 0 answer law.
   INDUCT_DECLARE void build_direct_index();
 
+  // sum_d counts[d] P(direct, depth d + 1 | list) for chain counts per prefix depth d = 0..K-1: answers
+  // with equal counts get bit-equal masses, so exact ties stay ties for argmax.
+  [[nodiscard]] long double direct_mass(const long double* counts) const noexcept {
+    long double mass = 0.0L;
+    for (int d = 0; d < max_depth_; ++d)
+      if (counts[d] > 0.0L) mass += counts[d] * chain_prior(list_format::direct, d + 1);
+    return mass;
+  }
   [[nodiscard]] std::size_t prefix_value(std::uint32_t prefix, std::size_t x) const noexcept {
     return prefix_values_[x * prefix_weight_.size() + prefix];
   }

@@ -109,7 +109,8 @@ INDUCT_DEFINE void idealized_list_model::build_direct_index() {
   const auto e = static_cast<std::size_t>(entities_);
   const auto m = static_cast<std::size_t>(functions_);
   const std::size_t p = prefix_weight_.size();
-  require_memory(static_cast<double>(e) * static_cast<double>(e) * 40.0 + static_cast<double>(p) * static_cast<double>(e) * 4.0,
+  require_memory(static_cast<double>(e) * static_cast<double>(e) * (40.0 + 16.0 * max_depth_) +
+                     static_cast<double>(p) * static_cast<double>(e) * 4.0,
                  "the idealized predictor's (x, y) tables (E = " + std::to_string(entities_) + ")");
   // (x, z) -> the prefixes of positive weight with g(x) = z; a zero-weight prefix starts no direct chain.
   prefix_at_offset_.assign(e * e + 1, 0);
@@ -131,15 +132,21 @@ INDUCT_DEFINE void idealized_list_model::build_direct_index() {
   for (std::size_t f = 0; f < m; ++f)
     for (std::size_t z = 0; z < e; ++z)
       preimage_[fill[tables_[f * e + z]]++] = {static_cast<std::uint32_t>(f), static_cast<std::uint32_t>(z)};
-  // n = 0: sum_{(f, z): f(z) = y} sum_{g: g(x) = z} w(g).
-  std::vector<long double> at(e * e, 0.0L);
+  // n = 0: sum_{(f, z): f(z) = y} sum_{g: g(x) = z} w(g), from exact chain counts per prefix depth.
+  const auto k = static_cast<std::size_t>(max_depth_);
+  std::vector<long double> at(e * e * k, 0.0L);
   for (std::size_t x = 0; x < e; ++x)
-    for (std::size_t g = 0; g < p; ++g) at[x * e + prefix_values_[x * p + g]] += prefix_weight_[g];
+    for (std::size_t g = 0; g < p; ++g)
+      if (prefix_weight_[g] > 0.0L) at[(x * e + prefix_values_[x * p + g]) * k + prefix_depth_[g]] += prefix_chain_count_[g];
   direct_marginal_.assign(e * e, 0.0L);
+  std::vector<long double> counts(k);
   for (std::size_t x = 0; x < e; ++x)
-    for (std::size_t y = 0; y < e; ++y)
+    for (std::size_t y = 0; y < e; ++y) {
+      std::fill(counts.begin(), counts.end(), 0.0L);
       for (std::uint32_t i = preimage_offset_[y]; i < preimage_offset_[y + 1]; ++i)
-        direct_marginal_[x * e + y] += at[x * e + preimage_[i].value];
+        for (std::size_t d = 0; d < k; ++d) counts[d] += at[(x * e + preimage_[i].value) * k + d];
+      direct_marginal_[x * e + y] = direct_mass(counts.data());
+    }
 }
 
 INDUCT_DEFINE void idealized_list_model::append_prefix_chains(std::uint32_t prefix,
@@ -375,11 +382,17 @@ void idealized_predictor::for_each_prediction(Visit&& visit) const {
     } else if (j == 1) {
       direct_stop = m.direct_marginal_[x * e + static_cast<std::size_t>(partial_[0])];
     }
-  } else if (j == 0) {
+  } else if (j == 0 && answer_length_ == 1) {
+    // Chain counts per (answer, prefix depth), then one mass per answer: exact ties stay ties.
+    const auto k = static_cast<std::size_t>(m.max_depth_);
+    std::vector<long double> counts(e * k, 0.0L);
     for_each_alive_direct([&](direct_class c) {
-      visit(vocab.entity(static_cast<int>(m.apply(c.function, m.prefix_value(c.prefix, x)))),
-            length_factor_[0] * m.prefix_weight_[c.prefix]);
+      counts[m.apply(c.function, m.prefix_value(c.prefix, x)) * k + m.prefix_depth_[c.prefix]] += m.prefix_chain_count_[c.prefix];
     });
+    for (std::size_t y = 0; y < e; ++y) {
+      const long double mass = m.direct_mass(counts.data() + y * k);
+      if (mass > 0.0L) visit(vocab.entity(static_cast<int>(y)), length_factor_[0] * mass);
+    }
   } else if (j == 1 && answer_length_ == 1) {
     direct_stop = length_factor_[0] * candidate_weight_;
   }
