@@ -8,6 +8,7 @@
 #include "induct/experiment/detail/presets_impl.hpp"
 #include "induct/experiment/detail/report_page_impl.hpp"
 #include "induct/experiment/detail/scaling_impl.hpp"
+#include "induct/experiment/detail/slurm_impl.hpp"
 #include "induct/experiment/detail/trained_model_impl.hpp"
 
 template induct::experiment::result_table induct::experiment::evaluate_model<float>(

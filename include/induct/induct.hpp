@@ -70,6 +70,7 @@
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/seeds.hpp"
 #include "induct/experiment/structure_probe.hpp"
+#include "induct/experiment/slurm.hpp"
 #include "induct/experiment/svg_plot.hpp"
 #include "induct/experiment/sweep.hpp"
 #include "induct/experiment/trained_model.hpp"
