@@ -266,3 +266,48 @@ TEST_CASE("sweep over a design grid: any run field as an axis, --seeds, table_ac
   CHECK(refused.status == 1);
   CHECK(refused.output.find("grid.axes.model.wdth") != std::string::npos);
 }
+
+TEST_CASE("sweep on Slurm without a cluster: --slurm plans the missing points, --point K computes one, --assemble") {
+  const auto dir = scratch("slurm");
+  std::filesystem::create_directories(dir);
+  const auto grid = dir / "grid.json";
+  induct::write_text_atomically(grid, R"({"models": [{"layers": 1, "width": 16, "heads": 2}], "tokens": [2048, 4096],
+                   "base": {"context": 32, "batch": 4, "prompts": 4, "examples": [0, 1]}})");
+  const std::string sweep = "sweep --grid " + grid.string() + " --out " + (dir / "out").string();
+  const auto plan = run_tool(sweep + " --slurm --cpus-per-task 1");
+  INFO(plan.output);
+  REQUIRE(plan.status == 0);
+  CHECK(plan.output.find("2 in the grid, 2 missing") != std::string::npos);
+  const auto script = induct::read_text_file(dir / "out" / "sweep.sbatch");
+  CHECK(script.find("--point \"$SLURM_ARRAY_TASK_ID\"") != std::string::npos);
+  CHECK(std::filesystem::exists(dir / "out" / "assemble.sbatch"));
+
+  const auto early = run_tool(sweep + " --assemble");  // nothing finished: refused, naming the points
+  CHECK(early.status == 1);
+  CHECK(early.output.find("missing") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir / "out" / "table.csv"));
+
+  const auto outside = run_tool(sweep + " --point 2");
+  CHECK(outside.status == 1);
+  CHECK(outside.output.find("index 2 is outside the grid") != std::string::npos);
+  CHECK(run_tool(sweep + " --point 0 --slurm").status == 2);  // modes exclude one another
+  CHECK(run_tool(sweep + " --submit").status == 2);           // --submit needs --slurm
+
+  const auto first = run_tool(sweep + " --point 1");
+  INFO(first.output);
+  REQUIRE(first.status == 0);
+  CHECK(first.output.find("computed") != std::string::npos);
+  CHECK(run_tool(sweep + " --point 1").output.find("already done") != std::string::npos);
+  const auto replan = run_tool(sweep + " --slurm");  // a rerun plans only what is still missing
+  CHECK(replan.output.find("2 in the grid, 1 missing") != std::string::npos);
+  CHECK(replan.output.find(": 0\n") != std::string::npos);
+
+  REQUIRE(run_tool(sweep + " --point 0").status == 0);
+  const auto assembled = run_tool(sweep + " --assemble");
+  INFO(assembled.output);
+  REQUIRE(assembled.status == 0);
+  const auto table = induct::read_text_file(dir / "out" / "table.csv");
+  // The assembly equals a local sweep's outputs over the same point files, byte for byte.
+  REQUIRE(run_tool(sweep).status == 0);
+  CHECK(induct::read_text_file(dir / "out" / "table.csv") == table);
+}

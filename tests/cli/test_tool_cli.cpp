@@ -80,7 +80,8 @@ const std::vector<command_options> commands = {
      {"--reduced-world", "--setup", "--json"}},
     {"evaluate", {"--out", "--tasks", "--formats", "--examples", "--prompts", "--seed", "--threads"},
      {"--model", "--corpus", "--setup"}},
-    {"sweep", {"--max-points", "--threads"}, {"--grid", "--out", "--shard"}},
+    {"sweep", {"--max-points", "--threads", "--cpus-per-task", "--max-parallel", "--safety-factor"},
+     {"--grid", "--out", "--shard", "--point", "--assemble", "--slurm", "--submit", "--partition"}},
     {"probe", {"--out", "--prompts", "--examples", "--seed", "--l2", "--threads"}, {"--model"}},
 };
 
@@ -169,6 +170,9 @@ TEST_CASE("bad invocations exit with the documented code, name the option, and g
       {"prompts --prompts 0", 2, "usage", "--prompts"},
       {"prompts --format sideways", 2, "usage", "--format"},
       {"sweep --grid small --out " + out + " --shard 3/2", 2, "usage", "--shard"},
+      {"sweep --grid small --out " + out + " --point -1", 2, "usage", "--point"},
+      {"sweep --grid small --out " + out + " --cpus-per-task 0 --slurm", 2, "usage", "--cpus-per-task"},
+      {"sweep --grid small --out " + out + " --max-parallel 2", 2, "usage", "--slurm"},
       {"evaluate --model m --tasks lookup,bogus", 2, "usage", "--tasks"},
       {"grammar check", 2, "usage", "FILE"},
       {"world --share-fact 0.3", 1, "config", "sum to 1"},           // a valid option, an invalid combination

@@ -1,5 +1,7 @@
 // induct sweep: a scaling sweep, one independent resumable job per design point (experiment/scaling.hpp).
+#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <memory>
 #include <string>
 
@@ -8,6 +10,8 @@
 #include "induct/experiment/design.hpp"
 #include "induct/experiment/presets.hpp"
 #include "induct/experiment/scaling.hpp"
+#include "induct/experiment/slurm.hpp"
+#include "config_options.hpp"
 #include "tool.hpp"
 
 namespace induct::tool {
@@ -45,6 +49,9 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
     std::string grid, out, shard;
     std::int64_t max_points = -1;
     std::vector<int> seeds;
+    std::int64_t point = -1;
+    bool assemble = false, slurm = false, submit = false;
+    std::optional<config_options<experiment::slurm_config>> resources;
   };
   auto o = std::make_shared<options>();
   command->add_option("--grid", o->grid, "small, paper, emergence, steps or a grid file")->required();
@@ -57,6 +64,17 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
                "training seeds, one point each on the grid's corpus seed (sets the grid's base \"seeds\"); adds "
                "table_across_seeds.csv",
                0, 1 << 30);
+  add_integer(command, "--point", o->point,
+              "compute only the point of this grid index (idempotent; what each Slurm array task runs)", 0,
+              std::int64_t{1} << 40);
+  command->add_flag("--assemble", o->assemble,
+                    "write the table and plots from the finished point files only (refused, naming each missing "
+                    "point, until every point is done)");
+  command->add_flag("--slurm", o->slurm,
+                    "write DIR/sweep.sbatch (a job array of the missing points, time limits from their training "
+                    "FLOPs) and DIR/assemble.sbatch instead of computing; rerun after failures: only missing points");
+  command->add_flag("--submit", o->submit, "with --slurm: submit the arrays and the assembly job with sbatch");
+  o->resources.emplace(command, experiment::slurm_config{}, "Slurm (with --slurm)");
   add_common_flags(command, o->flags);
   on_run(command, chosen, [o, command] {
     o->flags.apply();
@@ -76,7 +94,55 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
       else grid["base"]["seeds"] = o->seeds;
     }
     const auto points = design ? experiment::design_points(grid) : experiment::grid_points(grid);
+    std::ostream& console = o->flags.json ? std::cerr : std::cout;
+    if (o->submit && !o->slurm) throw usage_error("--submit", "needs --slurm");
+    if (o->resources->any_given() && !o->slurm) throw usage_error("--slurm", "the Slurm options (--partition, --account, --cpus-per-task, --max-parallel, ...) need --slurm");
+    if (int(o->slurm) + int(o->assemble) + int(o->point >= 0) + int(!o->shard.empty()) > 1)
+      throw usage_error("--slurm", "--slurm, --assemble, --point and --shard exclude one another");
+    if (o->slurm) {
+      const auto resources = o->resources->over(experiment::slurm_config{});
+      resources.validate();
+      const auto plan = experiment::prepare_slurm_sweep(grid, o->out, std::filesystem::canonical("/proc/self/exe"),
+                                                        resources);
+      console << "points: " << plan.total_points << " in the grid, " << plan.missing.size() << " missing, in "
+              << plan.arrays.size() << " job array(s)\n";
+      for (const auto& a : plan.arrays)
+        console << "  array of " << a.indices.size() << " point(s), time limit " << experiment::slurm_time(a.limit_seconds)
+                << ": " << experiment::slurm_index_list(a.indices) << "\n";
+      nlohmann::json j = {{"total", plan.total_points}, {"missing", plan.missing.size()}};
+      if (o->submit && !plan.arrays.empty()) {
+        const auto submitted = experiment::submit_slurm_sweep(plan);
+        for (const auto& id : submitted.array_jobs) console << "submitted array job " << id << "\n";
+        console << "submitted assembly job " << submitted.assembly_job << "\n";
+        j["array_jobs"] = submitted.array_jobs;
+        j["assembly_job"] = submitted.assembly_job;
+      } else if (!plan.arrays.empty()) {
+        console << "wrote " << (std::filesystem::path(o->out) / "sweep.sbatch").string()
+                << " and assemble.sbatch (--submit submits them)\n";
+      }
+      if (o->flags.json) print_json(j);
+      return 0;
+    }
     experiment::sweep_runner runner(o->out);
+    if (o->assemble) {
+      const auto table = experiment::assemble_sweep(runner, points, grid);
+      console << "assembled " << points.size() << " points: wrote " << (runner.directory() / "table.csv").string()
+              << " and the plots\n";
+      if (o->flags.json) print_json(table.to_json());
+      return 0;
+    }
+    if (o->point >= 0) {
+      const auto& point = experiment::sweep_point_at(points, o->point);
+      install_interrupt_handlers();
+      const auto summary = runner.run(
+          {point}, [&](const nlohmann::json& p) { return experiment::run_grid_point(p, runner.directory()); });
+      console << "point " << o->point << " (" << experiment::point_key(point) << ", "
+              << experiment::sweep_point_label(point) << "): " << (summary.reused ? "already done" : "computed")
+              << "\n";
+      if (o->flags.json) print_json({{"point", o->point}, {"key", experiment::point_key(point)},
+                                     {"computed", summary.computed}});
+      return 0;
+    }
     experiment::sweep_options options;
     if (o->max_points >= 0) options.max_new_points = static_cast<std::size_t>(o->max_points);
     if (!o->shard.empty()) {
@@ -96,7 +162,6 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
       options.shard_index = index;
       options.shard_count = count;
     }
-    std::ostream& console = o->flags.json ? std::cerr : std::cout;
     options.on_point_start = [&](std::size_t i, std::size_t count, const nlohmann::json& point) {
       console << "[" << i + 1 << "/" << count << "] point " << experiment::point_key(point) << ": ";
       if (design) console << experiment::design_point_label(point) << "\n";
