@@ -7,7 +7,7 @@
 set -euo pipefail
 want=(build-essential cmake libeigen3-dev libboost-math-dev nlohmann-json3-dev libcli11-dev)
 if [[ "${1:-build}" == "test" || "${1:-build}" == "bench" ]]; then
-  want+=(doctest-dev libbenchmark-dev python3-torch librsvg2-bin chromium)  # chromium: report.html test
+  want+=(doctest-dev libbenchmark-dev python3-torch librsvg2-bin chromium slurm-wlm munge)  # chromium: report.html test; slurm: the one-node cluster test
 fi
 if [[ "${1:-build}" == "bench" ]]; then
   want+=(libopenblas0-pthread)  # Debian's torch uses the reference BLAS otherwise: an unfairly slow peer
