@@ -12,9 +12,11 @@
 #include "induct/grammar/parse.hpp"
 #include "induct/grammar/validate.hpp"
 #include "induct/grammar/viterbi.hpp"
+#include "earley_parity.hpp"
 #include "pcfg_brute_force.hpp"
 
 using namespace induct::grammar;
+using induct_test::check_leo_matches_reference;
 using induct_test::prefix_mass;
 using induct_test::string_distribution;
 
@@ -59,6 +61,7 @@ void check_against_enumeration(const pcfg& g) {
     total += p;
     for (std::size_t k = 0; k <= w.size(); ++k) prefixes.insert(std::vector<symbol_id>(w.begin(), w.begin() + static_cast<long>(k)));
     const std::string name = quoted(join_tokens(g, w));
+    check_leo_matches_reference(compiled, w, "leo " + name);
     check_close(std::exp2(inside_log2(compiled, w)), p, "inside " + name);
     const viterbi_result v = viterbi_parse(g, w);
     REQUIRE(v.found);
@@ -165,6 +168,7 @@ TEST_CASE("unary cycle with epsilon: hand-derived geometric series") {
   const earley_grammar compiled(g);
   const long double a = 0.5L / 0.85L, b = 0.15L / 0.85L, e = 0.2L / 0.85L;
   CHECK(a + b + e == doctest::Approx(1.0).epsilon(1e-15));
+  for (const char* w : {"a", "a b", "b b", "a b a", "b a a b"}) check_leo_matches_reference(compiled, ids(g, w), w);
   check_close(compiled.empty_string_probability(), e * e, "P(eps)");
   check_close(std::exp2(inside_log2(compiled, ids(g, "a"))), 2 * a * e, "P(a)");
   check_close(std::exp2(inside_log2(compiled, ids(g, "a b"))), a * b, "P(a b)");
@@ -210,6 +214,10 @@ TEST_CASE("closed forms: right- and left-recursive geometric grammars over long 
       check_close(sl.next_token_probability(*left.find_terminal("a")), 0.7L, "left next");
     }
   }
+  check_leo_matches_reference(cr, std::vector<symbol_id>(3000, *right.find_terminal("a")), "right a^3000");
+  std::vector<symbol_id> left_string(3000, *left.find_terminal("a"));
+  left_string.front() = *left.find_terminal("b");
+  check_leo_matches_reference(cl, left_string, "left b a^2999");
   // Viterbi equals inside for an unambiguous grammar.
   const std::vector<symbol_id> w(50, *right.find_terminal("a"));
   const auto v = viterbi_parse(right, w);
@@ -230,6 +238,7 @@ TEST_CASE("ambiguous grammar: inside sums derivations, Viterbi takes the best on
   REQUIRE(v.found);
   check_close(std::exp2(v.log2_probability), tree, "viterbi");
   check_close(description_length_bits(g, v.tree), -std::log2(tree), "description length");
+  check_leo_matches_reference(compiled, ids(g, "a a a a a a a a"), "a^8");
   // Catalan: "a"^4 has 5 trees.
   check_close(std::exp2(inside_log2(compiled, ids(g, "a a a a"))), 5 * 0.027L * 0.2401L, "inside a^4");
 }
@@ -248,6 +257,8 @@ TEST_CASE("impossible prefixes and unknown tokens give probability 0 and a clear
   CHECK_FALSE(u.possible());
   CHECK(u.why_impossible().find("'zzz' is not a terminal") != std::string::npos);
   CHECK_FALSE(viterbi_parse(g, ids(g, "b a")).found);
+  check_leo_matches_reference(compiled, ids(g, "a b a"), "a b a");
+  check_leo_matches_reference(compiled, ids(g, "b a"), "b a");
 }
 
 TEST_CASE("recursive epsilon: A -> A A | <eps> | \"a\", null probability by Newton, inside in closed form") {
@@ -261,6 +272,7 @@ TEST_CASE("recursive epsilon: A -> A A | <eps> | \"a\", null probability by Newt
   const long double x = 0.5L / (1 - 0.6L * e);
   const long double y = 0.3L * x * x / (1 - 0.6L * e);
   const earley_grammar compiled(g);
+  check_leo_matches_reference(compiled, ids(g, "a a a a a"), "a^5");
   check_close(compiled.empty_string_probability(), e, "P(eps)");
   check_close(std::exp2(inside_log2(compiled, ids(g, "a"))), x, "P(a)");
   check_close(std::exp2(inside_log2(compiled, ids(g, "a a"))), y, "P(a a)");

@@ -14,6 +14,16 @@
 //   P(w_1..w_i)           = (1 - e_S) * alpha(0: -> S.) at column i
 //   P(next = t | prefix)  = sum of alpha over column-i items (incl. predicted) with t after the dot / P(prefix...)
 //   P(end | prefix)       = P(w_1..w_i) / P(prefix ...)
+// Leo (1991) for right recursion: completing Y from column j is deterministic when it has exactly one target,
+// one item over all Z with R_U(Z,Y) > 0 (a waiting j: kX -> l.Zm [a_w,g_w] or a predicted rule X -> Z beta).
+// The target then gains (A g'', G g'') with A = a_w R_U(Z,Y), G = g_w R_U(Z,Y), linear in g''. When the target
+// is complete (m empty) its own completion, (k, X), may be deterministic too, and the chain composes:
+//   T(j, Y) = (top of T(k, X), A(k,X) G, G(k,X) G)   if the target is complete and T(k, X) exists
+//           = (target, A, G)                         otherwise,
+// memoised per (column, completed symbol) the first time it is needed, so a completion chain costs O(1)
+// amortised instead of one item per link. The skipped links are complete items, which no later column reads;
+// by linearity the top's sums are Stolcke's (the same factors reassociated: equal to rounding). The item-by-item
+// completion is kept (earley_completion::item_by_item) as the reference the tests and benchmarks compare with.
 // Numerics: long double, and each column is rescaled by s_i = P(w_1..w_i ...)/P(w_1..w_{i-1} ...), so alphas
 // and gammas never underflow; log2 of the prefix probability is sum_i log2 s_i (exact to rounding).
 //
@@ -24,8 +34,9 @@
 //   s.prefix_log2();  s.string_log2();  s.end_probability();  s.next_token_probability(t);
 // One-shot: inside_log2(compiled, tokens), prefix_log2(compiled, tokens), next_tokens(compiled, tokens).
 // Threads: an earley_grammar is immutable after construction and may be shared; use one earley_state per thread.
-// Cost: one column is O(items x closure rows); cubic in length in the worst (highly ambiguous) case, quadratic
-// for right-recursive lists (bench/RESULTS.md, grammar section).
+// Cost: one column is O(items x closure rows); cubic in length in the worst (highly ambiguous) case, linear for
+// right-recursive lists with Leo's memo (quadratic item by item; bench/RESULTS.md, grammar section). Copying a
+// state copies its columns: O(length).
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -53,6 +64,12 @@ struct next_token_distribution {
     auto it = std::lower_bound(tokens.begin(), tokens.end(), t, [](const auto& e, symbol_id v) { return e.first < v; });
     return it != tokens.end() && it->first == t ? it->second : 0.0L;
   }
+};
+
+/// How completion handles deterministic chains (right recursion); both give the same probabilities to rounding.
+enum class earley_completion {
+  leo,           // Leo's memo of the chain's top item and factors: linear for right-recursive lists
+  item_by_item,  // Stolcke's completion of every item of the chain: the reference, quadratic for such lists
 };
 
 /// A PCFG compiled for Earley parsing (epsilon-free, unit rules folded into R_U, closures precomputed).
@@ -93,7 +110,8 @@ class earley_grammar {
 /// The Earley chart after a prefix; advance() adds one column. See the header comment.
 class earley_state {
  public:
-  INDUCT_DECLARE explicit earley_state(const earley_grammar& g);
+  /// The chart of the empty prefix; `g` must outlive the state.
+  INDUCT_DECLARE explicit earley_state(const earley_grammar& g, earley_completion completion = earley_completion::leo);
 
   /// Number of tokens consumed.
   [[nodiscard]] std::size_t length() const noexcept { return length_; }
@@ -128,14 +146,16 @@ class earley_state {
     require_possible();
     const column& c = columns_.back();
     long double mass = 0.0L;
-    auto [begin, end] = std::equal_range(c.scannable.begin(), c.scannable.end(), std::make_pair(t, 0U),
-                                         [](const auto& a, const auto& b) { return a.first < b.first; });
+    auto [begin, end] = entries_for(c.scannable, t);
     for (auto it = begin; it != end; ++it) mass += c.items[it->second].alpha;
     for (std::uint32_t r : g_->rules_by_first_terminal_[t]) mass += predicted(c, g_->lhs_[r]) * g_->probability_[r];
     return length_ == 0 ? mass * g_->start_nonnull_ : mass;
   }
   /// The full conditional distribution of the next token and of the end.
   INDUCT_DECLARE [[nodiscard]] next_token_distribution next_tokens() const;
+  /// Items created or updated by completion so far (a cost measure): for S -> "a" S | "a" after n tokens,
+  /// n with Leo's memo and n (n + 1) / 2 item by item.
+  [[nodiscard]] std::size_t completion_steps() const noexcept { return completion_steps_; }
 
  private:
   struct item {
@@ -145,12 +165,22 @@ class earley_state {
     long double alpha;  // forward probability / prod of column scales up to this column
     long double gamma;  // inner probability / prod of column scales over its span
   };
+  static constexpr std::uint32_t no_rule = std::numeric_limits<std::uint32_t>::max();
+  /// T(j, Y) of the header comment, kept in column j: completing Y from j with inner g'' adds
+  /// (alpha_factor g'', gamma_factor g'') to item (start, rule, dot); rule == no_rule if not deterministic.
+  struct transitive_item {
+    symbol_id completed;
+    std::uint32_t start, rule, dot;
+    long double alpha_factor, gamma_factor;
+  };
+  using symbol_items = std::vector<std::pair<symbol_id, std::uint32_t>>;  // (symbol after the dot, item), sorted
   struct column {
     std::vector<item> items;                                   // non-predicted items, incomplete ones only once finished
-    std::vector<std::pair<symbol_id, std::uint32_t>> waiting;    // (nonterminal after the dot, item), sorted
-    std::vector<std::pair<symbol_id, std::uint32_t>> scannable;  // (terminal after the dot, item), sorted
+    symbol_items waiting;                                      // by the nonterminal after the dot
+    symbol_items scannable;                                    // by the terminal after the dot
     sparse_row predicted;                                      // (Y, sum alpha R_L(Z, Y)), sorted by Y
     long double end_alpha = 0.0L;                              // alpha of the completed dummy item 0: -> S.
+    std::vector<transitive_item> transitive;                   // Leo's memo, sorted by completed symbol, lazy
   };
 
   /// Open-addressing map from item key to index, cleared per column (std::unordered_map was the hot spot).
@@ -208,6 +238,13 @@ class earley_state {
     if (dead_) throw error("the prefix has probability 0: " + dead_reason_);
   }
 
+  /// The entries of a (symbol, item) list sorted by symbol that have symbol `s`.
+  static std::pair<symbol_items::const_iterator, symbol_items::const_iterator> entries_for(const symbol_items& list,
+                                                                                           symbol_id s) {
+    return std::equal_range(list.begin(), list.end(), std::make_pair(s, 0U),
+                            [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+
   static long double predicted(const column& c, symbol_id y) {
     auto it = std::lower_bound(c.predicted.begin(), c.predicted.end(), y,
                                [](const auto& e, symbol_id v) { return e.first < v; });
@@ -220,6 +257,11 @@ class earley_state {
 
   INDUCT_DECLARE void scan_and_complete(symbol_id t);
 
+  /// The only item completing Y from column j would touch, with its factors; rule == no_rule if none or several.
+  INDUCT_DECLARE transitive_item single_target(std::uint32_t j, symbol_id y) const;
+  /// T(j, Y), memoising it and the links below it in their columns (iterative: chains may be as long as the prefix).
+  INDUCT_DECLARE transitive_item transitive_for(std::uint32_t j, symbol_id y);
+
   /// Drops complete items, indexes the rest by the symbol after the dot, and computes the predictions.
   INDUCT_DECLARE void finish_column(column& c);
 
@@ -230,6 +272,8 @@ class earley_state {
   }
 
   const earley_grammar* g_;
+  earley_completion completion_ = earley_completion::leo;
+  std::size_t completion_steps_ = 0;
   std::vector<column> columns_;
   std::size_t length_ = 0;
   long double log2_scale_ = 0.0L;
@@ -238,6 +282,7 @@ class earley_state {
   std::uint32_t max_rule_length_ = 0;
   item_index index_;
   mutable std::vector<long double> scratch_a_, scratch_b_;  // dense by symbol id, all zero between calls
+  std::vector<std::pair<std::uint32_t, transitive_item>> chain_;  // transitive_for's (column, link) walk
 };
 
 /// log2 P(w) (inside probability, all derivations); -inf if impossible.

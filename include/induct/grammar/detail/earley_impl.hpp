@@ -70,7 +70,8 @@ INDUCT_DEFINE earley_grammar::earley_grammar(const pcfg& g) : source_(g) {
   }
 }
 
-INDUCT_DEFINE earley_state::earley_state(const earley_grammar& g) : g_(&g) {
+INDUCT_DEFINE earley_state::earley_state(const earley_grammar& g, earley_completion completion)
+    : g_(&g), completion_(completion) {
   const std::size_t n = g.is_terminal_.size() + 1;
   scratch_a_.assign(n, 0.0L);
   scratch_b_.assign(n, 0.0L);
@@ -135,16 +136,20 @@ INDUCT_DEFINE void earley_state::scan_and_complete(symbol_id t) {
   column next;
   index_.clear(previous.items.size() + 16);
   std::vector<std::pair<std::uint32_t, std::uint32_t>> complete;  // (start, item) heap
+  // The dummy 0: -> S. completes nothing; it is read once completion is over, because Leo's memo can reach it
+  // from a later start before the completions from start 0 add to it.
+  std::uint32_t end_item = no_rule;
   auto note_new = [&](std::uint32_t index) {
     const item& it = next.items[index];
-    if (it.dot == g.length(it.rule)) {
+    if (it.rule == g.dummy_rule_ && it.dot == 1) {
+      end_item = index;
+    } else if (it.dot == g.length(it.rule)) {
       complete.emplace_back(it.start, index);
       std::push_heap(complete.begin(), complete.end());
     }
   };
   // Scan the non-predicted items and the predicted rules Y -> t beta.
-  auto [begin, end] = std::equal_range(previous.scannable.begin(), previous.scannable.end(), std::make_pair(t, 0U),
-                                       [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto [begin, end] = entries_for(previous.scannable, t);
   for (auto it = begin; it != end; ++it) {
     const item& source = previous.items[it->second];
     next.items.push_back(item{source.start, source.rule, source.dot + 1, source.alpha, source.gamma});
@@ -175,6 +180,7 @@ INDUCT_DEFINE void earley_state::scan_and_complete(symbol_id t) {
     note_new(k);
   }
   auto accumulate = [&](std::uint32_t start, std::uint32_t rule, std::uint32_t dot, long double alpha, long double gamma) {
+    ++completion_steps_;
     const auto [found, inserted] = index_.emplace(key(start, rule, dot, stride), static_cast<std::uint32_t>(next.items.size()));
     if (inserted) {
       next.items.push_back(item{start, rule, dot, alpha, gamma});
@@ -196,15 +202,19 @@ INDUCT_DEFINE void earley_state::scan_and_complete(symbol_id t) {
       const item& it = next.items[complete.front().second];
       std::pop_heap(complete.begin(), complete.end());
       complete.pop_back();
-      if (it.rule == g.dummy_rule_) {
-        next.end_alpha += it.alpha;
-        continue;
-      }
       const symbol_id y = g.lhs_[it.rule];
       if (inside[y] == 0.0L) completed.push_back(y);
       inside[y] += it.gamma;
     }
     for (symbol_id y : completed) {
+      if (completion_ == earley_completion::leo) {
+        const transitive_item top = transitive_for(j, y);
+        if (top.rule != no_rule) {  // the chain's top directly; its skipped links are complete items
+          accumulate(top.start, top.rule, top.dot, top.alpha_factor * inside[y], top.gamma_factor * inside[y]);
+          inside[y] = 0.0L;
+          continue;
+        }
+      }
       for (const auto& [z, value] : g.unit_closure_by_completed_[y]) {
         if (total[z] == 0.0L) wanted.push_back(z);
         total[z] += value * inside[y];
@@ -215,8 +225,7 @@ INDUCT_DEFINE void earley_state::scan_and_complete(symbol_id t) {
     for (symbol_id z : wanted) {
       const long double tz = total[z];
       total[z] = 0.0L;
-      auto [wbegin, wend] = std::equal_range(source.waiting.begin(), source.waiting.end(), std::make_pair(z, 0U),
-                                             [](const auto& a, const auto& b) { return a.first < b.first; });
+      auto [wbegin, wend] = entries_for(source.waiting, z);
       for (auto w = wbegin; w != wend; ++w) {
         const item& waiting = source.items[w->second];
         accumulate(waiting.start, waiting.rule, waiting.dot + 1, waiting.alpha * tz, waiting.gamma * tz);
@@ -227,8 +236,68 @@ INDUCT_DEFINE void earley_state::scan_and_complete(symbol_id t) {
       }
     }
   }
+  if (end_item != no_rule) next.end_alpha = next.items[end_item].alpha;
   finish_column(next);
   columns_.push_back(std::move(next));
+}
+
+INDUCT_DEFINE earley_state::transitive_item earley_state::single_target(std::uint32_t j, symbol_id y) const {
+  const earley_grammar& g = *g_;
+  const column& c = columns_[j];
+  const transitive_item none{y, 0, no_rule, 0, 0.0L, 0.0L};
+  transitive_item only = none;
+  std::size_t targets = 0;
+  // The targets scan_and_complete would reach from Y: waiting items and predicted rules, over all Z with R_U(Z, Y).
+  for (const auto& [z, value] : g.unit_closure_by_completed_[y]) {
+    auto [begin, end] = entries_for(c.waiting, z);
+    for (auto w = begin; w != end; ++w) {
+      if (++targets > 1) return none;
+      const item& waiting = c.items[w->second];
+      only = {y, waiting.start, waiting.rule, waiting.dot + 1, waiting.alpha * value, waiting.gamma * value};
+    }
+    for (std::uint32_t r : g.rules_by_first_nonterminal_[z]) {
+      const long double mass = predicted(c, g.lhs_[r]);
+      if (!(mass > 0.0L)) continue;
+      if (++targets > 1) return none;
+      only = {y, j, r, 1, mass * g.probability_[r] * value, g.probability_[r] * value};
+    }
+  }
+  return only;
+}
+
+INDUCT_DEFINE earley_state::transitive_item earley_state::transitive_for(std::uint32_t j, symbol_id y) {
+  const earley_grammar& g = *g_;
+  auto by_completed = [](const transitive_item& e, symbol_id v) { return e.completed < v; };
+  transitive_item below{y, 0, no_rule, 0, 0.0L, 0.0L};  // the memo under the walk's last link (none yet)
+  // Walk down the chain through complete targets until a memoised (column, symbol) or the chain's end.
+  for (;;) {
+    const auto& memo = columns_[j].transitive;
+    auto it = std::lower_bound(memo.begin(), memo.end(), y, by_completed);
+    if (it != memo.end() && it->completed == y) {
+      below = *it;
+      break;
+    }
+    const transitive_item link = single_target(j, y);
+    chain_.emplace_back(j, link);
+    if (link.rule == no_rule || link.rule == g.dummy_rule_ || link.dot < g.length(link.rule)) break;
+    j = link.start;
+    y = g.lhs_[link.rule];
+  }
+  // Memoise back up: a complete link over a deterministic memo composes with it, any other link stands alone.
+  while (!chain_.empty()) {
+    const auto [column, link] = chain_.back();
+    chain_.pop_back();
+    const bool composes = below.rule != no_rule && link.rule != no_rule && link.rule != g.dummy_rule_ &&
+                          link.dot == g.length(link.rule);
+    const transitive_item memo =
+        composes ? transitive_item{link.completed, below.start, below.rule, below.dot,
+                                   below.alpha_factor * link.gamma_factor, below.gamma_factor * link.gamma_factor}
+                 : link;
+    auto& memos = columns_[column].transitive;
+    memos.insert(std::lower_bound(memos.begin(), memos.end(), memo.completed, by_completed), memo);
+    below = memo;
+  }
+  return below;
 }
 
 INDUCT_DEFINE void earley_state::finish_column(column& c) {
