@@ -27,6 +27,7 @@
 #include "induct/setup/document_grammar.hpp"
 #include "induct/setup/document_model.hpp"
 #include "induct/setup/document_sampler.hpp"
+#include "induct/setup/grammar_corpus.hpp"
 #include "induct/setup/held_out.hpp"
 #include "induct/setup/prompt.hpp"
 #include "induct/setup/tasks.hpp"

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <set>
 #include <span>
 #include <string>
@@ -140,6 +141,16 @@ corpus_statistics sample_corpus_stream(const world& w, std::uint64_t seed, std::
   s.tokens = emitted;
   return s;
 }
+
+/// Where a token file's tokens go: write(tokens, count), any number of times.
+using token_sink = std::function<void(const token_id* tokens, std::size_t count)>;
+
+/// Writes a token file of `vocabulary_size` to `path` atomically (streamed into a temporary, renamed at the end):
+/// `produce(sink)` passes the tokens to `sink` in order, and the header (count, payload CRC-32) is written last.
+/// A stop request between two sink calls (core/interrupt.hpp) throws `interrupted` and leaves `path` as it was.
+/// Returns the number of tokens written. Shared by write_corpus and setup/grammar_corpus.hpp.
+INDUCT_DECLARE std::uint64_t write_token_file(const std::filesystem::path& path, std::uint32_t vocabulary_size,
+                                             const std::function<void(const token_sink&)>& produce);
 
 /// Writes the corpus of `token_count` tokens to `path` and its sidecar to `path.json`, both
 /// atomically (the token file is streamed into a temporary and renamed at the end).

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 #include <string>
 #include <utility>
@@ -156,38 +157,43 @@ INDUCT_DEFINE nlohmann::json corpus_sidecar_json(const world& w, std::uint64_t s
   return j;
 }
 
-INDUCT_DEFINE corpus_statistics write_corpus(const world& w, std::uint64_t seed, std::uint64_t token_count,
-                                           const std::filesystem::path& path, bool show_progress) {
-  corpus_statistics stats;
-  progress_bar bar("corpus", static_cast<double>(token_count), show_progress);
+INDUCT_DEFINE std::uint64_t write_token_file(const std::filesystem::path& path, std::uint32_t vocabulary_size,
+                                            const std::function<void(const token_sink&)>& produce) {
+  corpus_header h;
+  h.vocabulary_size = vocabulary_size;
   write_file_atomically(path, [&](std::ostream& out) {
-    corpus_header h;
-    h.vocabulary_size = static_cast<std::uint32_t>(w.vocab().size());
     const auto provisional_header = detail::encode_header(h);
     out.write(reinterpret_cast<const char*>(provisional_header.data()), corpus_header_bytes);
     std::uint32_t crc = 0;
     std::vector<unsigned char> bytes;
-    stats = sample_corpus_stream(
-        w, seed, token_count,
-        [&](const token_id* tokens, std::size_t n) {
-          // A stop request between chunks: the temporary is removed, the target left as it was.
-          if (const int signal_number = interrupt_requested())
-            throw interrupted(signal_number, std::string("interrupted by ") + signal_name(signal_number) +
-                                                 " while writing " + path.string() + ": nothing written (the file "
-                                                 "is as it was); run the command again to write the corpus");
-          bytes.resize(2 * n);
-          detail::encode_tokens(tokens, n, bytes.data());
-          crc = crc32_update(crc, bytes.data(), bytes.size());
-          out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-        },
-        [&](std::uint64_t done) {
-          bar.update(static_cast<double>(done), std::to_string(done) + " tokens");
-        });
-    h.token_count = stats.tokens;
+    produce([&](const token_id* tokens, std::size_t n) {
+      // A stop request between chunks: the temporary is removed, the target left as it was.
+      if (const int signal_number = interrupt_requested())
+        throw interrupted(signal_number, std::string("interrupted by ") + signal_name(signal_number) + " while writing " +
+                                             path.string() + ": nothing written (the file is as it was); run the "
+                                             "command again to write the corpus");
+      bytes.resize(2 * n);
+      detail::encode_tokens(tokens, n, bytes.data());
+      crc = crc32_update(crc, bytes.data(), bytes.size());
+      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      h.token_count += n;
+    });
     h.payload_crc32 = crc;
     const auto header = detail::encode_header(h);
     out.seekp(0);
     out.write(reinterpret_cast<const char*>(header.data()), corpus_header_bytes);
+  });
+  return h.token_count;
+}
+
+INDUCT_DEFINE corpus_statistics write_corpus(const world& w, std::uint64_t seed, std::uint64_t token_count,
+                                           const std::filesystem::path& path, bool show_progress) {
+  corpus_statistics stats;
+  progress_bar bar("corpus", static_cast<double>(token_count), show_progress);
+  write_token_file(path, static_cast<std::uint32_t>(w.vocab().size()), [&](const token_sink& sink) {
+    stats = sample_corpus_stream(w, seed, token_count, sink, [&](std::uint64_t done) {
+      bar.update(static_cast<double>(done), std::to_string(done) + " tokens");
+    });
   });
   bar.finish();
   write_text_atomically(corpus_sidecar_path(path), corpus_sidecar_json(w, seed, stats).dump(1) + "\n");
