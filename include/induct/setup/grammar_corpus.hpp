@@ -57,9 +57,9 @@ class corpus_grammar {
   [[nodiscard]] const std::vector<std::string>& vocabulary() const noexcept { return vocabulary_; }
   [[nodiscard]] std::size_t vocabulary_size() const noexcept { return vocabulary_.size(); }
   /// The token id of terminal `t` of grammar(); error if `t` is not one.
-  [[nodiscard]] token_id token_of(grammar::symbol_id t) const;
+  INDUCT_DECLARE [[nodiscard]] token_id token_of(grammar::symbol_id t) const;
   /// The terminal of token `k` (k >= 1); error for the boundary or an id outside the vocabulary.
-  [[nodiscard]] grammar::symbol_id terminal_of(token_id k) const;
+  INDUCT_DECLARE [[nodiscard]] grammar::symbol_id terminal_of(token_id k) const;
 
  private:
   grammar::pcfg grammar_;
