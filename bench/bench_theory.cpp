@@ -25,13 +25,9 @@ std::vector<setup::prompt> prompts_for(const setup::world& w, const char* task_n
   return setup::generate_prompts(w, setup::task::by_name(task_name, format, model), n, count, 42);
 }
 
-// The next-token distribution after the whole prompt (`... q :`): the query's answer law.
-void fast_query_distribution(benchmark::State& state, const char* task_name, setup::list_format format, int n) {
-  setup::setup_config config;
-  config.list_length_max = std::max(config.list_length_max, n + 1);
-  const setup::world w(config);
-  const theory::idealized_list_model model(w);
-  const auto prompts = prompts_for(w, task_name, format, n, 1000);
+// Times start(prompt) + the full next-token distribution at `q :`, cycling through `prompts`.
+void time_query_distributions(benchmark::State& state, const theory::idealized_list_model& model,
+                              const std::vector<setup::prompt>& prompts) {
   theory::idealized_predictor predictor(model);
   std::vector<long double> distribution;
   std::size_t i = 0;
@@ -40,8 +36,18 @@ void fast_query_distribution(benchmark::State& state, const char* task_name, set
     predictor.next_token_distribution(distribution);
     benchmark::DoNotOptimize(distribution.data());
   }
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
   state.counters["prompts_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
+}
+
+// The next-token distribution after the whole prompt (`... q :`): the query's answer law.
+void fast_query_distribution(benchmark::State& state, const char* task_name, setup::list_format format, int n) {
+  setup::setup_config config;
+  config.list_length_max = std::max(config.list_length_max, n + 1);
+  const setup::world w(config);
+  const theory::idealized_list_model model(w);
+  const auto prompts = prompts_for(w, task_name, format, n, 1000);
+  time_query_distributions(state, model, prompts);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
 // Full exact scoring of a prompt: every answer token's distribution, R(s), greedy generation.
@@ -165,16 +171,8 @@ void query_large(benchmark::State& state) {
   const auto& large = large_world_of(static_cast<int>(state.range(0)));
   const auto& t = large_world_tasks[state.range(2)];
   const auto prompts = prompts_for(large.world, t.name, t.format, static_cast<int>(state.range(1)), 1000);
-  theory::idealized_predictor predictor(large.model);
-  std::vector<long double> distribution;
-  std::size_t i = 0;
-  for (auto _ : state) {
-    predictor.start(prompts[i++ % prompts.size()].tokens);
-    predictor.next_token_distribution(distribution);
-    benchmark::DoNotOptimize(distribution.data());
-  }
+  time_query_distributions(state, large.model, prompts);
   state.SetLabel(std::string(t.name) + "/" + setup::to_string(t.format));
-  state.counters["prompts_per_s"] = benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 void query_large_arguments(benchmark::internal::Benchmark* b) {
