@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <cstddef>
 #include <vector>
 
@@ -157,6 +158,45 @@ TEST_CASE("simd: GELU and its derivative match the tanh formula in long double")
   // A few float ulps of the result's scale: the formula is x s with s in [0, 1].
   CHECK(worst_value < 5e-7);
   CHECK(worst_derivative < 1e-6);
+}
+
+/// The GELU kernel's operations one by one in scalar IEEE arithmetic (std::fma for each fmadd; this
+/// function has no FMA target, so nothing is contracted): bit-equal to the AVX2 lanes only if the kernel
+/// uses no approximate instruction (rcp_ps, rsqrt_ps), whose bits differ between CPU vendors.
+static float gelu_scalar_mirror(float x, float& derivative) {
+  constexpr float k = 0.7978845608028654f, log2_e = 1.4426950408889634f, a = 0.044715f;
+  const float x2 = x * x;
+  float t = x * std::fma(-2.0f * k * log2_e * a, x2, -2.0f * k * log2_e);
+  t = std::fmax(std::fmin(t, 126.0f), -126.0f);
+  const float n = std::nearbyint(t), f = t - n;  // ties to even, as _MM_FROUND_TO_NEAREST_INT
+  float p = 1.535336188319500e-4f;
+  for (float c : {1.339887440266574e-3f, 9.618437357674640e-3f, 5.550332471162809e-2f, 2.402264791363012e-1f,
+                  6.931472028550421e-1f, 1.0f})
+    p = std::fma(p, f, c);
+  const float e = p * std::ldexp(1.0f, static_cast<int>(n));
+  const float s = 1.0f / (1.0f + e);
+  const float du = (2.0f * k) * std::fma(3.0f * a, x2, 1.0f);
+  derivative = std::fma(x * (s * (e * s)), du, s);
+  return x * s;
+}
+
+TEST_CASE("simd: GELU is bit-equal to its scalar IEEE mirror (the same bits on every CPU kind)") {
+  if (!induct::nn::simd::cpu_has_avx2_fma()) return;
+  induct::random_engine rng(11);
+  std::vector<float> x;
+  for (int i = 0; i < 20000; ++i) x.push_back(static_cast<float>(rng.normal() * 4));
+  for (float far : {-1e4f, -90.0f, -30.0f, 30.0f, 90.0f, 1e4f, 0.0f, -0.0f, 1e-30f}) x.push_back(far);
+  std::vector<float> y(x.size()), d(x.size());
+  induct::nn::simd::avx2::gelu(y.data(), d.data(), x.data(), x.size());
+  std::size_t value_mismatches = 0, derivative_mismatches = 0;
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    float derivative = 0;
+    const float value = gelu_scalar_mirror(x[i], derivative);
+    value_mismatches += value != y[i];
+    derivative_mismatches += derivative != d[i];
+  }
+  CHECK(value_mismatches == 0);
+  CHECK(derivative_mismatches == 0);
 }
 
 TEST_CASE("simd: LayerNorm rows, forward and backward, match long double") {

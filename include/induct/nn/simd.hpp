@@ -150,9 +150,11 @@ __attribute__((target("avx2,fma"))) inline void softmax_backward_row(float* d, c
 /// GELU on eight lanes, evaluated as the logistic function it equals:
 ///   gelu(x) = 0.5 x (1 + tanh u) = x s,  s = 1 / (1 + e^{-2u}),  u = sqrt(2/pi) (x + 0.044715 x^3),
 ///   gelu'(x) = 0.5 (1 + tanh u) + 0.5 x (1 - tanh^2 u) u' = s + 2 x s (1 - s) sqrt(2/pi) (1 + 3 * 0.044715 x^2),
-/// with s (1 - s) = e^{-2u} s^2. One exp2 (e^{-2u} = 2^{x (c1 + c3 x^2)}, constants folded) and a
-/// reciprocal (rcp plus a Newton step, ~2 ulp) instead of tanh's exp and division, whose latency made
-/// GELU a tenth of a small model's training step. Sets derivative only when WithDerivative.
+/// with s (1 - s) = e^{-2u} s^2. One exp2 (e^{-2u} = 2^{x (c1 + c3 x^2)}, constants folded) and one
+/// correctly rounded division instead of tanh's exp and division, whose latency made GELU a tenth of a
+/// small model's training step. Only IEEE-exact instructions: rcp_ps (an approximation whose bits differ
+/// between Intel and AMD) made the trained weights depend on the CPU kind. Sets derivative only when
+/// WithDerivative.
 template <bool WithDerivative>
 __attribute__((target("avx2,fma"))) inline __m256 gelu_lanes(__m256 x, __m256& derivative) noexcept {
   constexpr float k = 0.7978845608028654f, log2_e = 1.4426950408889634f, a = 0.044715f;
@@ -162,8 +164,7 @@ __attribute__((target("avx2,fma"))) inline __m256 gelu_lanes(__m256 x, __m256& d
   const __m256 e = exp2_clamped(
       _mm256_mul_ps(x, _mm256_fmadd_ps(_mm256_set1_ps(-2.0f * k * log2_e * a), x2, _mm256_set1_ps(-2.0f * k * log2_e))));
   const __m256 denominator = _mm256_add_ps(one, e);
-  __m256 s = _mm256_rcp_ps(denominator);
-  s = _mm256_mul_ps(s, _mm256_fnmadd_ps(denominator, s, _mm256_set1_ps(2.0f)));
+  const __m256 s = _mm256_div_ps(one, denominator);
   if constexpr (WithDerivative) {
     const __m256 s_one_minus_s = _mm256_mul_ps(s, _mm256_mul_ps(e, s));
     const __m256 du = _mm256_mul_ps(_mm256_set1_ps(2.0f * k), _mm256_fmadd_ps(_mm256_set1_ps(3.0f * a), x2, one));
