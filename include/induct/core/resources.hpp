@@ -2,30 +2,85 @@
 // Sizes checked before allocation: a command given a size that cannot fit (a 1e12-token corpus, a
 // 65536-token context) is refused up front with its estimate, never by std::bad_alloc halfway, nor by
 // the kernel's OOM killer after hours.
-//   available memory = MemAvailable of /proc/meminfo (Linux), else the physical pages (sysconf)
+//   available memory = MemAvailable of /proc/meminfo (Linux), else the physical pages (sysconf), at most
+//                      the headroom under ulimit -v and under the process's memory cgroup
 //   available disk   = std::filesystem::space(folder).available
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <system_error>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "induct/core/error.hpp"
 
 namespace induct {
 
-/// Bytes of memory a new allocation can use now (MemAvailable), or the physical memory if unknown.
+namespace detail {
+
+/// The first number in `path`'s text, or -1 (a missing file, "max", garbage).
+inline double number_in_file(const std::string& path) {
+  std::ifstream in(path);
+  double value = -1;
+  if (!(in >> value)) return -1;
+  return value;
+}
+
+/// Headroom under the address-space limit (ulimit -v): RLIMIT_AS minus this process's mapped size, or -1.
+inline double address_space_headroom_bytes() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_AS, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return -1;
+  const double pages = number_in_file("/proc/self/statm");  // first field: total program size in pages
+  const long page = ::sysconf(_SC_PAGE_SIZE);
+  const double mapped = pages > 0 && page > 0 ? pages * static_cast<double>(page) : 0;
+  return std::max(0.0, static_cast<double>(limit.rlim_cur) - mapped);
+}
+
+/// Headroom under this process's memory cgroup (a Slurm job's or a container's limit): cgroup v2
+/// memory.max - memory.current of its own group, else v1 memory.limit_in_bytes - memory.usage_in_bytes
+/// at the memory controller's mount; -1 where there is no limit or it cannot be read.
+inline double cgroup_headroom_bytes() {
+  std::ifstream cgroups("/proc/self/cgroup");
+  std::string line;
+  while (std::getline(cgroups, line)) {
+    if (line.rfind("0::", 0) != 0) continue;
+    const std::string folder = "/sys/fs/cgroup" + line.substr(3);
+    const double limit = number_in_file(folder + "/memory.max"), used = number_in_file(folder + "/memory.current");
+    if (limit > 0 && used >= 0) return std::max(0.0, limit - used);
+  }
+  const double limit = number_in_file("/sys/fs/cgroup/memory/memory.limit_in_bytes");
+  const double used = number_in_file("/sys/fs/cgroup/memory/memory.usage_in_bytes");
+  if (limit > 0 && limit < 1e18 && used >= 0) return std::max(0.0, limit - used);  // v1 "no limit" is ~2^63
+  return -1;
+}
+
+}  // namespace detail
+
+/// Bytes of memory a new allocation can use now: MemAvailable of /proc/meminfo (or the physical memory
+/// if unknown), lowered to the headroom under an address-space limit (ulimit -v) and under the process's
+/// memory cgroup (Slurm's --mem, a container's limit), since either refuses an allocation first.
 inline double available_memory_bytes() {
-  std::ifstream meminfo("/proc/meminfo");
-  std::string key;
-  double kib = 0;
-  std::string unit;
-  while (meminfo >> key >> kib >> unit)
-    if (key == "MemAvailable:") return kib * 1024.0;
-  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
-  return pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 1e18;
+  double available = -1;
+  {
+    std::ifstream meminfo("/proc/meminfo");
+    std::string key, unit;
+    double kib = 0;
+    while (meminfo >> key >> kib >> unit)
+      if (key == "MemAvailable:") {
+        available = kib * 1024.0;
+        break;
+      }
+  }
+  if (available < 0) {
+    const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+    available = pages > 0 && page > 0 ? static_cast<double>(pages) * static_cast<double>(page) : 1e18;
+  }
+  for (const double headroom : {detail::address_space_headroom_bytes(), detail::cgroup_headroom_bytes()})
+    if (headroom >= 0) available = std::min(available, headroom);
+  return available;
 }
 
 /// "1.5 GiB", "12 MiB", "512 bytes".

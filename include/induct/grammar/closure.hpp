@@ -9,6 +9,7 @@
 // Cost is dominated by the component sizes, so left-corner and unit closures of large, mostly acyclic
 // grounded grammars stay cheap. Entries are returned only where a path exists (structural nonzeros).
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -21,7 +22,15 @@ using sparse_row = std::vector<std::pair<std::uint32_t, long double>>;  // (colu
 
 /// `edges[a]` lists (b, P[a][b]) with P[a][b] > 0 (duplicates are added). Returns the rows of R;
 /// grammar_error if R is not finite and nonnegative (rho(P) >= 1).
-INDUCT_DECLARE std::vector<sparse_row> closure_of(const std::vector<sparse_row>& edges);
+/// Memory: R can be dense where P is a chain (a_1 -> a_2 -> ... holds n^2 / 2 entries), so its entries
+/// are bounded before rows are built (a component's row holds at most |C| plus the bounds of the
+/// components it exits to, at most n) and, where the bound does not fit, counted as rows are built;
+/// resource_error naming `relation` and the size once they would exceed `memory_limit_bytes` (default,
+/// when negative: 80% of the memory available now), an entry counted as 2 sizeof(sparse_row::value_type)
+/// (a row's capacity is up to twice its size).
+INDUCT_DECLARE std::vector<sparse_row> closure_of(const std::vector<sparse_row>& edges,
+                                                  const std::string& relation = "closure",
+                                                  double memory_limit_bytes = -1.0);
 
 }  // namespace induct::grammar
 

@@ -3,17 +3,20 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include <Eigen/LU>
 
 #include "induct/core/error.hpp"
+#include "induct/core/resources.hpp"
 #include "induct/grammar/closure.hpp"
 
 namespace induct::grammar {
 
-INDUCT_DEFINE std::vector<sparse_row> closure_of(const std::vector<sparse_row>& edges) {
+INDUCT_DEFINE std::vector<sparse_row> closure_of(const std::vector<sparse_row>& edges, const std::string& relation,
+                                                 double memory_limit_bytes) {
   const auto n = static_cast<std::uint32_t>(edges.size());
   // Tarjan's SCC algorithm, iterative; components come out sinks first.
   std::vector<std::int64_t> order(n, -1), low(n, 0);
@@ -63,6 +66,40 @@ INDUCT_DEFINE std::vector<sparse_row> closure_of(const std::vector<sparse_row>& 
       }
     }
   }
+
+  // Entries of R bounded per component, sinks first: row(C) <= min(n, |C| + sum of row(D) over the distinct
+  // components D that C's edges leave to); exact for chains, an overestimate where paths rejoin.
+  if (memory_limit_bytes < 0) memory_limit_bytes = 0.8 * available_memory_bytes();
+  // Bytes per entry as allocated: a row grown by emplace_back has up to twice its size in capacity.
+  constexpr double entry_bytes = 2.0 * sizeof(sparse_row::value_type);
+  std::vector<double> row_bound(components.size(), 0.0);
+  std::vector<std::uint32_t> seen_by(components.size(), UINT32_MAX);
+  double total_bound = 0;
+  for (std::uint32_t c = 0; c < components.size(); ++c) {
+    double bound = static_cast<double>(components[c].size());
+    for (std::uint32_t member : components[c])
+      for (const auto& [b, w] : edges[member]) {
+        const std::uint32_t d = component_of[b];
+        if (d != c && seen_by[d] != c) {
+          seen_by[d] = c;
+          bound += row_bound[d];
+        }
+      }
+    row_bound[c] = std::min(bound, static_cast<double>(n));
+    total_bound += static_cast<double>(components[c].size()) * row_bound[c];
+  }
+  const bool count_entries = total_bound * entry_bytes > memory_limit_bytes;
+  double entries = 0;
+  auto refuse = [&](double needed_entries) {
+    throw resource_error(std::string("the ") + relation + " closure (I - P)^-1 over " + std::to_string(n) +
+                             " nonterminals holds more than " + std::to_string(static_cast<std::uint64_t>(needed_entries)) +
+                             " entries (" + bytes_text(needed_entries * entry_bytes) + ", at most " +
+                             bytes_text(total_bound * entry_bytes) + " by its bound); the limit is " +
+                             bytes_text(memory_limit_bytes) +
+                             " (a long chain of first symbols A1 -> A2 ..., each left corner of the previous, "
+                             "makes it dense)",
+                         needed_entries * entry_bytes, memory_limit_bytes);
+  };
 
   using matrix = Eigen::Matrix<long double, Eigen::Dynamic, Eigen::Dynamic>;
   std::vector<sparse_row> rows(n);
@@ -116,6 +153,8 @@ INDUCT_DEFINE std::vector<sparse_row> closure_of(const std::vector<sparse_row>& 
         }
       }
       std::sort(touched.begin(), touched.end());
+      entries += static_cast<double>(touched.size());
+      if (count_entries && entries * entry_bytes > memory_limit_bytes) refuse(entries);
       for (std::uint32_t column : touched) {
         const long double value = dense[column];
         if (!(value >= 0.0L) || !std::isfinite(static_cast<double>(value)))

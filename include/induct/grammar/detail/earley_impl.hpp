@@ -46,8 +46,8 @@ INDUCT_DEFINE earley_grammar::earley_grammar(const pcfg& g) : source_(g) {
   rhs_symbols_.push_back(start_);
   rhs_offset_.push_back(static_cast<std::uint32_t>(rhs_symbols_.size()));
 
-  left_corner_closure_ = closure_of(left_corner_edges);
-  const std::vector<sparse_row> unit_closure = closure_of(unit_edges);
+  left_corner_closure_ = closure_of(left_corner_edges, "left-corner");
+  const std::vector<sparse_row> unit_closure = closure_of(unit_edges, "unit");
   unit_closure_by_completed_.resize(n);
   for (symbol_id z = 0; z < n; ++z)
     for (const auto& [y, value] : unit_closure[z])
