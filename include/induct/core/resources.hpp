@@ -39,8 +39,19 @@ inline double address_space_headroom_bytes() {
   return std::max(0.0, static_cast<double>(limit.rlim_cur) - mapped);
 }
 
-/// Headroom under this process's memory cgroup (a Slurm job's or a container's limit): cgroup v2
-/// memory.max - memory.current of its own group, else v1 memory.limit_in_bytes - memory.usage_in_bytes
+/// The value of `key` in a cgroup memory.stat file, or 0.
+inline double memory_stat_value(const std::string& path, const std::string& key) {
+  std::ifstream in(path);
+  std::string name;
+  double value = 0;
+  while (in >> name >> value)
+    if (name == key) return value;
+  return 0;
+}
+
+/// Headroom under this process's memory cgroup (a Slurm job's or a container's limit): the limit minus
+/// the working set (usage less inactive file cache, which the kernel reclaims before it refuses): cgroup v2
+/// memory.max and memory.current of its own group, else v1 memory.limit_in_bytes and memory.usage_in_bytes
 /// at the memory controller's mount; -1 where there is no limit or it cannot be read.
 inline double cgroup_headroom_bytes() {
   std::ifstream cgroups("/proc/self/cgroup");
@@ -49,11 +60,13 @@ inline double cgroup_headroom_bytes() {
     if (line.rfind("0::", 0) != 0) continue;
     const std::string folder = "/sys/fs/cgroup" + line.substr(3);
     const double limit = number_in_file(folder + "/memory.max"), used = number_in_file(folder + "/memory.current");
-    if (limit > 0 && used >= 0) return std::max(0.0, limit - used);
+    if (limit > 0 && used >= 0)
+      return std::max(0.0, limit - (used - memory_stat_value(folder + "/memory.stat", "inactive_file")));
   }
-  const double limit = number_in_file("/sys/fs/cgroup/memory/memory.limit_in_bytes");
-  const double used = number_in_file("/sys/fs/cgroup/memory/memory.usage_in_bytes");
-  if (limit > 0 && limit < 1e18 && used >= 0) return std::max(0.0, limit - used);  // v1 "no limit" is ~2^63
+  const std::string v1 = "/sys/fs/cgroup/memory/";
+  const double limit = number_in_file(v1 + "memory.limit_in_bytes"), used = number_in_file(v1 + "memory.usage_in_bytes");
+  if (limit > 0 && limit < 1e18 && used >= 0)  // v1 "no limit" is about 2^63
+    return std::max(0.0, limit - (used - memory_stat_value(v1 + "memory.stat", "total_inactive_file")));
   return -1;
 }
 
