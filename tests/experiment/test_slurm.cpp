@@ -95,3 +95,19 @@ TEST_CASE("a plan's time limit is safety x FLOPs / throughput + overhead, rounde
   CHECK(text.find("exec /bin/induct sweep --grid /s/slurm/g.json --out /s --point \"$SLURM_ARRAY_TASK_ID\"") !=
         std::string::npos);
 }
+
+TEST_CASE("run_command returns standard output while the command fills standard error past a pipe's buffer") {
+  // 200 KB on stderr before anything on stdout: reading stdout to its end first would never return.
+  const std::string printed = induct::experiment::run_command(
+      {"sh", "-c", "head -c 200000 /dev/zero | tr '\\000' e >&2; printf 'job 42\\n'"});
+  CHECK(printed == "job 42\n");
+  try {
+    (void)induct::experiment::run_command({"sh", "-c", "printf 'no such partition' >&2; exit 3"});
+    FAIL("a failing command returned");
+  } catch (const induct::error& e) {
+    const std::string message = e.what();
+    CHECK(message.find("exited with status 3") != std::string::npos);
+    CHECK(message.find("no such partition") != std::string::npos);
+  }
+  CHECK_THROWS_AS((void)induct::experiment::run_command({"induct-no-such-command-here"}), induct::error);
+}

@@ -1,5 +1,6 @@
 #pragma once
 // Definitions for experiment/slurm.hpp (see induct/core/linkage.hpp for the two modes).
+#include <poll.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -417,21 +418,30 @@ INDUCT_DEFINE std::string run_command(const std::vector<std::string>& argv) {
   posix_spawn_file_actions_destroy(&actions);
   close(out[1]);
   close(err[1]);
-  // Read both pipes to their ends (stderr after stdout: sbatch writes little, far below a pipe's buffer).
-  const auto drain = [](int fd) {
-    std::string text;
-    char buffer[4096];
-    for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) != 0;) {
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        break;
-      }
-      text.append(buffer, static_cast<std::size_t>(n));
+  // Read both pipes together until both end (poll): reading one to its end first would block forever on a
+  // command that fills the other's pipe buffer (64 KiB) before closing it.
+  std::string stdout_text, stderr_text;
+  std::array<pollfd, 2> fds{pollfd{out[0], POLLIN, 0}, pollfd{err[0], POLLIN, 0}};
+  std::array<std::string*, 2> texts{&stdout_text, &stderr_text};
+  for (int open_pipes = 2; open_pipes > 0;) {
+    if (poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      break;
     }
-    close(fd);
-    return text;
-  };
-  std::string stdout_text = drain(out[0]), stderr_text = drain(err[0]);
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+      if (fds[i].fd < 0 || fds[i].revents == 0) continue;
+      char buffer[4096];
+      const ssize_t n = read(fds[i].fd, buffer, sizeof buffer);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;  // poll ignores negative descriptors
+        --open_pipes;
+        continue;
+      }
+      texts[i]->append(buffer, static_cast<std::size_t>(n));
+    }
+  }
   if (spawned != 0) throw error(command_text + ": cannot run " + argv[0] + ": " + std::strerror(spawned));
   int status = 0;
   while (waitpid(pid, &status, 0) < 0)
