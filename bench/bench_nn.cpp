@@ -37,14 +37,7 @@ bench_config config_named(char name) {
   }
 }
 
-/// Training FLOPs per token: 6 per weight of every matrix product (forward 2, backward 4: the Linear
-/// layers and lm_head; embeddings are lookups) plus attention, 2 products of T x C per layer forward
-/// (scores and weighted values over the full context), times 3 for forward + backward: 12 L T C.
-double training_flops_per_token(const induct::nn::gpt_config& c) {
-  const double C = c.width, L = c.layers, T = c.context_length, V = c.vocab_size;
-  const double matmul_weights = L * 12.0 * C * C + V * C;
-  return 6.0 * matmul_weights + 12.0 * L * T * C;
-}
+using induct::nn::training_flops_per_token;  // nn/gpt_config.hpp
 
 double peak_rss_mib() {
   rusage usage{};

@@ -45,6 +45,16 @@ struct gpt_config {
   friend bool operator==(const gpt_config&, const gpt_config&) = default;
 };
 
+/// Training FLOPs per token at full context T = context_length:
+///   6 (12 L C^2 + V C) + 12 L T C,
+/// 6 per weight of every matrix product (forward 2, backward 4: the Linear layers and lm_head; embeddings
+/// are lookups) plus attention's 2 products of T x C per layer forward (scores, weighted values), times 3
+/// for forward and backward. The figure behind model FLOP/s (bench_nn) and Slurm time limits.
+[[nodiscard]] inline double training_flops_per_token(const gpt_config& c) noexcept {
+  const double C = c.width, L = c.layers, T = c.context_length, V = c.vocab_size;
+  return 6.0 * (L * 12.0 * C * C + V * C) + 12.0 * L * T * C;
+}
+
 }  // namespace induct::nn
 
 #if INDUCT_HEADER_ONLY

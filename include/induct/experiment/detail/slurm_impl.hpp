@@ -93,13 +93,6 @@ inline std::string log_directive(const slurm_plan& plan, const std::string& patt
   return text;
 }
 
-/// Training FLOPs per token, 6 (12 L C^2 + V C) + 12 L T C (the formula of bench/bench_nn.cpp's
-/// training_flops_per_token, which should move to nn/gpt_config.hpp and be shared).
-inline double training_flops_per_token(const nn::gpt_config& c) noexcept {
-  const double C = c.width, L = c.layers, T = c.context_length, V = c.vocab_size;
-  return 6.0 * (L * 12.0 * C * C + V * C) + 12.0 * L * T * C;
-}
-
 }  // namespace slurm_detail
 
 INDUCT_DEFINE void slurm_config::validate() const {
@@ -187,7 +180,7 @@ INDUCT_DEFINE point_work estimate_point_work(const nlohmann::json& point) {
   run.model.vocab_size = static_cast<int>(setup::world(run.setup).vocab().size());  // as run_experiment sets it
   const learning_curve_config curve =
       point.contains("curve") ? learning_curve_config::from_json(point.at("curve")) : learning_curve_config{};
-  const double per_token = slurm_detail::training_flops_per_token(run.model);
+  const double per_token = nn::training_flops_per_token(run.model);
   const double context = run.model.context_length, tasks = static_cast<double>(run.tasks.size());
   point_work work;
   work.training_flops = static_cast<double>(run.training.steps) * run.training.batch * context * per_token;
