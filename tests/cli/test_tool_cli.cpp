@@ -61,7 +61,7 @@ const std::vector<command_options> commands = {
       "--segments-per-document-mean", "--held-out-fraction", "--held-out-max-depth", "--held-out-seed",
       "--held-out-formats", "--threads"},
      {"--setup", "--held-out", "--json"}},
-    {"corpus", {"--seed", "--entities", "--threads"}, {"--tokens", "--out", "--setup"}},
+    {"corpus", {"--seed", "--entities", "--threads"}, {"--tokens", "--out", "--setup", "--grammar"}},
     {"prompts", {"--task", "--format", "--examples", "--prompts", "--seed", "--held-out-fraction"},
      {"--corpus", "--chain", "--out", "--setup"}},
     {"bound", {"--task", "--format", "--examples", "--world-seed", "--held-out-formats"}, {"--held-out", "--setup"}},
