@@ -148,6 +148,21 @@ INDUCT_DECLARE line_chart grammar_item_chart(const grammar_evaluation& e, const 
 INDUCT_DECLARE void check_model_grammar(const nn::checkpoint_info& info, const std::string& model_file,
                                         const setup::corpus_grammar& given);
 
+/// An evaluation of a model file against a user's grammar, with what it was run on.
+struct grammar_evaluation_run {
+  grammar_evaluation evaluation;
+  nlohmann::json metadata;  // model, step, grammar file and fingerprint, config, strings, iterated, overall means
+};
+
+/// `induct evaluate --grammar`: checks the model file's recorded grammar against `user_grammar`
+/// (check_model_grammar, from its header, before any weight is read) and its vocabulary size, then evaluates it
+/// on the strings of `strings_file` (read_grammar_strings) or, when that is empty, on config.samples strings
+/// sampled with config.seed; the items are those of config.iterate (iterated_nonterminals).
+INDUCT_DECLARE grammar_evaluation_run evaluate_model_on_grammar(const std::filesystem::path& model_file,
+                                                               const grammar::pcfg& user_grammar,
+                                                               const grammar_evaluation_config& config,
+                                                               const std::filesystem::path& strings_file = {});
+
 /// Writes into `out`: positions.csv, by_position.csv, by_item.csv, grammar_evaluation.json (the three tables and
 /// `metadata`) and items.svg (grammar_item_chart).
 INDUCT_DECLARE void write_grammar_evaluation(const std::filesystem::path& out, const grammar_evaluation& e,

@@ -15,6 +15,7 @@
 #include "induct/core/atomic_file.hpp"
 #include "induct/core/error.hpp"
 #include "induct/core/fields.hpp"
+#include "induct/core/json_number.hpp"
 #include "induct/core/log_space.hpp"
 #include "induct/core/random.hpp"
 #include "induct/experiment/grammar_evaluation.hpp"
@@ -388,6 +389,52 @@ INDUCT_DEFINE void check_model_grammar(const nn::checkpoint_info& info, const st
   if (recorded->second != given.fingerprint())
     throw file_error(model_file, "the model was trained on grammar " + recorded->second + ", not on the given grammar " +
                                      given.fingerprint() + " (" + given.grammar().source() + ")");
+}
+
+INDUCT_DEFINE grammar_evaluation_run evaluate_model_on_grammar(const std::filesystem::path& model_file,
+                                                              const grammar::pcfg& user_grammar,
+                                                              const grammar_evaluation_config& config,
+                                                              const std::filesystem::path& strings_file) {
+  config.validate();
+  const setup::corpus_grammar g(user_grammar);
+  const auto header = nn::read_checkpoint_metadata(model_file);
+  check_model_grammar(header.info, model_file.string(), g);
+  if (header.config.vocab_size != static_cast<int>(g.vocabulary_size()))
+    throw file_error(model_file.string(), "the model has a vocabulary of " + std::to_string(header.config.vocab_size) +
+                                              " tokens, the grammar " + std::to_string(g.vocabulary_size()));
+  const auto iterated = iterated_nonterminals(g.grammar(), config.iterate);
+  std::vector<std::string> iterated_names;
+  for (auto s : iterated) iterated_names.push_back(g.grammar().name(s));
+  const bool sampled = strings_file.empty();
+  const auto strings = sampled ? sample_grammar_strings(g, config.samples, config.seed, iterated)
+                               : read_grammar_strings(g, strings_file, iterated);
+  auto model = nn::read_model_checkpoint<float>(model_file, nullptr, &header.config);
+  grammar_evaluation_run run;
+  run.evaluation = evaluate_against_grammar(g, strings, model_log_prob_rows(model), header.config.context_length,
+                                            iterated_names);
+  const auto& positions = run.evaluation.positions;
+  const auto mean_of = [&](const char* column) {
+    double sum = 0.0;
+    for (std::size_t r = 0; r < positions.row_count(); ++r) sum += positions.number(r, column);
+    return positions.row_count() > 0 ? sum / static_cast<double>(positions.row_count()) : std::nan("");
+  };
+  run.metadata = {{"model", model_file.string()},
+                  {"step", header.info.step},
+                  {"model_config", header.config.to_json()},
+                  {"grammar_file", user_grammar.source()},
+                  {"grammar_fingerprint", g.fingerprint()},
+                  {"vocabulary", g.vocabulary()},
+                  {"config", config.to_json()},
+                  {"strings", sampled ? std::string("sampled") : strings_file.string()},
+                  {"iterated", iterated_names},
+                  {"strings_evaluated", run.evaluation.strings},
+                  {"skipped_longer_than_context", run.evaluation.skipped},
+                  {"positions", positions.row_count()},
+                  {"mean_kl_bits", finite_or_null(mean_of("kl_bits"))},
+                  {"mean_excess_bits", finite_or_null(mean_of("excess_bits"))},
+                  {"mean_exact_entropy_bits", finite_or_null(mean_of("exact_entropy_bits"))},
+                  {"argmax_agreement", finite_or_null(mean_of("argmax_agrees"))}};
+  return run;
 }
 
 INDUCT_DEFINE void write_grammar_evaluation(const std::filesystem::path& out, const grammar_evaluation& e,
