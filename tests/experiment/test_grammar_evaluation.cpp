@@ -241,6 +241,10 @@ TEST_CASE("grammar evaluation: refusals name the file and line, the fingerprints
     CHECK(std::string(e.what()).find("'d' is not a terminal") != std::string::npos);
   }
   std::filesystem::remove(unknown);
+  const auto empty = scratch_file("empty.txt", "# nothing\n\n");
+  CHECK_THROWS_WITH_AS((void)ex::read_grammar_strings(g, empty, iterated), doctest::Contains("holds no strings"),
+                       induct::file_error);
+  std::filesystem::remove(empty);
   const auto copy = corpus_grammar_of(copy_text);
   const auto impossible = scratch_file("impossible.txt", "a a\na b\n");
   CHECK_THROWS_WITH_AS((void)ex::read_grammar_strings(copy, impossible, {}), doctest::Contains(":2:1: the string has probability 0"),

@@ -13,9 +13,9 @@
 #include "induct/experiment/evaluation_outputs.hpp"
 #include "induct/experiment/exposure.hpp"
 #include "induct/experiment/grammar_evaluation.hpp"
-#include "induct/grammar/parse.hpp"
 #include "induct/experiment/seeds.hpp"
 #include "induct/experiment/trained_model.hpp"
+#include "induct/grammar/parse.hpp"
 #include "tool.hpp"
 
 namespace induct::tool {

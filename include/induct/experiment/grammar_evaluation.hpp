@@ -96,7 +96,8 @@ INDUCT_DECLARE std::vector<grammar_string> sample_grammar_strings(const setup::c
 
 /// The user's strings of `path`, one per line (terminal names separated by whitespace; blank lines and lines
 /// starting with '#' skipped), items from the Viterbi parse. parse_error naming path:line for a name that is
-/// not a terminal of g (and its column) or a string of probability 0; file_error for an unreadable file.
+/// not a terminal of g (and its column) or a string of probability 0; file_error for an unreadable file or
+/// one without strings.
 INDUCT_DECLARE std::vector<grammar_string> read_grammar_strings(const setup::corpus_grammar& g,
                                                                 const std::filesystem::path& path,
                                                                 std::span<const grammar::symbol_id> iterated);

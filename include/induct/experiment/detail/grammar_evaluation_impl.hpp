@@ -170,6 +170,7 @@ INDUCT_DEFINE std::vector<grammar_string> read_grammar_strings(const setup::corp
     }
     line_start = line_end + 1;
   }
+  if (strings.empty()) throw file_error(path.string(), "holds no strings (one per line; '#' lines are comments)");
   return strings;
 }
 
