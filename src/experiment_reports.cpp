@@ -1,6 +1,7 @@
 // induct::compiled: experiment_reports definitions (each detail/*_impl.hpp is included by exactly one src/*.cpp).
 #include "induct/experiment/detail/evaluation_plots_impl.hpp"
 #include "induct/experiment/detail/exposure_impl.hpp"
+#include "induct/experiment/detail/grammar_evaluation_impl.hpp"
 #include "induct/experiment/detail/learning_curve_impl.hpp"
 #include "induct/experiment/detail/probe_impl.hpp"
 #include "induct/experiment/detail/report_impl.hpp"

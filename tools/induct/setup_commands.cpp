@@ -11,7 +11,9 @@
 #include "induct/core/atomic_file.hpp"
 #include "induct/core/interrupt.hpp"
 #include "induct/core/resources.hpp"
+#include "induct/grammar/parse.hpp"
 #include "induct/setup/corpus.hpp"
+#include "induct/setup/grammar_corpus.hpp"
 #include "induct/setup/prompt.hpp"
 #include "induct/setup/tasks.hpp"
 #include "induct/setup/world.hpp"
@@ -53,18 +55,48 @@ void add_world(CLI::App& app, invocation& chosen) {
   });
 }
 
+/// `induct corpus --grammar FILE`: documents of a user's PCFG between <doc> boundaries (setup/grammar_corpus.hpp).
+int write_grammar_corpus_command(const std::string& grammar_file, std::uint64_t seed, std::uint64_t tokens,
+                                 const std::string& out, bool json) {
+  const setup::corpus_grammar g(grammar::read_grammar_file(grammar_file));
+  const auto stats = setup::write_grammar_corpus(g, grammar_file, seed, tokens, out, ::isatty(2) != 0);
+  if (json) {
+    print_json({{"out", out},
+                {"sidecar", setup::corpus_sidecar_path(out).string()},
+                {"tokens", stats.tokens},
+                {"documents", stats.documents},
+                {"complete_documents", stats.complete_documents},
+                {"document_length_mean", stats.document_length_mean},
+                {"vocabulary_size", g.vocabulary_size()},
+                {"grammar_fingerprint", g.fingerprint()},
+                {"seed", seed}});
+  } else {
+    std::cout << "wrote " << stats.tokens << " tokens (" << stats.documents << " documents, mean length "
+              << fixed(stats.document_length_mean, 2) << " over the " << stats.complete_documents
+              << " complete ones, vocabulary of " << g.vocabulary_size() << " tokens with <doc>) to " << out << " and "
+              << setup::corpus_sidecar_path(out).string() << " (grammar " << g.fingerprint() << ", seed " << seed
+              << ")\n";
+  }
+  return 0;
+}
+
 void add_corpus(CLI::App& app, invocation& chosen) {
   auto* command = add_command(
-      &app, "corpus", "sample a training corpus (token file + JSON sidecar)",
+      &app, "corpus", "sample a training corpus (token file + JSON sidecar), of the world or of a grammar file",
       "Samples the first --tokens tokens (e.g. 1e8) of the document stream of the world's grammar into FILE "
       "(INDUCTTK v1: 32-byte header, uint16 little-endian tokens) and FILE.json (config, seed, world fingerprint, "
       "counts of segments and of the chains seen as lists). Both are written atomically; the same seed and config "
-      "give byte-identical files. A progress bar is drawn when stderr is a terminal.\nJSON: {\"out\",\"sidecar\","
-      "\"tokens\",\"documents\",\"segments\",\"world_fingerprint\",\"seed\"}");
+      "give byte-identical files. A progress bar is drawn when stderr is a terminal.\nWith --grammar FILE the "
+      "documents are strings of that PCFG instead, each between <doc> boundary tokens (token 0; token k the k-th "
+      "terminal), and the sidecar records the grammar's canonical text, its fingerprint and the vocabulary "
+      "(docs/grammars.md); the world options are then refused.\nJSON: {\"out\",\"sidecar\","
+      "\"tokens\",\"documents\",\"segments\",\"world_fingerprint\",\"seed\"}; with --grammar {\"out\",\"sidecar\","
+      "\"tokens\",\"documents\",\"complete_documents\",\"document_length_mean\",\"vocabulary_size\","
+      "\"grammar_fingerprint\",\"seed\"}");
   struct options {
     common_flags flags;
     std::uint64_t tokens = 0;
-    std::string out;
+    std::string out, grammar_file;
     std::uint64_t seed = 1;
     std::optional<world_options> world;
   };
@@ -72,14 +104,22 @@ void add_corpus(CLI::App& app, invocation& chosen) {
   add_unsigned(command, "--tokens", o->tokens, "corpus length in tokens", 1, std::uint64_t{1} << 50)->required();
   command->add_option("--out", o->out, "token file to write (its sidecar is FILE.json)")->required();
   add_unsigned(command, "--seed", o->seed, "corpus seed", 0, max_seed);
+  command->add_option("--grammar", o->grammar_file,
+                      "a PCFG file (docs/grammar-format.md): sample its strings instead of the world's documents")
+      ->type_name("FILE");
   add_common_flags(command, o->flags);
   o->world.emplace(command);
   on_run(command, chosen, [o] {
     o->flags.apply();
-    const setup::world w(o->world->resolve());
+    const bool from_grammar = !o->grammar_file.empty();
+    if (from_grammar && o->world->given())
+      throw usage_error("--grammar", "a corpus of a grammar file has no world: give --grammar or world options "
+                                     "(--setup, --entities, ...), not both");
     require_disk(static_cast<double>(setup::corpus_header_bytes) + 2.0 * static_cast<double>(o->tokens), o->out,
                  "a corpus of " + std::to_string(o->tokens) + " tokens");
     install_interrupt_handlers();  // Ctrl-C: no partial file, exit 130 (setup/corpus.hpp)
+    if (from_grammar) return write_grammar_corpus_command(o->grammar_file, o->seed, o->tokens, o->out, o->flags.json);
+    const setup::world w(o->world->resolve());
     const auto stats = setup::write_corpus(w, o->seed, o->tokens, o->out, ::isatty(2) != 0);
     const auto sidecar = setup::corpus_sidecar_json(w, o->seed, stats);
     if (o->flags.json) {

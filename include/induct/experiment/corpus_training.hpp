@@ -4,7 +4,10 @@
 //   - the model's vocab_size is the corpus header's vocabulary size;
 //   - the corpus sidecar, when present, is validated (its world fingerprint recomputed from its config)
 //     and its world recorded in the checkpoint (token names, setup config, world fingerprint), so that
-//     generate, logits, evaluate and probe know the world without further flags;
+//     generate, logits, evaluate and probe know the world without further flags; a grammar corpus's
+//     sidecar (setup/grammar_corpus.hpp, "source": "grammar") is validated likewise (its text parses, its
+//     fingerprint is the text's) and its grammar recorded instead ("vocabulary", "grammar",
+//     "grammar_fingerprint"), for `induct evaluate --grammar`; the weighted loss is refused on it;
 //   - the memory a run needs (parameters, gradients, AdamW moments, activations, the corpus) is checked
 //     against the memory available before anything is allocated;
 //   - a resumed run takes every setting it is not given from its checkpoint (stored_training);

@@ -47,6 +47,8 @@ struct trained_model_metadata {
   std::vector<std::string> vocabulary;           // "vocabulary" (empty if absent); size == config.vocab_size
   std::optional<std::string> world_fingerprint;  // "world_fingerprint"
   nlohmann::json run_config;                     // "run_config" JSON, or null
+  std::optional<std::string> grammar_fingerprint;  // "grammar_fingerprint": trained on a grammar corpus
+  std::string grammar_text;                        // "grammar" (canonical text; empty if absent)
 };
 
 /// The records of `model_file` from its header only (no weights read, hence no CRC check).
@@ -65,7 +67,8 @@ struct trained_model {
 /// user) must agree with it, or stands in when none is recorded. The recorded vocabulary and
 /// fingerprint must be the world's, and config.vocab_size its vocabulary's size. file_error naming
 /// the model file for each refusal (a differing override names every differing field); config_error
-/// for an invalid override.
+/// for an invalid override. A model trained on a grammar corpus (grammar_fingerprint set) has no world:
+/// file_error naming its grammar fingerprint and `induct evaluate --grammar`.
 INDUCT_DECLARE setup::world world_of(const trained_model_metadata& metadata,
                                      const setup::setup_config* setup_override = nullptr);
 

@@ -13,7 +13,9 @@
 //   "vocabulary" JSON array of token names, "setup_config" setup_config JSON, "world_fingerprint"
 //   setup::world::fingerprint(), "run_config" experiment::run_config JSON, "corpus" the corpus path,
 //   "loss_weights" {"answer": a, "input": b} (the training loss's role weights, induct train),
-//   "corpus_fingerprint" the training corpus's content (setup::corpus_fingerprint, induct train).
+//   "corpus_fingerprint" the training corpus's content (setup::corpus_fingerprint, induct train);
+//   a model trained on a grammar corpus (setup/grammar_corpus.hpp) records "vocabulary", "grammar" (the
+//   canonical text) and "grammar_fingerprint" instead of the world's keys.
 // State file (model path + ".state"): "adam.m", "adam.v" (flat, model layout), "data.rng_state" (U64[4]),
 // "loss_history" (F64, one training loss per step); __metadata__ "format" "induct-gpt-state-1",
 // "run_id", "step", "model_crc32" (data_crc32 of the model file it belongs to), "data_crc32",
@@ -77,6 +79,8 @@ inline constexpr const char* run_config = "run_config";                // experi
 inline constexpr const char* corpus = "corpus";                        // path of the training corpus
 inline constexpr const char* loss_weights = "loss_weights";            // {"answer": a, "input": b} (induct train)
 inline constexpr const char* corpus_fingerprint = "corpus_fingerprint";  // setup::corpus_fingerprint (induct train)
+inline constexpr const char* grammar = "grammar";                          // canonical grammar text (grammar corpus)
+inline constexpr const char* grammar_fingerprint = "grammar_fingerprint";  // setup::corpus_grammar::fingerprint()
 
 /// True for the keys a caller may not set in checkpoint_info::extra.
 inline bool is_reserved(std::string_view key) noexcept {

@@ -27,6 +27,7 @@
 #include "induct/nn/trainer.hpp"
 #include "induct/setup/config.hpp"
 #include "induct/setup/corpus.hpp"
+#include "induct/setup/grammar_corpus.hpp"
 #include "induct/setup/vocabulary.hpp"
 #include "induct/setup/world.hpp"
 
@@ -91,7 +92,20 @@ INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const 
   std::vector<std::pair<const char*, std::string>> world_metadata;
   std::optional<setup::vocabulary> vocabulary;  // the sidecar's, when there is one
   const auto sidecar_path = setup::corpus_sidecar_path(run.corpus);
-  if (std::filesystem::exists(sidecar_path)) {
+  const bool grammar_corpus = std::filesystem::exists(sidecar_path) &&
+                              setup::is_grammar_corpus_sidecar(setup::read_corpus_sidecar(sidecar_path));
+  if (grammar_corpus) {
+    const nlohmann::json sidecar = setup::read_corpus_sidecar(sidecar_path);
+    setup::check_corpus_sidecar_header(sidecar, header, sidecar_path);
+    const setup::corpus_grammar g = setup::grammar_corpus_sidecar_grammar(sidecar, sidecar_path);
+    world_metadata = {{nn::checkpoint_keys::vocabulary, nlohmann::json(g.vocabulary()).dump()},
+                      {nn::checkpoint_keys::grammar, g.text()},
+                      {nn::checkpoint_keys::grammar_fingerprint, g.fingerprint()}};
+    if (run.weighted_loss())
+      throw config_error("answer_loss_weight", "the weighted loss (--answer-weight, --input-weight) weighs the answers "
+                                               "and inputs of the controlled setup's lists; corpus " +
+                                                   run.corpus.string() + " was sampled from a grammar, which has neither");
+  } else if (std::filesystem::exists(sidecar_path)) {
     const nlohmann::json sidecar = setup::read_corpus_sidecar(sidecar_path);
     setup::check_corpus_sidecar_header(sidecar, header, sidecar_path);
     const setup::setup_config setup = setup::corpus_sidecar_setup(sidecar, sidecar_path);

@@ -59,6 +59,8 @@ INDUCT_DETAIL trained_model_metadata metadata_of(const std::filesystem::path& fi
   m.vocabulary = nn::recorded_token_names(info, source, config.vocab_size);
   if (const auto it = info.extra.find(keys::world_fingerprint); it != info.extra.end()) m.world_fingerprint = it->second;
   m.run_config = nn::json_metadata(info, keys::run_config, source).value_or(nlohmann::json(nullptr));
+  if (const auto it = info.extra.find(keys::grammar_fingerprint); it != info.extra.end()) m.grammar_fingerprint = it->second;
+  if (const auto it = info.extra.find(keys::grammar); it != info.extra.end()) m.grammar_text = it->second;
   m.info = std::move(info);
   return m;
 }
@@ -72,6 +74,11 @@ INDUCT_DEFINE trained_model_metadata read_trained_model_metadata(const std::file
 
 INDUCT_DEFINE setup::world world_of(const trained_model_metadata& metadata, const setup::setup_config* setup_override) {
   const std::string source = metadata.file.string();
+  if (metadata.grammar_fingerprint)
+    throw file_error(source, "the model was trained on a corpus of a grammar (grammar fingerprint " +
+                                 *metadata.grammar_fingerprint +
+                                 "), not in a world of the controlled setup: evaluate it with `induct evaluate "
+                                 "--grammar FILE --model MODEL`");
   setup::setup_config config;
   if (setup_override != nullptr) {
     setup_override->validate();

@@ -211,6 +211,10 @@ INDUCT_DEFINE nlohmann::json read_corpus_sidecar(const std::filesystem::path& si
 
 INDUCT_DEFINE setup_config corpus_sidecar_setup(const nlohmann::json& sidecar, const std::filesystem::path& sidecar_path) {
   if (!sidecar.is_object()) throw file_error(sidecar_path.string(), "corpus sidecar must be a JSON object");
+  if (sidecar.contains("source") && sidecar["source"] == "grammar")  // setup/grammar_corpus.hpp
+    throw file_error(sidecar_path.string(), "the corpus was sampled from a grammar (grammar fingerprint " +
+                                                sidecar.value("grammar_fingerprint", std::string("?")) +
+                                                "), not from a world of the controlled setup");
   if (!sidecar.contains("config")) throw file_error(sidecar_path.string(), "corpus sidecar has no \"config\"");
   if (!sidecar.contains("world_fingerprint") || !sidecar["world_fingerprint"].is_string())
     throw file_error(sidecar_path.string(), "corpus sidecar has no \"world_fingerprint\" string");
