@@ -7,8 +7,10 @@
 // (inputs are uniform under every table, so they cancel), independently of Earley.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -184,4 +186,52 @@ TEST_CASE("grammar ICL: options and impossible sequences are refused with a clea
   setup::grammar_prompt wrong = setup::generate_grammar_prompt(task, 1, 3, 0);
   wrong.tokens[3] = *g.find_terminal("b");  // the example's det contradicts table 00
   CHECK_THROWS_WITH_AS(static_cast<void>(model.score(wrong)), doctest::Contains("the task's own derivation"), error);
+}
+
+TEST_CASE("grammar ICL: a measured predictor is scored on the same prompts by the same rules") {
+  const grammar::pcfg g = agreement_grammar(shared_law);
+  const setup::grammar_list_task task(g, "X01");
+  const theory::grammar_icl_model model(task);
+  const grammar::symbol_id a = *g.find_terminal("a"), b = *g.find_terminal("b");
+  // The idealized predictor itself, through the hook: the same figures as score().
+  const theory::next_terminal_predictor ideal = [&](std::span<const grammar::symbol_id> prefix,
+                                                    grammar::next_token_distribution& out) {
+    out = model.ideal_next_tokens(std::vector<grammar::symbol_id>(prefix.begin(), prefix.end()), prefix.size());
+  };
+  // A predictor that always says a (0.9) or b (0.1): its bits and mistakes follow from the answers by hand.
+  const theory::next_terminal_predictor stubborn = [&](std::span<const grammar::symbol_id>,
+                                                       grammar::next_token_distribution& out) {
+    out.tokens = {{std::min(a, b), a < b ? 0.9L : 0.1L}, {std::max(a, b), a < b ? 0.1L : 0.9L}};
+    out.end = 0;
+  };
+  for (std::uint64_t index = 0; index < 10; ++index) {
+    const setup::grammar_prompt prompt = setup::generate_grammar_prompt(task, 4, 5, index);
+    const auto exact = model.score(prompt);
+    const auto through_hook = theory::score_predictor(prompt, ideal);
+    CHECK(through_hook.cumulative_answer_bits == doctest::Approx(exact.cumulative_answer_bits).epsilon(1e-12));
+    CHECK(through_hook.cumulative_mistakes == exact.cumulative_mistakes);
+    CHECK(through_hook.query_wrong == exact.query_wrong);
+    const auto s = prompt.scored_sequence();
+    double bits = 0;
+    int bs = 0;
+    for (const auto& [begin, end] : prompt.answer_spans) {
+      bs += s[begin] == b ? 1 : 0;
+      bits += s[begin] == b ? -std::log2(0.1) : -std::log2(0.9);
+    }
+    const auto q = theory::score_predictor(prompt, stubborn);
+    CHECK(q.cumulative_answer_bits == doctest::Approx(bits).epsilon(1e-12));
+    CHECK(q.cumulative_mistakes == bs);
+    CHECK(q.query_wrong == (s.back() == b));
+  }
+  theory::grammar_icl_options options;
+  options.examples = {0, 8};
+  options.prompts = 30;
+  const auto without = theory::grammar_icl_curve(model, options);
+  const auto with = theory::grammar_icl_curve(model, options, &ideal);
+  for (std::size_t r = 0; r < with.size(); ++r) {
+    CHECK(std::isnan(without[r].measured_query_error_rate));
+    CHECK(with[r].measured_query_error_rate == with[r].ideal_query_error_rate);
+    CHECK(with[r].measured_mean_cum_bits == doctest::Approx(with[r].ideal_mean_cum_bits).epsilon(1e-12));
+    CHECK(with[r].measured_mean_cum_mistakes == with[r].ideal_mean_cum_mistakes);
+  }
 }

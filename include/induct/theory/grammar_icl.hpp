@@ -18,8 +18,13 @@
 // wrong when any of its answer tokens is a mistake (greedy generation goes wrong at the first one).
 // R is 0 when every task of L shares the item inputs' law and the length law (the default setup's case), and
 // can be negative (the separators are evidence against tasks that would have stopped).
+// Measured side: any next-terminal predictor q (a trained model through its token ids, experiment/
+// grammar_icl_measured.hpp) is scored on the same prompts by the same rules: its L_q(s), M_q(s) and query.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <limits>
+#include <span>
 #include <vector>
 
 #include "induct/core/linkage.hpp"
@@ -41,7 +46,17 @@ struct grammar_prompt_score {
   double bound_bits = 0.0;                 // D + R + A
 };
 
-/// One row of the curve: n, the prompts' means, the query error rate.
+/// A predictor of the next terminal: sets `out` to q(. | prefix) over the task grammar's terminals (sorted by
+/// id, as grammar::next_token_distribution) and the end, for a prefix of the task grammar's terminals.
+using next_terminal_predictor =
+    std::function<void(std::span<const grammar::symbol_id> prefix, grammar::next_token_distribution& out)>;
+
+/// What a predictor's answers score on one prompt: sets examples, cumulative_answer_bits, cumulative_mistakes,
+/// query_wrong and query_answer_bits by the rules of the header comment (the bound fields stay 0).
+INDUCT_DECLARE [[nodiscard]] grammar_prompt_score score_predictor(const setup::grammar_prompt& prompt,
+                                                                  const next_terminal_predictor& predictor);
+
+/// One row of the curve: n, the prompts' means, the query error rate (and the measured predictor's, if any).
 struct grammar_icl_row {
   int examples = 0;
   int prompts = 0;
@@ -54,6 +69,10 @@ struct grammar_icl_row {
   double ideal_query_error_rate = 0.0;       // fraction of prompts whose query is wrong
   double max_bound_excess_bits = 0.0;        // max over prompts of L - (D + R + A): <= 0 by Theorem 1 (rounding aside)
   bool vacuous = false;                      // mean bound >= n + 1 (theory/bounds.hpp's bound_vacuous)
+  // The measured predictor's (NaN without one):
+  double measured_mean_cum_bits = std::numeric_limits<double>::quiet_NaN();
+  double measured_mean_cum_mistakes = std::numeric_limits<double>::quiet_NaN();
+  double measured_query_error_rate = std::numeric_limits<double>::quiet_NaN();
 };
 
 /// Which prompts a curve scores.
@@ -88,9 +107,11 @@ class grammar_icl_model {
   double description_length_bits_ = 0.0;
 };
 
-/// Scores prompts 0 .. prompts-1 at every n of `options` (options validated first).
+/// Scores prompts 0 .. prompts-1 at every n of `options` (options validated first) with the idealized
+/// predictor and, if given, `measured` on the same prompts.
 INDUCT_DECLARE std::vector<grammar_icl_row> grammar_icl_curve(const grammar_icl_model& model,
-                                                              const grammar_icl_options& options);
+                                                              const grammar_icl_options& options,
+                                                              const next_terminal_predictor* measured = nullptr);
 
 }  // namespace induct::theory
 
