@@ -64,6 +64,7 @@
 #include "induct/experiment/evaluation_outputs.hpp"
 #include "induct/experiment/evaluation_plots.hpp"
 #include "induct/experiment/exposure.hpp"
+#include "induct/experiment/grammar_icl_measured.hpp"
 #include "induct/experiment/learning_curve.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/presets.hpp"

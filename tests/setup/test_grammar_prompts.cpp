@@ -9,18 +9,12 @@
 #include "induct/grammar/parse.hpp"
 #include "induct/setup/grammar_prompts.hpp"
 
+#include "grammar_task_lists.hpp"
+
 using namespace induct;
+using induct::test::two_task_lists;
 
 namespace {
-
-// Two tasks: the det equals the noun's class (Same) or the other class (Swap); nouns x0 x1 are class a, x2 class b.
-const char* const lists = R"(
-  L    -> "[" Same "]" 0.75 | "[" Swap "]" 0.25
-  Same -> A ";" Same 0.5 | A 0.5
-  Swap -> B ";" Swap 0.5 | B 0.5
-  A    -> "x0" ":" "a" | "x1" ":" "a" | "x2" ":" "b"
-  B    -> "x0" ":" "b" | "x1" ":" "b" | "x2" ":" "a"
-)";
 
 std::vector<std::string> names(const grammar::pcfg& g, const std::vector<grammar::symbol_id>& tokens) {
   std::vector<std::string> out;
@@ -31,7 +25,7 @@ std::vector<std::string> names(const grammar::pcfg& g, const std::vector<grammar
 }  // namespace
 
 TEST_CASE("grammar prompts: the task rule, opening and separator are read off the grammar") {
-  const grammar::pcfg g = grammar::parse_grammar(lists);
+  const grammar::pcfg g = grammar::parse_grammar(two_task_lists);
   const setup::grammar_list_task task(g, "B");
   CHECK(task.task_rule() == 1);
   CHECK(g.name(task.iteration()) == "Swap");
@@ -41,7 +35,7 @@ TEST_CASE("grammar prompts: the task rule, opening and separator are read off th
 }
 
 TEST_CASE("grammar prompts: n items of the task, the query's input, its answer; the same per seed") {
-  const grammar::pcfg g = grammar::parse_grammar(lists);
+  const grammar::pcfg g = grammar::parse_grammar(two_task_lists);
   const setup::grammar_list_task task(g, "B");
   for (int n : {0, 1, 2, 5}) {
     for (std::uint64_t index = 0; index < 20; ++index) {
@@ -73,7 +67,7 @@ TEST_CASE("grammar prompts: n items of the task, the query's input, its answer; 
 }
 
 TEST_CASE("grammar prompts: a task that cannot be posed is refused naming what is wrong") {
-  const grammar::pcfg g = grammar::parse_grammar(lists, "lists.cfg");
+  const grammar::pcfg g = grammar::parse_grammar(two_task_lists, "lists.cfg");
   CHECK_THROWS_WITH_AS(setup::grammar_list_task(g, "Nope"), doctest::Contains("'Nope' is not a nonterminal"), grammar_error);
   CHECK_THROWS_WITH_AS(setup::grammar_list_task(g, "A", "Nope"), doctest::Contains("list 'Nope'"), grammar_error);
   CHECK_THROWS_WITH_AS(setup::grammar_list_task(g, "A", "", "="), doctest::Contains("marker \"=\""), grammar_error);
