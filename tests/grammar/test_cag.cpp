@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include "induct/core/random.hpp"
 #include "induct/grammar/cag.hpp"
 #include "induct/grammar/derivation.hpp"
@@ -240,10 +242,23 @@ TEST_CASE("CAG inherited attributes and rule probabilities that depend on them; 
   CHECK_THROWS_WITH_AS(recursive.ground(), doctest::Contains("recursively"), induct::grammar_error);
 }
 
+namespace {
+
+/// A temporary file name of this process, so concurrent test runs do not share it.
+std::filesystem::path scratch_file(const std::string& name) {
+  std::string file = "induct_test_";
+  file += std::to_string(::getpid());
+  file += '_';
+  file += name;
+  return std::filesystem::temp_directory_path() / file;
+}
+
+}  // namespace
+
 TEST_CASE("CAG: a grounded CAG written as a grammar file parses back to an equal grammar") {
   const grounded_cag grounded = shifted_lists().ground();
   const pcfg& g = grounded.grammar;
-  const std::filesystem::path path = std::filesystem::temp_directory_path() / "induct_test_grounded_cag.cfg";
+  const std::filesystem::path path = scratch_file("grounded_cag.cfg");
   write_grammar_file(g, path);
   const pcfg back = read_grammar_file(path);
   std::filesystem::remove(path);
@@ -289,7 +304,7 @@ TEST_CASE("CAG: format_grammar refuses two nonterminals that would be written al
   pcfg digit;
   digit.add_rule(digit.nonterminal("S"), {digit.nonterminal("9lives")}, 1.0);
   digit.add_rule(*digit.find_nonterminal("9lives"), {digit.terminal("x")}, 1.0);
-  const std::filesystem::path path = std::filesystem::temp_directory_path() / "induct_test_unwritable.cfg";
+  const std::filesystem::path path = scratch_file("unwritable.cfg");
   CHECK_THROWS_AS(write_grammar_file(digit, path), induct::parse_error);
   CHECK_FALSE(std::filesystem::exists(path));
 }
