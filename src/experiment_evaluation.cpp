@@ -4,6 +4,7 @@
 #include "induct/experiment/detail/design_impl.hpp"
 #include "induct/experiment/detail/evaluate_impl.hpp"
 #include "induct/experiment/detail/evaluation_outputs_impl.hpp"
+#include "induct/experiment/detail/grammar_icl_measured_impl.hpp"
 #include "induct/experiment/detail/pipeline_impl.hpp"
 #include "induct/experiment/detail/presets_impl.hpp"
 #include "induct/experiment/detail/report_page_impl.hpp"

@@ -5,6 +5,7 @@
 #include "induct/setup/detail/document_model_impl.hpp"
 #include "induct/setup/detail/document_sampler_impl.hpp"
 #include "induct/setup/detail/grammar_corpus_impl.hpp"
+#include "induct/setup/detail/grammar_prompts_impl.hpp"
 #include "induct/setup/detail/held_out_impl.hpp"
 #include "induct/setup/detail/prompt_impl.hpp"
 #include "induct/setup/detail/tasks_impl.hpp"

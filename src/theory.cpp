@@ -2,6 +2,7 @@
 #include "induct/theory/detail/bounds_impl.hpp"
 #include "induct/theory/detail/description_length_impl.hpp"
 #include "induct/theory/detail/generic_predictor_impl.hpp"
+#include "induct/theory/detail/grammar_icl_impl.hpp"
 #include "induct/theory/detail/idealized_predictor_impl.hpp"
 #include "induct/theory/detail/iteration_complexity_impl.hpp"
 #include "induct/theory/detail/scoring_impl.hpp"

@@ -3,14 +3,19 @@
 #include <boost/math/distributions/chi_squared.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include "induct/core/random.hpp"
 #include "induct/grammar/cag.hpp"
 #include "induct/grammar/derivation.hpp"
 #include "induct/grammar/earley.hpp"
+#include "induct/grammar/parse.hpp"
 #include "induct/grammar/sample.hpp"
 #include "induct/grammar/validate.hpp"
 
@@ -235,4 +240,71 @@ TEST_CASE("CAG inherited attributes and rule probabilities that depend on them; 
   });
   recursive.set_start(top);
   CHECK_THROWS_WITH_AS(recursive.ground(), doctest::Contains("recursively"), induct::grammar_error);
+}
+
+namespace {
+
+/// A temporary file name of this process, so concurrent test runs do not share it.
+std::filesystem::path scratch_file(const std::string& name) {
+  std::string file = "induct_test_";
+  file += std::to_string(::getpid());
+  file += '_';
+  file += name;
+  return std::filesystem::temp_directory_path() / file;
+}
+
+}  // namespace
+
+TEST_CASE("CAG: a grounded CAG written as a grammar file parses back to an equal grammar") {
+  const grounded_cag grounded = shifted_lists().ground();
+  const pcfg& g = grounded.grammar;
+  const std::filesystem::path path = scratch_file("grounded_cag.cfg");
+  write_grammar_file(g, path);
+  const pcfg back = read_grammar_file(path);
+  std::filesystem::remove(path);
+  // Equal up to the renaming of the iteration states (their names hold the law's JSON, with '"').
+  REQUIRE(back.rule_count() == g.rule_count());
+  std::map<std::string, std::string> renamed;  // original nonterminal -> parsed name, must be one to one
+  std::set<std::string> parsed_names;
+  auto same_symbol = [&](symbol_id a, symbol_id b) {
+    if (g.is_terminal(a) != back.is_terminal(b)) return false;
+    if (g.is_terminal(a)) return g.name(a) == back.name(b);
+    const auto [it, fresh] = renamed.emplace(g.name(a), back.name(b));
+    if (fresh) CHECK(parsed_names.insert(back.name(b)).second);
+    const bool plain = g.name(a).find('"') == std::string::npos;
+    return it->second == back.name(b) && (!plain || g.name(a) == back.name(b));
+  };
+  CHECK(same_symbol(g.start(), back.start()));
+  for (std::size_t r = 0; r < g.rule_count(); ++r) {
+    const rule& a = g.rules()[r];
+    const rule& b = back.rules()[r];
+    CHECK(same_symbol(a.lhs, b.lhs));
+    CHECK(a.probability == b.probability);  // 17 digits: exact
+    REQUIRE(a.rhs.size() == b.rhs.size());
+    for (std::size_t k = 0; k < a.rhs.size(); ++k) CHECK(same_symbol(a.rhs[k], b.rhs[k]));
+  }
+  CHECK(renamed.at("Item{f=1}") == "Item{f=1}");
+  // The same law over strings: one list's exact probability in both.
+  const earley_grammar original(g), parsed(back);
+  std::vector<symbol_id> a_list, b_list;
+  for (const char* name : {"[", "e0", ":", "e1", ";", "e2", ":", "e0", "]"}) {
+    a_list.push_back(*g.find_terminal(name));
+    b_list.push_back(*back.find_terminal(name));
+  }
+  CHECK(static_cast<double>(inside_log2(parsed, b_list)) == doctest::Approx(static_cast<double>(inside_log2(original, a_list))));
+}
+
+TEST_CASE("CAG: format_grammar refuses two nonterminals that would be written alike") {
+  pcfg g;
+  const symbol_id spaced = g.nonterminal("A B");
+  const symbol_id written = g.nonterminal("A%20B");
+  g.add_rule(spaced, {written}, 1.0);
+  g.add_rule(written, {g.terminal("x")}, 1.0);
+  CHECK_THROWS_WITH_AS(format_grammar(g), doctest::Contains("would both be written as 'A%20B'"), induct::grammar_error);
+  pcfg digit;
+  digit.add_rule(digit.nonterminal("S"), {digit.nonterminal("9lives")}, 1.0);
+  digit.add_rule(*digit.find_nonterminal("9lives"), {digit.terminal("x")}, 1.0);
+  const std::filesystem::path path = scratch_file("unwritable.cfg");
+  CHECK_THROWS_AS(write_grammar_file(digit, path), induct::parse_error);
+  CHECK_FALSE(std::filesystem::exists(path));
 }

@@ -37,7 +37,17 @@ INDUCT_DECLARE pcfg parse_grammar(std::string_view text, const std::string& sour
 INDUCT_DECLARE pcfg read_grammar_file(const std::filesystem::path& path);
 
 /// Writes `g` in the text format (probabilities with 17 significant digits, so parsing it back is exact).
+/// A nonterminal name the format cannot hold (one with whitespace, '"' or '#': a grounded CAG's iteration
+/// states Iter<Item|sep|{"law":..}>#i) is written percent-encoded, those characters and '%' as %XX, so
+/// parse_grammar(format_grammar(g)) equals g up to that renaming; every other name is written as it is.
+/// grammar_error if two nonterminals would be written with the same name.
 INDUCT_DECLARE std::string format_grammar(const pcfg& g);
+
+/// Writes format_grammar(g) to `path` atomically, after checking that the text parses back (so the file is
+/// one `induct grammar` commands read): the form in which a grammar built in C++, e.g. a grounded CAG
+/// (grammar/cag.hpp), reaches the command line. parse_error for a name the format cannot hold (one that
+/// starts with a digit, '.', '+' or '-', or spells a number); file_error naming `path` if it cannot be written.
+INDUCT_DECLARE void write_grammar_file(const pcfg& g, const std::filesystem::path& path);
 
 }  // namespace induct::grammar
 

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "induct/core/atomic_file.hpp"
 #include "induct/core/error.hpp"
 #include "induct/grammar/detail/messages.hpp"
 #include "induct/grammar/parse.hpp"
@@ -352,6 +353,32 @@ INDUCT_DEFINE pcfg read_grammar_file(const std::filesystem::path& path) {
   return parse_grammar(buffer.str(), path.string());
 }
 
+namespace parse_detail {
+
+/// The name under which nonterminal `name` is written: percent-encoded if it holds a character a bare
+/// name cannot (whitespace, '"', '#'), else itself.
+INDUCT_DETAIL std::string written_name(const std::string& name) {
+  const auto unreadable = [](char c) { return is_space(c) || c == '\n' || c == '"' || c == '#'; };
+  bool escape = false;
+  for (char c : name) escape = escape || unreadable(c);
+  if (!escape) return name;
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : name) {
+    if (unreadable(c) || c == '%') {
+      const auto byte = static_cast<unsigned char>(c);
+      out += '%';
+      out += hex[byte >> 4];
+      out += hex[byte & 15];
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace parse_detail
+
 INDUCT_DEFINE std::string format_grammar(const pcfg& g) {
   auto quote = [](const std::string& name) {
     std::string out = "\"";
@@ -369,16 +396,34 @@ INDUCT_DEFINE std::string format_grammar(const pcfg& g) {
     }
     return out + "\"";
   };
+  // Written names, checked distinct: an escaped name must not collide with another written as it is.
+  std::vector<std::string> written(g.symbol_count());
+  std::map<std::string, symbol_id> owner;
+  for (symbol_id s = 0; s < g.symbol_count(); ++s) {
+    if (g.is_terminal(s)) continue;
+    written[s] = parse_detail::written_name(g.name(s));
+    const auto [it, fresh] = owner.emplace(written[s], s);
+    if (!fresh)
+      throw grammar_error(message_detail::where(g) + "nonterminals '" + message_detail::excerpt(g.name(it->second)) + "' and '" +
+                          message_detail::excerpt(g.name(s)) + "' would both be written as '" +
+                          message_detail::excerpt(written[s]) + "'");
+  }
   std::ostringstream out;
   out.precision(17);
-  out << "%start " << g.name(g.start()) << "\n";
+  out << "%start " << written[g.start()] << "\n";
   for (const auto& r : g.rules()) {
-    out << g.name(r.lhs) << " ->";
+    out << written[r.lhs] << " ->";
     if (r.rhs.empty()) out << " <eps>";
-    for (symbol_id s : r.rhs) out << ' ' << (g.is_terminal(s) ? quote(g.name(s)) : g.name(s));
+    for (symbol_id s : r.rhs) out << ' ' << (g.is_terminal(s) ? quote(g.name(s)) : written[s]);
     out << ' ' << r.probability << "\n";
   }
   return out.str();
+}
+
+INDUCT_DEFINE void write_grammar_file(const pcfg& g, const std::filesystem::path& path) {
+  const std::string text = format_grammar(g);
+  static_cast<void>(parse_grammar(text, path.string()));  // a name the format cannot hold fails here, before the file exists
+  write_text_atomically(path, text);
 }
 
 }  // namespace induct::grammar
