@@ -372,13 +372,7 @@ INDUCT_DEFINE report_page scaling_report(const result_table& table, const nlohma
     if (table.has_column(c)) shown.push_back(c);
   for (const auto& c : {lookup, direct, stepwise})
     if (table.has_column(c)) shown.push_back(c);
-  result_table compact(shown);
-  for (std::size_t r = 0; r < table.row_count(); ++r) {
-    std::vector<table_cell> row;
-    for (const auto& c : shown) row.push_back(table.at(r, c));
-    compact.add_row(std::move(row));
-  }
-  page.table_text = compact.to_text(3);
+  page.table_text = table.select(shown).to_text(3);
   page.table_text += "(final_loss: mean training loss of the last min(100, steps) steps, nats; *_error: the model's query error rate)\n";
   // Per model, the fewest tokens at which lookup reaches the threshold (a point of any seed counts).
   if (table.has_column(lookup)) {
