@@ -68,7 +68,8 @@ INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesyste
                             "Predicted (bound, idealized) against measured (trained model)");
   }
   console << "wrote " << (out / "results.csv").string() << ", results.json, report.html, error_vs_n.svg, "
-          << "stepwise_vs_direct.svg, training_loss.svg, the per-task plots, summary.txt" << (curve.enabled() ? ", learning_curve.csv, learning_curve.svg" : "") << " and model.safetensors\n";
+          << "stepwise_vs_direct.svg, training_loss.svg, the per-task plots, summary.txt"
+          << (curve.enabled() ? ", learning_curve.csv, learning_curve.svg" : "") << " and model.safetensors\n";
   return result;
 }
 
