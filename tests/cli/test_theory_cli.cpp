@@ -3,10 +3,14 @@
 
 #include "run_shell.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -85,6 +89,43 @@ TEST_CASE("induct ideal --prompt --json: a normalised distribution and a posteri
   const auto end = nlohmann::json::parse(run_theory_tool("ideal --prompt \"<d> [ e1 : e5 ; e2 : e6\" --json").out);
   CHECK(end["distribution"].size() == 2);
   CHECK(end["distribution"].contains(";"));
+}
+
+TEST_CASE("induct ideal --prompt --top K: the K most probable next tokens, most probable first; K hypotheses") {
+  // The whole distribution (a large --top), against which the short lists are checked.
+  const auto whole = nlohmann::json::parse(
+      run_theory_tool("ideal --prompt \"<d> [ e1 : e5 ; e5 :\" --top 100000 --json").out)["distribution"];
+  REQUIRE(whole.size() > 4);
+  const auto r = run_theory_tool("ideal --prompt \"<d> [ e1 : e5 ; e5 :\" --top 4");
+  REQUIRE(r.status == 0);
+  INFO(r.out);
+  std::istringstream in(r.out);
+  std::string line;
+  std::getline(in, line);
+  CHECK(line.find("(top 4)") != std::string::npos);
+  std::vector<std::pair<std::string, double>> shown;
+  while (std::getline(in, line) && line.rfind("posterior", 0) != 0) {
+    std::istringstream fields(line);
+    std::string name;
+    double p = 0;
+    fields >> name >> p;
+    shown.emplace_back(name, p);
+  }
+  REQUIRE(shown.size() == 4);
+  double least_shown = 1.0;
+  for (std::size_t i = 0; i < shown.size(); ++i) {
+    CHECK(shown[i].second == doctest::Approx(whole.at(shown[i].first).get<double>()).epsilon(1e-9));
+    if (i > 0) CHECK(shown[i].second <= shown[i - 1].second);  // most probable first
+    least_shown = std::min(least_shown, shown[i].second);
+  }
+  for (const auto& [name, p] : whole.items()) {  // no token left out is more probable than one shown
+    const bool listed = std::any_of(shown.begin(), shown.end(), [&](const auto& s) { return s.first == name; });
+    if (!listed) CHECK(p.get<double>() <= least_shown * (1 + 1e-9));
+  }
+  CHECK(line.find("(top 4)") != std::string::npos);  // the posterior's heading: limited too
+  std::size_t hypotheses = 0;
+  while (std::getline(in, line)) hypotheses += !line.empty();
+  CHECK(hypotheses == 4);
 }
 
 TEST_CASE("induct ideal --task --json: scored rows with intervals and bounds") {

@@ -110,3 +110,13 @@ TEST_CASE("rows by column name: the same row as by position; an unknown or unset
   by_name.add_row(partial);
   CHECK(by_name.row_count() == 2);
 }
+
+TEST_CASE("select: the columns asked for, in their order, every row; a column the table lacks is refused") {
+  const auto selected = sample_table().select({"error", "task"});
+  CHECK(selected.to_csv() ==
+        "error,task\n"
+        "0.984375,lookup\n"
+        "0.1,compose2\n"
+        "inf,novel\n");
+  CHECK_THROWS(sample_table().select({"task", "missing"}));
+}

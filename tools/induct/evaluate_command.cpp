@@ -200,7 +200,7 @@ void add_evaluate_command(CLI::App& app, invocation& chosen) {
       experiment::write_evaluation_outputs(model_out, table, metadata, "Predicted (bound, idealized) against measured (" +
                                                                        std::filesystem::path(model_file).filename().string() + ")");
       console << "\n" << experiment::compact_summary(table) << "\n" << experiment::icl_verdict(table) << "wrote "
-              << (model_out / "results.csv").string() << ", results.json, error_vs_n.svg, the per-task plots and summary.txt\n";
+              << (model_out / "results.csv").string() << ", results.json, report.html, error_vs_n.svg, the per-task plots and summary.txt\n";
       tables.push_back(table);
       seeds.push_back(seed);
       metadata_of_models.push_back(metadata);

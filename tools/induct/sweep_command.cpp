@@ -23,8 +23,8 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
       "independent job keyed by the hash of its config; its result is written atomically to DIR/points/<key>.json "
       "(its full evaluation to DIR/evaluations/<key>.csv). Rerunning the same command skips finished points, so a "
       "killed sweep loses at most the point in flight. Writes DIR/table.csv and table.json (one row per finished "
-      "point), DIR/emergence.svg (lookup error at n = 16 per model and data) and DIR/stepwise_vs_direct.svg "
-      "(compose2 at n = 8, both formats).\n\nGrids: small (3 models x 3 token counts on the default setup, about 30 "
+      "point), DIR/emergence.svg (lookup error at n = 16 per model and data), DIR/stepwise_vs_direct.svg "
+      "(compose2 at n = 8, both formats) and DIR/report.html (the page a person opens: facts, findings, table, plots).\n\nGrids: small (3 models x 3 token counts on the default setup, about 30 "
       "minutes on 2 cores), paper (layers 1..8, width 32..256, tokens 1e5..1e8), or a JSON file:\n"
       "  {\"models\": [{\"layers\": 2, \"width\": 64, \"heads\": 4}], \"tokens\": [1e5, 1e6],\n"
       "   \"base\": {\"context\": 96, \"batch\": 16, \"lr\": 0.002, \"prompts\": 100, \"examples\": [0, 8, 16],\n"
@@ -39,7 +39,7 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
       "\"corpus_tokens\": [1e5, 1e6], \"setup.direct_composite_rate\": [0.25, 1], \"loss_weights.answer\": [1, 3]}, or "
       "\"points\": [{...}], \"seeds\": [1, 2, 3], \"curve\": {\"every\": 1000, \"examples\": [16]}}; unique data "
       "(corpus_tokens) and steps are separate axes (a small corpus is repeated; each point records its epochs). "
-      "They write table.csv, table_across_seeds.csv and design.svg (the error at the largest n per axis, with the "
+      "They write table.csv, table_across_seeds.csv, report.html and design.svg (the error at the largest n per axis, with the "
       "seed band). Presets: emergence (one factor at a time around the demo: layers 1-4, width 16-128, unique "
       "tokens 1e5-3e7, steps 1500-12000; 3 seeds; about 2 hours on 2 cores) and steps (the equal-exposure "
       "control: direct_composite_rate 1, equal direct and stepwise shares, layers 1-4, 3 seeds; about 1 hour).\n"
@@ -183,10 +183,10 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
     console << "points: " << summary.total << " in the grid, " << summary.reused << " already done, "
             << summary.computed << " computed now, " << summary.pending << " pending\nwrote "
             << (runner.directory() / "table.csv").string() << ", table.json, ";
-    if (design) console << "table_across_seeds.csv, design.svg\n";
+    if (design) console << "table_across_seeds.csv, design.svg, report.html\n";
     else
       console << (grid.contains("base") && grid["base"].contains("seeds") ? "table_across_seeds.csv, " : "")
-              << "emergence.svg, stepwise_vs_direct.svg\n";
+              << "emergence.svg, stepwise_vs_direct.svg, report.html\n";
     if (o->flags.json) {
       nlohmann::json j = table.to_json();
       j["summary"] = {{"total", summary.total}, {"reused", summary.reused}, {"computed", summary.computed},

@@ -103,12 +103,8 @@ void add_train_command(CLI::App& app, invocation& chosen) {
     if (o->flags.json) {
       print_json(summary);
     } else {
-      std::printf("trained %lld steps: final loss %.4f (mean of the last %lld steps), validation loss %s (%zu tokens), "
-                  "%.0f tokens/s; wrote %s\n",
-                  static_cast<long long>(result.summary.steps), result.summary.final_loss,
-                  static_cast<long long>(std::min<std::int64_t>(100, result.summary.steps)),
-                  std::isfinite(result.summary.validation_loss) ? fixed(result.summary.validation_loss).c_str() : "n/a",
-                  result.summary.validation_tokens, result.summary.tokens_per_second, o->out.c_str());
+      std::printf("trained %lld steps: %s; wrote %s\n", static_cast<long long>(result.summary.steps),
+                  experiment::training_figures_text(result.summary).c_str(), o->out.c_str());
     }
     return 0;
   });

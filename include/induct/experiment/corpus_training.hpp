@@ -71,6 +71,11 @@ struct corpus_training_result {
   std::size_t parameters = 0;
 };
 
+/// The training figures of a console summary, each saying what it is: "training loss 2.3012 nats (mean of
+/// the last 100 steps), validation loss 2.3468 nats (2048 held-out tokens), 41000 tokens/s over 1.9 s"
+/// ("no validation split" when there is none; the window is min(100, steps), as nn::trainer averages).
+INDUCT_DECLARE std::string training_figures_text(const nn::training_summary& summary);
+
 /// Trains (or resumes) as `run` says and writes the checkpoint, and beside it CHECKPOINT.loss.svg (the
 /// training loss against the step, experiment/evaluation_plots.hpp); see the header comment for what is checked.
 INDUCT_DECLARE corpus_training_result train_on_corpus(corpus_training run, const training_output& output);

@@ -91,6 +91,9 @@ class result_table {
   /// Columns padded to their widest entry; reals with `digits` significant digits.
   INDUCT_DECLARE [[nodiscard]] std::string to_text(int digits = 3) const;
 
+  /// A new table of `columns` (each one of this table's, in the order given) and every row.
+  INDUCT_DECLARE [[nodiscard]] result_table select(const std::vector<std::string>& columns) const;
+
  private:
   std::vector<std::string> columns_;
   std::vector<std::vector<table_cell>> rows_;

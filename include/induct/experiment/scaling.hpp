@@ -23,6 +23,7 @@
 #include "induct/core/linkage.hpp"
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/report.hpp"
+#include "induct/experiment/report_page.hpp"
 #include "induct/experiment/svg_plot.hpp"
 #include "induct/experiment/sweep.hpp"
 
@@ -70,8 +71,16 @@ INDUCT_DECLARE std::vector<table_cell> seed_error_summary(const result_table& ta
 /// c_min, c_max, c_boot_low, c_boot_high (theory::seed_bootstrap_interval over the group's points).
 INDUCT_DECLARE result_table sweep_across_seeds(const result_table& table);
 
-/// Writes table.csv/json (and table_across_seeds.csv/json when the grid has "seeds"), emergence.svg (lookup error at n = 16) and stepwise_vs_direct.svg
-/// (compose2 at n = 8, both formats) from the finished points.
+/// The report page of a models x tokens sweep (report_page.hpp): points finished, models, token counts and
+/// training seeds; per finished point its training loss and the errors the heatmaps show (lookup at n_icl,
+/// compose2 direct and stepwise at n_steps); the findings name, per model, the fewest tokens at which lookup's
+/// error at n_icl is <= threshold, and at how many points stepwise beats direct; the heatmaps and files.
+INDUCT_DECLARE report_page scaling_report(const result_table& table, const nlohmann::json& grid, std::size_t points,
+                                          int n_icl, int n_steps, double threshold);
+
+/// Writes table.csv/json (and table_across_seeds.csv/json when the grid has "seeds"), emergence.svg (lookup
+/// error at n = 16), stepwise_vs_direct.svg (compose2 at n = 8, both formats) and report.html from the
+/// finished points; the heatmaps show the largest evaluated n up to 16 and 8 when those were not evaluated.
 INDUCT_DECLARE result_table write_sweep_outputs(const sweep_runner& runner, const std::vector<nlohmann::json>& points,
                                                 const nlohmann::json& grid);
 

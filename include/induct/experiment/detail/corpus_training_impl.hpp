@@ -1,6 +1,8 @@
 #pragma once
 // Definitions for experiment/corpus_training.hpp (see induct/core/linkage.hpp for the two modes).
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
@@ -58,6 +60,18 @@ INDUCT_DEFINE stored_training read_stored_training(const std::filesystem::path& 
     throw file_error(nn::state_path_for(checkpoint).string(), std::string("corrupt 'trainer_config' metadata: ") + e.what());
   }
   return stored;
+}
+
+INDUCT_DEFINE std::string training_figures_text(const nn::training_summary& summary) {
+  char text[320];
+  const long long window = std::min<long long>(100, summary.steps);
+  char validation[96] = "no validation split";
+  if (std::isfinite(summary.validation_loss))
+    std::snprintf(validation, sizeof validation, "validation loss %.4f nats (%zu held-out tokens)", summary.validation_loss,
+                  summary.validation_tokens);
+  std::snprintf(text, sizeof text, "training loss %.4f nats (mean of the last %lld steps), %s, %.0f tokens/s over %.3g s",
+                summary.final_loss, window, validation, summary.tokens_per_second, summary.seconds);
+  return text;
 }
 
 INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const training_output& output) {

@@ -2,14 +2,14 @@
 // Definitions for experiment/demo.hpp (see induct/core/linkage.hpp for the two modes).
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <ostream>
 #include <string>
-
-#include <unistd.h>
 
 #include "induct/core/error.hpp"
 #include "induct/core/fields.hpp"
 #include "induct/core/progress.hpp"
+#include "induct/experiment/corpus_training.hpp"
 #include "induct/experiment/demo.hpp"
 #include "induct/experiment/evaluation_outputs.hpp"
 #include "induct/experiment/pipeline.hpp"
@@ -23,20 +23,21 @@ INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesyste
   run_hooks hooks;
   hooks.training_progress_bar = progress_bars;
   hooks.checkpoint = out / "model.safetensors";
+  std::optional<progress_bar> evaluation_bar;  // made when evaluation starts: its clock is the evaluation's
   hooks.on_phase = [&](const std::string& phase) {
     if (phase == "corpus")
       console << "[1/3] sampling a corpus of " << config.corpus_tokens << " tokens (seed " << config.corpus_seed << ")\n";
     else if (phase == "train")
       console << "[2/3] training a GPT: " << config.model.layers << " layers, width " << config.model.width << ", context "
               << config.model.context_length << ", " << config.training.steps << " steps of " << config.training.batch
-              << " x " << config.model.context_length << " tokens, lr " << config.training.learning_rate << "\n";
+              << " x " << config.model.context_length << " tokens, peak lr " << config.training.learning_rate << "\n";
     else
       console << "[3/3] evaluating on " << config.evaluation.prompts << " prompts per task, format and n\n";
     console.flush();
+    if (phase == "evaluate") evaluation_bar.emplace("evaluate", 1.0, progress_bars);
   };
-  progress_bar evaluation_bar("evaluate", 1.0, progress_bars && ::isatty(2) != 0);
   hooks.on_evaluation_progress = [&](std::size_t done, std::size_t total) {
-    evaluation_bar.update(static_cast<double>(done) / static_cast<double>(total));
+    if (evaluation_bar) evaluation_bar->update(static_cast<double>(done) / static_cast<double>(total));
   };
   if (curve.enabled()) {
     const std::vector<std::uint64_t> curve_n(curve.examples.begin(), curve.examples.end());
@@ -44,12 +45,11 @@ INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesyste
             << " prompts per task, format and n at n = " << seed_list_text(curve_n) << "\n";
   }
   run_result result = run_experiment(config, hooks, curve);
-  evaluation_bar.finish();
+  if (evaluation_bar) evaluation_bar->finish();
   write_run_outputs(out, config, result, "Predicted (bound, idealized) against measured (trained model)");
-  char line[256];
-  std::snprintf(line, sizeof line, "trained %llu parameters in %.0f s (%.0f tokens/s), final loss %.3f nats, validation %.3f\n",
-                static_cast<unsigned long long>(result.parameters), result.training_seconds,
-                result.training.tokens_per_second, result.training.final_loss, result.training.validation_loss);
+  char line[512];
+  std::snprintf(line, sizeof line, "trained %llu parameters: %s\n", static_cast<unsigned long long>(result.parameters),
+                training_figures_text(result.training).c_str());
   console << line << "\n" << compact_summary(result.table) << "\n" << icl_verdict(result.table);
   for (const auto& s : result.skipped) console << "not evaluated: " << s << "\n";
   if (curve.enabled()) {
@@ -67,8 +67,9 @@ INDUCT_DEFINE run_result run_demo(const run_config& config, const std::filesyste
     write_evaluation_report(out, result.table, run_metadata(config, result),
                             "Predicted (bound, idealized) against measured (trained model)");
   }
-  console << "wrote " << (out / "results.csv").string() << ", results.json, error_vs_n.svg, stepwise_vs_direct.svg, "
-          << "summary.txt" << (curve.enabled() ? ", learning_curve.csv, learning_curve.svg" : "") << " and model.safetensors\n";
+  console << "wrote " << (out / "results.csv").string() << ", results.json, report.html, error_vs_n.svg, "
+          << "stepwise_vs_direct.svg, training_loss.svg, the per-task plots, summary.txt"
+          << (curve.enabled() ? ", learning_curve.csv, learning_curve.svg" : "") << " and model.safetensors\n";
   return result;
 }
 

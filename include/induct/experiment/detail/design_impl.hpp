@@ -597,13 +597,7 @@ INDUCT_DEFINE report_page design_report(const result_table& across, const std::v
   const std::string suffix = "_n" + std::to_string(n) + "_error_mean";
   for (const char* task : {"lookup_direct", "compose2_direct", "compose2_stepwise", "novel2_direct", "novel2_stepwise"})
     if (across.has_column(task + suffix)) shown.push_back(task + suffix);
-  result_table compact(shown);
-  for (std::size_t r = 0; r < across.row_count(); ++r) {
-    std::vector<table_cell> row;
-    for (const auto& c : shown) row.push_back(across.at(r, c));
-    compact.add_row(std::move(row));
-  }
-  page.table_text = compact.to_text(3);
+  page.table_text = across.select(shown).to_text(3);
   // Per axis, where lookup reaches the threshold (the smallest such value among the points of that axis).
   if (across.has_column("lookup_direct" + suffix)) {
     for (const auto& a : axes) {

@@ -2,6 +2,7 @@
 // Definitions for experiment/evaluation_outputs.hpp (see induct/core/linkage.hpp for the two modes).
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <initializer_list>
@@ -11,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "induct/core/atomic_file.hpp"
+#include "induct/experiment/corpus_training.hpp"
 #include "induct/experiment/evaluation_outputs.hpp"
 #include "induct/experiment/evaluation_plots.hpp"
 #include "induct/experiment/pipeline.hpp"
@@ -213,12 +215,15 @@ INDUCT_DEFINE void write_evaluation_report(const std::filesystem::path& out, con
     page.facts.emplace_back("model", text);
   }
   if (const auto* training = find({"training"}); training && training->is_object()) {
-    char text[200];
-    std::snprintf(text, sizeof text, "%lld steps, %.0f tokens/s; loss %.3f nats (mean of the last 100 steps), validation %.3f",
-                  training->value("steps", 0LL), training->value("tokens_per_s", 0.0), training->value("final_loss", 0.0),
-                  training->value("validation_loss", nlohmann::json()).is_number() ? (*training)["validation_loss"].template get<double>()
-                                                                                  : std::nan(""));
-    page.facts.emplace_back("training", text);
+    nn::training_summary summary;  // nn::training_summary::to_json's fields
+    summary.steps = training->value("steps", std::int64_t{0});
+    summary.final_loss = training->value("final_loss", std::nan(""));
+    const auto& validation = training->value("validation_loss", nlohmann::json());
+    summary.validation_loss = validation.is_number() ? validation.template get<double>() : std::nan("");
+    summary.validation_tokens = training->value("validation_tokens", std::size_t{0});
+    summary.tokens_per_second = training->value("tokens_per_s", 0.0);
+    summary.seconds = training->value("seconds", 0.0);
+    page.facts.emplace_back("training", std::to_string(summary.steps) + " steps; " + training_figures_text(summary));
   }
   const nlohmann::json* evaluation = find({"config", "evaluation"}) ? find({"config", "evaluation"}) : find({"evaluation"});
   if (evaluation && evaluation->is_object())

@@ -80,6 +80,16 @@ INDUCT_DEFINE std::string result_table::to_csv() const {
   return out;
 }
 
+INDUCT_DEFINE result_table result_table::select(const std::vector<std::string>& columns) const {
+  result_table selected(columns);
+  for (std::size_t r = 0; r < row_count(); ++r) {
+    std::vector<table_cell> row;
+    for (const auto& c : columns) row.push_back(at(r, c));
+    selected.add_row(std::move(row));
+  }
+  return selected;
+}
+
 INDUCT_DEFINE nlohmann::json result_table::to_json() const {
   nlohmann::json rows = nlohmann::json::array();
   for (const auto& row : rows_) {

@@ -16,6 +16,7 @@
 #include "induct/experiment/pipeline.hpp"
 #include "induct/experiment/presets.hpp"
 #include "induct/experiment/report.hpp"
+#include "induct/experiment/report_page.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/svg_plot.hpp"
 #include "induct/experiment/learning_curve.hpp"
@@ -344,6 +345,81 @@ INDUCT_DEFINE result_table sweep_across_seeds(const result_table& table) {
   return across;
 }
 
+INDUCT_DEFINE report_page scaling_report(const result_table& table, const nlohmann::json& grid, std::size_t points,
+                                         int n_icl, int n_steps, double threshold) {
+  report_page page;
+  page.title = "Scaling sweep: models x training tokens";
+  page.facts.emplace_back("points", std::to_string(table.row_count()) + " finished of " + std::to_string(points));
+  std::string models, tokens;
+  for (const auto& m : grid.at("models")) {
+    if (!models.empty()) models += ", ";
+    models += model_label(m);
+  }
+  for (const auto& t : grid.at("tokens")) {
+    if (!tokens.empty()) tokens += ", ";
+    tokens += token_label(static_cast<std::uint64_t>(t.template get<double>()));
+  }
+  page.facts.emplace_back("models (layers, width)", models);
+  page.facts.emplace_back("training tokens (one pass over a corpus of as many)", tokens);
+  const nlohmann::json base = grid.value("base", nlohmann::json::object());
+  if (base.contains("seeds")) page.facts.emplace_back("training seeds", base.at("seeds").dump());
+  const std::string lookup = "lookup_direct_n" + std::to_string(n_icl) + "_error";
+  const std::string direct = "compose2_direct_n" + std::to_string(n_steps) + "_error";
+  const std::string stepwise = "compose2_stepwise_n" + std::to_string(n_steps) + "_error";
+  // The compact table: what defines each point, its training loss and the errors the heatmaps show.
+  std::vector<std::string> shown;
+  for (const char* c : {"layers", "width", "tokens", "seed", "final_loss"})
+    if (table.has_column(c)) shown.push_back(c);
+  for (const auto& c : {lookup, direct, stepwise})
+    if (table.has_column(c)) shown.push_back(c);
+  page.table_text = table.select(shown).to_text(3);
+  page.table_text += "(final_loss: mean training loss of the last min(100, steps) steps, nats; *_error: the model's query error rate)\n";
+  // Per model, the fewest tokens at which lookup reaches the threshold (a point of any seed counts).
+  if (table.has_column(lookup)) {
+    for (const auto& m : grid.at("models")) {
+      const std::string label = model_label(m);
+      double fewest = std::nan("");
+      for (std::size_t r = 0; r < table.row_count(); ++r)
+        if (table.number(r, "layers") == m.at("layers").template get<double>() &&
+            table.number(r, "width") == m.at("width").template get<double>() &&
+            table.number(r, lookup) <= threshold && !(table.number(r, "tokens") >= fewest))
+          fewest = table.number(r, "tokens");
+      // Appends: GCC 12 warns falsely on "a" + std::string.
+      page.findings += label;
+      page.findings += ": lookup at n = ";
+      page.findings += std::to_string(n_icl);
+      page.findings += std::isfinite(fewest) ? " reaches an error <= " : " does not reach an error <= ";
+      page.findings += format_number(threshold);
+      if (std::isfinite(fewest)) {
+        page.findings += " from ";
+        page.findings += token_label(static_cast<std::uint64_t>(fewest));
+        page.findings += " tokens";
+      }
+      page.findings += ". ";
+    }
+  }
+  if (table.has_column(direct) && table.has_column(stepwise)) {
+    std::size_t compared = 0, better = 0;
+    for (std::size_t r = 0; r < table.row_count(); ++r) {
+      const double d = table.number(r, direct), s = table.number(r, stepwise);
+      if (!std::isfinite(d) || !std::isfinite(s)) continue;
+      ++compared;
+      better += s < d;
+    }
+    page.findings += "compose2 at n = ";
+    page.findings += std::to_string(n_steps);
+    page.findings += ": intermediate steps have a lower error than direct answers at ";
+    page.findings += std::to_string(better);
+    page.findings += " of ";
+    page.findings += std::to_string(compared);
+    page.findings += " points.";
+  }
+  page.plots = {"emergence.svg", "stepwise_vs_direct.svg"};
+  page.files = {"table.csv", "table.json", "table_across_seeds.csv", "table_across_seeds.json"};
+  page.config = grid;
+  return page;
+}
+
 INDUCT_DEFINE result_table write_sweep_outputs(const sweep_runner& runner, const std::vector<nlohmann::json>& points,
                                                const nlohmann::json& grid) {
   const auto table = runner.assemble(points);
@@ -383,6 +459,11 @@ INDUCT_DEFINE result_table write_sweep_outputs(const sweep_runner& runner, const
   cot.panels.emplace_back(sweep_heatmap(runner, points, "compose2_direct_n" + n_steps + "_error", direct_title));
   cot.panels.emplace_back(sweep_heatmap(runner, points, "compose2_stepwise_n" + n_steps + "_error", stepwise_title));
   write_text_atomically(runner.directory() / "stepwise_vs_direct.svg", render_svg(cot));
+  const nlohmann::json& base = grid.contains("base") ? grid["base"] : nlohmann::json::object();
+  const double threshold = base.contains("curve") ? learning_curve_config::from_json(base["curve"]).threshold
+                                                  : learning_curve_config{}.threshold;  // the emergence threshold
+  write_report_page(scaling_report(table, grid, points.size(), std::stoi(n_icl), std::stoi(n_steps), threshold),
+                    runner.directory());
   return table;
 }
 

@@ -155,6 +155,9 @@ struct axis {
   }
 };
 
+/// The attribute that ties a mark or a legend entry to its series (its index in line_chart::series).
+INDUCT_DETAIL std::string series_attribute(std::size_t series) { return "data-series=\"" + std::to_string(series) + "\""; }
+
 INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0, double y0, double width, double height) {
   constexpr double title_size = 15, label_size = 12, tick_size = 10.5, legend_size = 11;
   // Data ranges over finite points (bands included).
@@ -264,7 +267,9 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
   axis ax{xmin, xmax, left, right, chart.log_x};
   axis ay{ymin, ymax, bottom, top, chart.log_y};
 
-  w.raw("<g>\n");
+  // Classes and data-series say what each element is (the plot area, a series' marks, a legend entry),
+  // so a test can check from the SVG alone that every legend entry has a visible mark in the plot area.
+  w.raw("<g class=\"line-chart\">\n");
   w.rect(x0, y0, width, height, "#ffffff");
   w.text(x0 + width / 2, y0 + 20, chart.title, title_size, "middle", "font-weight=\"bold\"");
   // Grid and ticks.
@@ -287,7 +292,7 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
     w.line(px, bottom, px, bottom + 4, "#333333", 1);
     w.text(px, bottom + 16, tick_label(t), tick_size);
   }
-  w.rect(left, top, right - left, bottom - top, "none", "stroke=\"#333333\" stroke-width=\"1\"");
+  w.rect(left, top, right - left, bottom - top, "none", "class=\"plot-area\" stroke=\"#333333\" stroke-width=\"1\"");
   w.text((left + right) / 2, y0 + height - 10, chart.x_label, label_size);
   {
     const double cx = x0 + 16, cy = (top + bottom) / 2;
@@ -320,7 +325,8 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
         std::string points;
         for (std::size_t k = i; k < j; ++k) points += number(ax.map(s.x[k])) + "," + number(ay.map(clamp_y(s.band_high[k]))) + " ";
         for (std::size_t k = j; k-- > i;) points += number(ax.map(s.x[k])) + "," + number(ay.map(clamp_y(s.band_low[k]))) + " ";
-        w.raw("<polygon points=\"" + points + "\" fill=\"" + colors[si] + "\" fill-opacity=\"0.18\" stroke=\"none\"/>\n");
+        w.raw("<polygon " + series_attribute(si) + " points=\"" + points + "\" fill=\"" + colors[si] +
+              "\" fill-opacity=\"0.18\" stroke=\"none\"/>\n");
       }
       i = j;
     }
@@ -343,12 +349,12 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
       pen_down = true;
     }
     if (!path.empty())
-      w.raw("<path d=\"" + path + "\" fill=\"none\" stroke=\"" + colors[si] + "\" stroke-width=\"2\"" +
+      w.raw("<path " + series_attribute(si) + " d=\"" + path + "\" fill=\"none\" stroke=\"" + colors[si] + "\" stroke-width=\"2\"" +
             (s.dashed ? " stroke-dasharray=\"6 4\"" : "") + "/>\n");
     if (s.markers)
       for (std::size_t k = 0; k < s.x.size(); ++k)
         if (std::isfinite(s.x[k]) && std::isfinite(s.y[k]) && off_chart[si][k] == 0)
-          w.raw("<circle cx=\"" + number(ax.map(s.x[k])) + "\" cy=\"" + number(ay.map(clamp_y(s.y[k]))) +
+          w.raw("<circle " + series_attribute(si) + " cx=\"" + number(ax.map(s.x[k])) + "\" cy=\"" + number(ay.map(clamp_y(s.y[k]))) +
                 "\" r=\"3\" fill=\"" + colors[si] + "\"/>\n");
   }
   w.raw("</g>\n");
@@ -359,7 +365,7 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
       if (side == 0) continue;
       const double px = ax.map(chart.series[si].x[k]), py = side > 0 ? top : bottom, tip = side > 0 ? -7.0 : 7.0;
       if (px < left - 1e-9 || px > right + 1e-9) continue;
-      w.raw("<polygon class=\"off-chart\" points=\"" + number(px - 4.5) + "," + number(py) + " " + number(px + 4.5) + "," +
+      w.raw("<polygon class=\"off-chart\" " + series_attribute(si) + " points=\"" + number(px - 4.5) + "," + number(py) + " " + number(px + 4.5) + "," +
             number(py) + " " + number(px) + "," + number(py + tip) + "\" fill=\"" + colors[si] + "\"/>\n");
     }
   // Legend.
@@ -368,6 +374,7 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
     const auto& s = chart.series[si];
     if (!s.in_legend) continue;
     const double lx = right + 14;
+    w.raw("<g class=\"legend-entry\" " + series_attribute(si) + ">\n");
     if (!s.band_low.empty()) w.rect(lx, ly - 6, 24, 12, colors[si], "fill-opacity=\"0.18\"");
     w.line(lx, ly, lx + 24, ly, colors[si], 2, s.dashed);
     if (s.markers) w.raw("<circle cx=\"" + number(lx + 12) + "\" cy=\"" + number(ly) + "\" r=\"3\" fill=\"" + colors[si] + "\"/>\n");
@@ -376,6 +383,7 @@ INDUCT_DETAIL void draw_line_chart(writer& w, const line_chart& chart, double x0
       ly += 13;
       w.text(lx + 30, ly + 4, legend_notes[si], note_size, "start");
     }
+    w.raw("</g>\n");
     ly += 18;
   }
   w.raw("</g>\n");
@@ -412,7 +420,7 @@ INDUCT_DETAIL void draw_heatmap(writer& w, const heatmap_chart& chart, double x0
     return viridis(t);
   };
 
-  w.raw("<g>\n");
+  w.raw("<g class=\"heatmap\">\n");
   w.rect(x0, y0, width, height, "#ffffff");
   w.text(x0 + width / 2, y0 + 20, chart.title, title_size, "middle", "font-weight=\"bold\"");
   const double label_font = std::clamp(std::min(cell_h * 0.38, cell_w / 4.2), 7.0, 12.0);

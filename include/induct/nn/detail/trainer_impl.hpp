@@ -329,8 +329,7 @@ void trainer<Scalar>::log_line(const step_report& r) {
   nlohmann::json j = {{"step", r.step},           {"loss", r.loss},
                       {"lr", r.learning_rate},    {"grad_norm", r.gradient_norm},
                       {"tokens_per_s", r.tokens_per_second}, {"elapsed_s", r.elapsed_seconds}};
-  (*log_) << j.dump() << '\n';
-  log_->flush();
+  terminal_line::write_log_line(*log_, j.dump());  // clears and redraws the bar: never on one line with it
 }
 
 }  // namespace induct::nn
