@@ -32,7 +32,7 @@ INDUCT_DETAIL double stirlerr(double m) {
 
 INDUCT_DETAIL double bd0(double x, double mean) {
   if (std::abs(x - mean) >= 0.1 * (x + mean)) return x * std::log(x / mean) + mean - x;
-  // x ln(x/M) + M - x = 2x sum_j v^(2j+1) / (2j+1) - (x - M) v, v = (x - M)/(x + M): no cancellation.
+  // x ln(x/M) + M - x = (x - M) v + 2x sum_(j>=1) v^(2j+1) / (2j+1), v = (x - M)/(x + M): no cancellation.
   double v = (x - mean) / (x + mean), s = (x - mean) * v, term = 2.0 * x * v;
   const double v2 = v * v;
   for (int j = 1; j < 1000; ++j) {
