@@ -2,6 +2,8 @@
 // seeds-and-prompts bootstrap against its exact law.
 #include <doctest/doctest.h>
 
+#include <boost/math/special_functions/beta.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -37,6 +39,49 @@ TEST_CASE("clopper-pearson: published 95% intervals") {
   auto wide = clopper_pearson(5, 10, 0.01);
   CHECK(wide.low < i5.low);
   CHECK(wide.high > i5.high);
+}
+
+TEST_CASE("clopper-pearson: the bounds solve the binomial tail equations, as Boost.Math's ibeta_inv does") {
+  // Independent check 1: at the bounds the exact binomial tails, summed term by term in long double,
+  // equal alpha/2: P(X >= k; n, low) = alpha/2 and P(X <= k; n, high) = alpha/2.
+  const auto tail_at_least = [](int k, int n, long double p) {
+    long double sum = 0.0L;
+    for (int i = k; i <= n; ++i)
+      sum += std::exp(std::lgamma(n + 1.0L) - std::lgamma(i + 1.0L) - std::lgamma(n - i + 1.0L) + i * std::log(p) +
+                      (n - i) * std::log1p(-p));
+    return sum;
+  };
+  for (int n : {1, 2, 7, 30, 200})
+    for (int k = 0; k <= n; k += (n > 30 ? 17 : 1))
+      for (double alpha : {0.05, 0.01, 0.3}) {
+        CAPTURE(n);
+        CAPTURE(k);
+        CAPTURE(alpha);
+        const auto interval = clopper_pearson(static_cast<std::uint64_t>(k), static_cast<std::uint64_t>(n), alpha);
+        if (k > 0) CHECK(static_cast<double>(tail_at_least(k, n, interval.low)) == doctest::Approx(alpha / 2).epsilon(1e-9));
+        if (k < n)
+          CHECK(static_cast<double>(1.0L - tail_at_least(k + 1, n, interval.high)) ==
+                doctest::Approx(alpha / 2).epsilon(1e-9));
+      }
+  // Independent check 2: Boost.Math (the previous implementation), low = ibeta_inv(k, n - k + 1, alpha/2) and
+  // high = ibetac_inv(k + 1, n - k, alpha/2) (the complement form: ibeta_inv(.., 1 - alpha/2) itself is
+  // off by 2e-12 at n = 10, alpha = 1e-6 against the closed form 1 - (alpha/2)^(1/n)), also for n where the
+  // term-by-term sum is out of reach. The bisection's I_x loses digits to x near 1 in the upper bound
+  // for large n, hence the looser tolerance there.
+  for (std::uint64_t n : std::vector<std::uint64_t>{1, 10, 1000, 123457, 10000000, 3000000000})
+    for (std::uint64_t k : std::vector<std::uint64_t>{0, 1, 2, n / 3, n / 2, n - 1, n})
+      for (double alpha : {0.05, 1e-6, 0.5}) {
+        if (k > n) continue;
+        CAPTURE(n);
+        CAPTURE(k);
+        CAPTURE(alpha);
+        const auto interval = clopper_pearson(k, n, alpha);
+        const auto kd = static_cast<double>(k), nd = static_cast<double>(n);
+        const double tolerance = n <= 123457 ? 1e-12 : n <= 10000000 ? 2e-10 : 2e-8;
+        if (k > 0) CHECK(interval.low == doctest::Approx(boost::math::ibeta_inv(kd, nd - kd + 1, alpha / 2)).epsilon(1e-14));
+        if (k < n)
+          CHECK(interval.high == doctest::Approx(boost::math::ibetac_inv(kd + 1, nd - kd, alpha / 2)).epsilon(tolerance));
+      }
 }
 
 TEST_CASE("clopper-pearson: invalid input is an error") {

@@ -37,6 +37,7 @@
 #include <nlohmann/json.hpp>
 
 #include "induct/core/error.hpp"
+#include "induct/core/linkage.hpp"
 
 namespace induct {
 
@@ -108,7 +109,7 @@ E enum_from_string(std::string_view text, const std::string& field) {
 }
 
 /// A number for messages: integers without a fraction, others in JSON's shortest round-trip form.
-inline std::string format_number(double x) {
+INDUCT_DETAIL std::string format_number(double x) {
   if (std::isnan(x)) return "nan";
   if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
   if (x == std::trunc(x) && std::abs(x) < 9007199254740992.0) return std::to_string(static_cast<long long>(x));
@@ -117,7 +118,7 @@ inline std::string format_number(double x) {
 
 /// The range of `info` in words: "in [0, 1]", ">= 1", "> 0 and finite", "" when unbounded. For messages
 /// ("must be " + describe_bounds) and help texts.
-inline std::string describe_bounds(const field_info& info) {
+INDUCT_DETAIL std::string describe_bounds(const field_info& info) {
   const bool low = info.min > -no_bound, high = info.max < no_bound && info.max != finite_max;
   const bool finite = info.max == finite_max;
   const std::string low_text = info.min == above_zero ? "> 0" : ">= " + format_number(info.min);
@@ -145,12 +146,13 @@ inline std::string join_key(std::string_view path, std::string_view key) {
   return path.empty() ? std::string(key) : std::string(path) + "." + std::string(key);
 }
 
-inline void require_within(double x, const field_info& info, const std::string& key, const std::string& what = "") {
+INDUCT_DETAIL void require_within(double x, const field_info& info, const std::string& key, const std::string& what = "") {
   if (!within_bounds(x, info))
     throw config_error(key, what + "must be " + describe_bounds(info) + ", got " + format_number(x));
 }
 
-[[noreturn]] inline void wrong_type(const std::string& key, const char* expected, const nlohmann::json& v) {
+template <class Json>  // Json = nlohmann::json, a parameter so that the body is only parsed until used
+[[noreturn]] void wrong_type(const std::string& key, const char* expected, const Json& v) {
   throw config_error(key, std::string("wrong type: expected ") + expected + ", got " + v.type_name() +
                               (v.is_primitive() ? " " + v.dump() : std::string()));
 }
@@ -295,7 +297,7 @@ void set_field(C& config, std::string_view dotted_key, const nlohmann::json& val
 
 /// For JSON of a fixed shape: config_error naming (under `path`) the first key of `actual` that `expected`
 /// lacks ("unknown field"); recurses into keys whose values are objects in both. `actual` must be an object.
-inline void require_known_keys(const nlohmann::json& expected, const nlohmann::json& actual, std::string_view path = {}) {
+INDUCT_DETAIL void require_known_keys(const nlohmann::json& expected, const nlohmann::json& actual, std::string_view path = {}) {
   if (!actual.is_object())
     throw config_error(path.empty() ? "<root>" : std::string(path), "must be a JSON object, got " + std::string(actual.type_name()));
   for (const auto& [key, value] : actual.items()) {
@@ -306,7 +308,7 @@ inline void require_known_keys(const nlohmann::json& expected, const nlohmann::j
 }
 
 /// require_known_keys, then config_error naming the first key of `expected` (recursively) that `actual` lacks.
-inline void require_same_keys(const nlohmann::json& expected, const nlohmann::json& actual, std::string_view path = {}) {
+INDUCT_DETAIL void require_same_keys(const nlohmann::json& expected, const nlohmann::json& actual, std::string_view path = {}) {
   require_known_keys(expected, actual, path);
   for (const auto& [key, value] : expected.items()) {
     const auto it = actual.find(key);

@@ -17,6 +17,9 @@
 //                 INDUCT_DEFINE nlohmann::json s::to_json() const { ... }
 //   helper used only inside an impl header (no declaration elsewhere):
 //                 INDUCT_DETAIL std::string quote(std::string_view text) { ... }
+//   an inline function in a public header whose body calls a heavy function or builds JSON
+//   (world() : world(setup_config{}) {}): also INDUCT_DETAIL, since a plain inline function's
+//   body is compiled in every includer and instantiates whatever it calls, used or not.
 // An impl header is included by its own header (header-only mode) and by exactly one src/*.cpp.
 // Calls are the same in both modes (`f(3)`): the template parameter is never deduced, so its
 // default applies. Not for virtual functions, copy/move constructors or functions whose address

@@ -77,11 +77,11 @@ class document_grammar {
   INDUCT_DECLARE [[nodiscard]] grammar::grounded_cag ground(double max_rules = 2e5) const;
 
   /// Samples one document directly from the CAG (tokens as names).
-  grammar::cag::sample_result sample(random_engine& rng, bool record_steps = false) const { return grammar_.sample(rng, record_steps); }
+  INDUCT_DETAIL grammar::cag::sample_result sample(random_engine& rng, bool record_steps = false) const { return grammar_.sample(rng, record_steps); }
 
   /// Replays a document_sampler choice record through the CAG: same tokens, and the CAG's
   /// log2-probability and grounded steps of that derivation.
-  grammar::cag::sample_result replay(const choice_record& record, bool record_steps = false) const {
+  INDUCT_DETAIL grammar::cag::sample_result replay(const choice_record& record, bool record_steps = false) const {
     replay_chooser chooser(record);
     auto result = grammar_.sample(chooser, record_steps);
     if (!chooser.finished()) throw error("choice record has choices left over after the document");

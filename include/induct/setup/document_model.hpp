@@ -163,7 +163,7 @@ class document_model {
   }
 
  private:
-  static const setup_config& validated(const setup_config& config) {
+  INDUCT_DETAIL static const setup_config& validated(const setup_config& config) {
     config.validate();
     return config;
   }

@@ -32,9 +32,9 @@ class task {
   /// A chain of `depth` independent uniform functions (lookup: 1, compose2: 2, compose3: 3), over every chain
   /// of the depth, held-out ones included; by_name poses compose tasks over the seen chains only.
   INDUCT_DECLARE static task uniform_chain(std::string name, list_format format, int depth, int functions);
-  static task lookup(list_format format, int functions) { return uniform_chain("lookup", format, 1, functions); }
-  static task compose2(list_format format, int functions) { return uniform_chain("compose2", format, 2, functions); }
-  static task compose3(list_format format, int functions) { return uniform_chain("compose3", format, 3, functions); }
+  INDUCT_DETAIL static task lookup(list_format format, int functions) { return uniform_chain("lookup", format, 1, functions); }
+  INDUCT_DETAIL static task compose2(list_format format, int functions) { return uniform_chain("compose2", format, 2, functions); }
+  INDUCT_DETAIL static task compose3(list_format format, int functions) { return uniform_chain("compose3", format, 3, functions); }
 
   /// User-defined: one of `chains`, uniformly (each checked against the model).
   INDUCT_DECLARE static task custom(std::string name, list_format format, std::vector<function_chain> chains,

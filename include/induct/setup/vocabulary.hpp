@@ -27,7 +27,7 @@ class vocabulary {
   static constexpr token_id period = 5;     // .
   static constexpr int punctuation_count = 6;
 
-  vocabulary() : vocabulary(64, 8, 32) {}
+  INDUCT_DETAIL vocabulary() : vocabulary(64, 8, 32) {}
   INDUCT_DECLARE vocabulary(int entities, int functions, int filler_words);
 
   [[nodiscard]] std::size_t size() const noexcept { return names_.size(); }

@@ -22,7 +22,7 @@ class world {
   /// Generates the world of `config` (validated first) from config.world_seed.
   INDUCT_DECLARE explicit world(const setup_config& config);
 
-  world() : world(setup_config{}) {}
+  INDUCT_DETAIL world() : world(setup_config{}) {}  // a template in header-only mode: see core/linkage.hpp
 
   [[nodiscard]] const setup_config& config() const noexcept { return config_; }
   [[nodiscard]] const vocabulary& vocab() const noexcept { return vocabulary_; }

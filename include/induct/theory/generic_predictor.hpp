@@ -26,7 +26,7 @@ class generic_predictor {
   /// A parse state after a prefix; copyable, advance token by token.
   class state {
    public:
-    explicit state(const generic_predictor& owner) : owner_(&owner), earley_(owner.compiled_) {}
+    INDUCT_DETAIL explicit state(const generic_predictor& owner) : owner_(&owner), earley_(owner.compiled_) {}
 
     /// Consumes one token; error naming its position if the prefix becomes impossible.
     INDUCT_DECLARE void advance(setup::token_id token);
@@ -44,11 +44,7 @@ class generic_predictor {
   };
 
   /// The state after a whole prefix.
-  [[nodiscard]] state after(std::span<const setup::token_id> prefix) const {
-    state s(*this);
-    for (setup::token_id t : prefix) s.advance(t);
-    return s;
-  }
+  INDUCT_DECLARE [[nodiscard]] state after(std::span<const setup::token_id> prefix) const;
 
   [[nodiscard]] const grammar::earley_grammar& compiled() const noexcept { return compiled_; }
 

@@ -178,11 +178,11 @@ class idealized_predictor {
 
   /// Feeds one token; error if it has probability 0 given the prefix (an impossible prompt). On that
   /// error the state is unchanged.
-  void advance(token_id token) { advance(token, false); }
+  INDUCT_DETAIL void advance(token_id token) { advance(token, false); }
 
   /// Feeds a token whose probability the caller has already found positive (skips the re-check
   /// of the end-of-item tokens; structural checks remain).
-  void advance_checked(token_id token) { advance(token, true); }
+  INDUCT_DETAIL void advance_checked(token_id token) { advance(token, true); }
 
  private:
   INDUCT_DECLARE void advance(token_id token, bool known_possible);

@@ -6,7 +6,9 @@
 //   Clopper-Pearson (1934), level 1 - alpha, k successes in n trials:
 //     low  = B^-1(alpha/2;     k,     n - k + 1)   (0 when k = 0)
 //     high = B^-1(1 - alpha/2; k + 1, n - k)       (1 when k = n)
-//   with B^-1(p; a, b) the inverse regularized incomplete beta function (Boost.Math ibeta_inv).
+//   with B^-1(p; a, b) the inverse regularized incomplete beta function: I_x(a, b) from its continued
+//   fraction with Loader's binomial-pmf prefactor, inverted by bisection to adjacent doubles (no Boost.Math:
+//   its special-function headers alone cost 160 MB of compiler memory in every includer).
 //
 //   H(p)      = -sum_t p(t) log2 p(t),              0 log 0 = 0
 //   KL(p||q)  =  sum_t p(t) log2(p(t) / q(t)),      terms with p(t) = 0 are 0;

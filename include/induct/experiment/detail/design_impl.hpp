@@ -41,7 +41,7 @@ namespace design_detail {
 }
 
 /// Sets j[a][b][c] = value for the dotted name "a.b.c", creating objects on the way.
-inline void set_dotted(nlohmann::json& j, const std::string& name, const nlohmann::json& value, const std::string& where) {
+INDUCT_DETAIL void set_dotted(nlohmann::json& j, const std::string& name, const nlohmann::json& value, const std::string& where) {
   nlohmann::json* at = &j;
   std::size_t start = 0;
   while (true) {
@@ -58,7 +58,7 @@ inline void set_dotted(nlohmann::json& j, const std::string& name, const nlohman
 }
 
 /// The sweep's base run as JSON: the demo's run, decay following steps, the grid's "base" merged over it.
-inline nlohmann::json base_run_json(const nlohmann::json& grid) {
+INDUCT_DETAIL nlohmann::json base_run_json(const nlohmann::json& grid) {
   run_config demo = default_demo_config();
   nlohmann::json j = demo.to_json();
   j["training"]["decay_steps"] = 0;  // 0 = steps: a steps axis moves the horizon
@@ -75,7 +75,7 @@ inline nlohmann::json base_run_json(const nlohmann::json& grid) {
 }
 
 /// The canonical run JSON of `base` with `overrides` (dotted name -> value) applied; errors under `where`.
-inline nlohmann::json run_with(const nlohmann::json& base, const std::vector<std::pair<std::string, nlohmann::json>>& overrides,
+INDUCT_DETAIL nlohmann::json run_with(const nlohmann::json& base, const std::vector<std::pair<std::string, nlohmann::json>>& overrides,
                                const std::string& where) {
   nlohmann::json j = base;
   for (const auto& [name, value] : overrides) set_dotted(j, name, value, where + "." + name);
@@ -87,7 +87,7 @@ inline nlohmann::json run_with(const nlohmann::json& base, const std::vector<std
 }
 
 /// j at the dotted name "a.b.c", or nullptr when a part is missing.
-inline const nlohmann::json* get_dotted(const nlohmann::json& j, const std::string& name) {
+INDUCT_DETAIL const nlohmann::json* get_dotted(const nlohmann::json& j, const std::string& name) {
   const nlohmann::json* at = &j;
   std::size_t start = 0;
   while (true) {
@@ -101,14 +101,14 @@ inline const nlohmann::json* get_dotted(const nlohmann::json& j, const std::stri
 }
 
 /// The columns that tell the groups of points apart: every axis but the training seed, and the varied axis.
-inline std::vector<std::string> group_columns(const std::vector<std::string>& axes) {
+INDUCT_DETAIL std::vector<std::string> group_columns(const std::vector<std::string>& axes) {
   std::vector<std::string> columns{"axis"};
   for (const auto& a : axes)
     if (a != "training.seed") columns.push_back(a);
   return columns;
 }
 
-inline bool is_error_column(const std::string& c) {
+INDUCT_DETAIL bool is_error_column(const std::string& c) {
   return c.size() > 6 && c.compare(c.size() - 6, 6, "_error") == 0 && c.find("_ideal_error") == std::string::npos;
 }
 

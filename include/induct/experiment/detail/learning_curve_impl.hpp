@@ -54,7 +54,7 @@ namespace learning_curve_detail {
 using curve_key = std::tuple<std::string, std::string, long long>;  // task, format, examples
 
 /// The keys of a curve in order of first appearance, and for each its rows in step order.
-inline std::vector<std::pair<curve_key, std::vector<std::size_t>>> rows_by_key(const result_table& curve) {
+INDUCT_DETAIL std::vector<std::pair<curve_key, std::vector<std::size_t>>> rows_by_key(const result_table& curve) {
   std::vector<std::pair<curve_key, std::vector<std::size_t>>> keys;
   for (std::size_t r = 0; r < curve.row_count(); ++r) {
     const curve_key key{curve.text(r, "task"), curve.text(r, "format"),

@@ -7,10 +7,13 @@
 #include <utility>
 #include <vector>
 
-#include <Eigen/Dense>
+// Only the modules used (EigenSolver, partialPivLu, SparseLU, BiCGSTAB), not Eigen/Dense and Eigen/Sparse: every
+// includer of the umbrella in header-only mode parses them.
+#include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 #include <Eigen/IterativeLinearSolvers>
-#include <Eigen/Sparse>
+#include <Eigen/LU>
+#include <Eigen/SparseCore>
 #include <Eigen/SparseLU>
 
 #include "induct/core/error.hpp"

@@ -25,6 +25,12 @@ INDUCT_DEFINE generic_predictor::generic_predictor(const grammar::pcfg& document
                   "' is not a token of the vocabulary");
 }
 
+INDUCT_DEFINE generic_predictor::state generic_predictor::after(std::span<const setup::token_id> prefix) const {
+  state s(*this);
+  for (setup::token_id t : prefix) s.advance(t);
+  return s;
+}
+
 INDUCT_DEFINE void generic_predictor::state::advance(setup::token_id token) {
   const auto terminal = owner_->terminal(token);
   if (terminal == no_terminal) {
