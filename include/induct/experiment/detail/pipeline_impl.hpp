@@ -196,6 +196,7 @@ INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hook
   trainer.set_metadata(nn::checkpoint_keys::setup_config, config.setup.to_json().dump());
   trainer.set_metadata(nn::checkpoint_keys::run_config, config.to_json().dump());
   trainer.set_progress(hooks.training_progress_bar);
+  if (hooks.processes) trainer.set_communicator(*hooks.processes);
 
   // The learning curve: the same evaluation at checkpoints, on the curve's n values and prompt count.
   std::optional<theory::idealized_list_model> ideal;
