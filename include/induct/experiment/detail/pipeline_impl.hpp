@@ -65,6 +65,8 @@ INDUCT_DEFINE nlohmann::json run_config::to_json() const {
                           {"prompt_seed", evaluation.prompt_seed}}}};
   // Only when set, so that the keys of unweighted sweep points stay as they were.
   if (weighted_loss()) j["loss_weights"] = {{"answer", answer_loss_weight}, {"input", input_loss_weight}};
+  // Likewise the gradient block (issue 13): the default's points keep their keys.
+  if (training.gradient_block == nn::trainer_config{}.gradient_block) j["training"].erase("gradient_block");
   return j;
 }
 
