@@ -308,6 +308,7 @@ void trainer<Scalar>::stop_for_interrupt(int signal_number) {
     message += "; nothing saved (no checkpoint path)";
   } else {
     checkpoint();
+    gradient_.comm().barrier();  // no rank ends the job before rank 0's checkpoint is on disk
     message += ": checkpoint written to " + checkpoint_path_.string() +
                "; continue with the same command and --resume";
   }
