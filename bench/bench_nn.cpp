@@ -3,7 +3,10 @@
 //   S: width 64, 2 layers, 2 heads, context 64, batch 32
 //   M: width 128, 4 layers, 4 heads, context 128, batch 16
 //   L: width 256, 6 layers, 8 heads, context 128, batch 16
-// One training step = zero_grad, forward, backward, global-norm clip 1.0, AdamW step (as bench/torch_gpt.py).
+// One training step = zero_grad, forward, backward, global-norm clip 1.0, AdamW step (as bench/torch_gpt.py):
+// train_step over the whole batch at once; train_step_blocks as nn::trainer does it since the block tree
+// (nn/data_parallel.hpp: forward + backward per block of trainer_config{}.gradient_block sequences, the
+// block gradients summed by the fixed tree), the same step's cost in the same run.
 // Counters: tokens/s (items_per_second), model GFLOP/s, peak RSS of the process (run one config per
 // process for a per-config figure: --benchmark_filter=train_step/L/).
 #include <benchmark/benchmark.h>
@@ -18,9 +21,11 @@
 
 #include "induct/core/random.hpp"
 #include "induct/nn/adamw.hpp"
+#include "induct/nn/data_parallel.hpp"
 #include "induct/nn/gemm.hpp"
 #include "induct/nn/gpt.hpp"
 #include "induct/nn/layers.hpp"
+#include "induct/nn/trainer.hpp"
 
 namespace {
 
@@ -45,7 +50,8 @@ double peak_rss_mib() {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
 }
 
-void train_step(benchmark::State& state, char name) {
+/// block_sequences 0: the whole batch in one forward and backward; else nn::batch_gradient's blocks.
+void train_step(benchmark::State& state, char name, int block_sequences) {
   const int threads = static_cast<int>(state.range(0));
   omp_set_num_threads(threads);
   const auto c = config_named(name);
@@ -57,7 +63,11 @@ void train_step(benchmark::State& state, char name) {
   constexpr int windows = 8;
   std::vector<std::int32_t> data(static_cast<std::size_t>(windows) * B * (T + 1));
   for (auto& t : data) t = static_cast<std::int32_t>(rng.below(static_cast<std::uint64_t>(V)));
-  std::vector<std::int32_t> tokens(static_cast<std::size_t>(B) * T), targets(tokens.size());
+  induct::nn::token_batch batch{B, T, std::vector<std::int32_t>(static_cast<std::size_t>(B) * T),
+                                std::vector<std::int32_t>(static_cast<std::size_t>(B) * T), {}};
+  auto& tokens = batch.inputs;
+  auto& targets = batch.targets;
+  induct::nn::batch_gradient<float> blocks(block_sequences > 0 ? block_sequences : 1);
   int window = 0;
   float loss = 0;
   for (auto _ : state) {
@@ -68,9 +78,13 @@ void train_step(benchmark::State& state, char name) {
         targets[static_cast<std::size_t>(b) * T + t] = w[b * (T + 1) + t + 1];
       }
     window = (window + 1) % windows;
-    model.zero_gradients();
-    loss = model.forward(tokens.data(), targets.data(), B, T);
-    model.backward();
+    if (block_sequences > 0) {
+      loss = blocks.compute(model, batch);
+    } else {
+      model.zero_gradients();
+      loss = model.forward(tokens.data(), targets.data(), B, T);
+      model.backward();
+    }
     induct::nn::clip_gradient_norm<float>(model.gradients(), 1.0);
     optimizer.step(model.parameters(), model.gradients(), 1e-3);
     benchmark::DoNotOptimize(loss);
@@ -86,6 +100,7 @@ void train_step(benchmark::State& state, char name) {
   state.counters["parameters"] = static_cast<double>(model.parameters().size());
   state.counters["peak_rss_mib"] = peak_rss_mib();
   state.counters["threads"] = threads;
+  state.counters["gradient_block"] = block_sequences;
 }
 
 /// Peak SGEMM of induct's kernel (nn/gemm.hpp, the one the model runs): C = A B with n x n row-major
@@ -134,9 +149,17 @@ void sgemm_eigen(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK_CAPTURE(train_step, S, 'S')->Name("train_step/S")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(train_step, M, 'M')->Name("train_step/M")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK_CAPTURE(train_step, L, 'L')->Name("train_step/L")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, S, 'S', 0)->Name("train_step/S")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, M, 'M', 0)->Name("train_step/M")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, L, 'L', 0)->Name("train_step/L")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+// What the trainer runs (block tree, the default block), beside the whole-batch step above.
+const int default_block = induct::nn::trainer_config{}.gradient_block;
+BENCHMARK_CAPTURE(train_step, S_blocks, 'S', default_block)->Name("train_step_blocks/S")->Arg(1)->Arg(2)
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, M_blocks, 'M', default_block)->Name("train_step_blocks/M")->Arg(1)->Arg(2)
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_CAPTURE(train_step, L_blocks, 'L', default_block)->Name("train_step_blocks/L")->Arg(1)->Arg(2)
+    ->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(sgemm_peak)->Args({1024, 1})->Args({1024, 2})->Args({2048, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(sgemm_eigen)->Args({1024, 1})->Args({1024, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -1,6 +1,7 @@
 // induct::compiled: nn/ (the GPT, its optimizer, data, checkpoints, trainer and decoding).
 #include "induct/nn/detail/adamw_impl.hpp"
 #include "induct/nn/detail/checkpoint_impl.hpp"
+#include "induct/nn/detail/data_parallel_impl.hpp"
 #include "induct/nn/detail/data_impl.hpp"
 #include "induct/nn/detail/generate_impl.hpp"
 #include "induct/nn/detail/gpt_config_impl.hpp"
@@ -21,6 +22,8 @@ template class adamw<double>;
 template class kv_cache_decoder<float>;
 template class kv_cache_decoder<double>;
 template class trainer<float>;
+template class batch_gradient<float>;
+template class batch_gradient<double>;
 
 template double gradient_norm<float>(std::span<const float>);
 template double gradient_norm<double>(std::span<const double>);

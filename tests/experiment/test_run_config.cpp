@@ -108,6 +108,12 @@ TEST_CASE("run_config::from_json inverts to_json: demo, reduced, weighted and un
   CHECK(partial.training.learning_rate == 0.01);
   CHECK(partial.training.batch == 16);
   CHECK(partial.tasks.size() == 5);
+  // The gradient block is written only when not the default (the default's point keys stay), and read back.
+  ex::run_config blocked;
+  blocked.training.gradient_block = 2;
+  CHECK(blocked.to_json()["training"]["gradient_block"] == 2);
+  CHECK(!ex::run_config{}.to_json()["training"].contains("gradient_block"));
+  CHECK(ex::run_config::from_json(blocked.to_json()).training.gradient_block == 2);
 }
 
 TEST_CASE("run_config::from_json is strict and names the dotted key") {

@@ -61,10 +61,10 @@ TEST_CASE("config JSON of gpt, adamw and the trajectory is the one the hand-writ
   CHECK(gpt_config{}.to_json().dump() == R"({"context_length":128,"heads":4,"layers":4,"vocab_size":128,"width":128})");
   CHECK(adamw_config{}.to_json().dump() == R"({"beta1":0.9,"beta2":0.95,"eps":1e-08,"weight_decay":0.1})");
   CHECK(trainer_config{}.trajectory_json().dump() ==
-        R"({"batch":16,"decay_steps":2000,"grad_clip":1.0,"learning_rate":0.001,"min_learning_rate":0.0001,)"
+        R"({"batch":16,"decay_steps":2000,"grad_clip":1.0,"gradient_block":8,"learning_rate":0.001,"min_learning_rate":0.0001,)"
         R"("optimizer":{"beta1":0.9,"beta2":0.95,"eps":1e-08,"weight_decay":0.1},"seed":1,"warmup_steps":100})");
   CHECK(trainer_config{}.to_json().dump() ==
-        R"({"batch":16,"checkpoint_every":0,"decay_steps":0,"grad_clip":1.0,"learning_rate":0.001,"log_every":100,)"
+        R"({"batch":16,"checkpoint_every":0,"decay_steps":0,"grad_clip":1.0,"gradient_block":8,"learning_rate":0.001,"log_every":100,)"
         R"("min_learning_rate":0.0001,"optimizer":{"beta1":0.9,"beta2":0.95,"eps":1e-08,"weight_decay":0.1},)"
         R"("seed":1,"steps":2000,"validation_batches":50,"warmup_steps":100})");
 }
@@ -106,7 +106,7 @@ TEST_CASE("config field lists: each field once in to_json, options named as the 
   };
   add(induct::field_list<gpt_config>());
   add(induct::field_list<trainer_config>());
-  CHECK(count == 4 + 15);
+  CHECK(count == 4 + 16);
   CHECK(static_cast<int>(options.size()) == count);
 }
 

@@ -2,12 +2,15 @@
 // its group (tool.hpp). This unit builds the command tree, parses, runs the chosen command, and maps every
 // failure to an exit code and a message (text, or JSON on stderr with --json) in one place.
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
+#include <memory>
 #include <new>
 #include <string>
 #include <vector>
 
+#include "induct/nn/data_parallel.hpp"
 #include "tool.hpp"
 #include "version.hpp"
 
@@ -51,6 +54,21 @@ failure describe(const std::exception& e) {
   return {exit_internal, "internal", std::string("internal error: ") + e.what()};
 }
 
+#if defined(INDUCT_MPI) && INDUCT_MPI
+std::unique_ptr<nn::mpi_communicator>& mpi_job() {
+  static std::unique_ptr<nn::mpi_communicator> job;  // finalized at exit
+  return job;
+}
+#endif
+
+/// Exits a multi-rank job as a whole on failure (the other ranks may wait in a collective), else `code`.
+int end_job(int code) {
+#if defined(INDUCT_MPI) && INDUCT_MPI
+  if (code != 0 && mpi_job() && mpi_job()->size() > 1) MPI_Abort(MPI_COMM_WORLD, code);
+#endif
+  return code;
+}
+
 int report(const failure& f, const std::string& command, bool json) {
   if (json) {
     nlohmann::json error = {{"kind", f.kind}, {"message", f.message}, {"exit_code", f.code}};
@@ -62,7 +80,7 @@ int report(const failure& f, const std::string& command, bool json) {
               << f.message << "\n";
     if (f.code == exit_usage) std::cerr << "run `induct " << (command.empty() ? "" : command + " ") << "--help` for the options\n";
   }
-  return f.code;
+  return end_job(f.code);
 }
 
 /// "grammar check" for the deepest parsed subcommand.
@@ -79,6 +97,16 @@ std::string command_path(const CLI::App& app) {
 }
 
 }  // namespace
+
+nn::communicator& job_processes() {
+#if defined(INDUCT_MPI) && INDUCT_MPI
+  const bool launched = std::getenv("OMPI_COMM_WORLD_SIZE") || std::getenv("PMIX_RANK") || std::getenv("PMI_SIZE");
+  if (!mpi_job() && launched) mpi_job() = std::make_unique<nn::mpi_communicator>(nullptr, nullptr);
+  if (mpi_job()) return *mpi_job();
+#endif
+  return nn::single_process();
+}
+
 }  // namespace induct::tool
 
 int main(int argc, char** argv) {

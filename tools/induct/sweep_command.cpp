@@ -11,6 +11,7 @@
 #include "induct/experiment/presets.hpp"
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/slurm.hpp"
+#include "induct/nn/data_parallel.hpp"
 #include "config_options.hpp"
 #include "tool.hpp"
 
@@ -134,8 +135,9 @@ void add_sweep_command(CLI::App& app, invocation& chosen) {
     if (o->point >= 0) {
       const auto& point = experiment::sweep_point_at(points, o->point);
       install_interrupt_handlers();
-      const auto summary = runner.run(
-          {point}, [&](const nlohmann::json& p) { return experiment::run_grid_point(p, runner.directory()); });
+      nn::communicator& processes = job_processes();  // under mpirun: the ranks train the point as one
+      const auto summary = experiment::run_point_in_job(runner, point, processes);
+      if (processes.rank() != 0) return 0;  // rank 0 reports for the job
       console << "point " << o->point << " (" << experiment::point_key(point) << ", "
               << experiment::sweep_point_label(point) << "): " << (summary.reused ? "already done" : "computed")
               << "\n";

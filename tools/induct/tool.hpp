@@ -15,7 +15,15 @@
 
 #include "induct/core/error.hpp"
 
+namespace induct::nn {
+class communicator;
+}
+
 namespace induct::tool {
+
+/// The processes of this invocation (nn/data_parallel.hpp): MPI_COMM_WORLD when the tool was built with
+/// INDUCT_MPI and started by mpirun or srun (MPI is initialised on the first call), else one process.
+nn::communicator& job_processes();
 
 /// A wrong invocation (exit 2), naming the option ("--prompt") it is about.
 class usage_error : public induct::error {

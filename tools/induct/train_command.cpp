@@ -10,6 +10,7 @@
 #include "config_options.hpp"
 #include "induct/core/interrupt.hpp"
 #include "induct/experiment/corpus_training.hpp"
+#include "induct/nn/data_parallel.hpp"
 #include "tool.hpp"
 
 namespace induct::tool {
@@ -23,7 +24,7 @@ void add_train_command(CLI::App& app, invocation& chosen) {
       "the corpus's world when its sidecar is present, or, for a corpus of `induct corpus --grammar`, its grammar "
       "text, grammar_fingerprint and vocabulary) and MODEL.safetensors.state (AdamW moments, data sampler, "
       "losses), atomically as a pair that survives a kill at any instant, every --checkpoint-every steps and at the end; an "
-      "existing checkpoint is replaced only with --force. --resume continues bit for bit (on any thread count); "
+      "existing checkpoint is replaced only with --force. --resume continues bit for bit (on any thread count, and under `mpirun -np R` on any rank count: the ranks split each step's batch by --gradient-block and rank 0 writes the files); "
       "every option not given is then the checkpoint's (--checkpoint-every too), and --steps is the total. Ctrl-C "
       "or SIGTERM finishes the step, writes a checkpoint and exits 130 or 143.\nThe loss is the plain next-token loss "
       "over every token; --answer-weight and --input-weight weigh the tokens right after ':' (answers) and the list "
@@ -84,7 +85,8 @@ void add_train_command(CLI::App& app, invocation& chosen) {
       run.input_loss_weight = o->input_weight;
     }
     std::ofstream log_file;
-    experiment::training_output output{&std::cout, o->progress};
+    nn::communicator& processes = job_processes();  // mpirun -np R: each rank a share of every step's batch
+    experiment::training_output output{&std::cout, o->progress, &processes};
     if (!o->log.empty()) {
       log_file.open(o->log, std::ios::app);
       if (!log_file) throw file_error(o->log, "cannot open the log file for appending");
@@ -100,7 +102,10 @@ void add_train_command(CLI::App& app, invocation& chosen) {
     summary["parameters"] = result.parameters;
     summary["loss_weights"] = {{"answer", run.answer_loss_weight}, {"input", run.input_loss_weight}};
     summary["threads"] = threads;
-    if (o->flags.json) {
+    summary["ranks"] = processes.size();
+    if (processes.rank() != 0) {
+      return 0;  // rank 0 reports for the job
+    } else if (o->flags.json) {
       print_json(summary);
     } else {
       std::printf("trained %lld steps: %s; wrote %s\n", static_cast<long long>(result.summary.steps),

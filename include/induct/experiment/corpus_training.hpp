@@ -24,6 +24,7 @@
 
 #include "induct/core/linkage.hpp"
 #include "induct/nn/gpt_config.hpp"
+#include "induct/nn/data_parallel.hpp"
 #include "induct/nn/trainer.hpp"
 
 namespace induct::experiment {
@@ -57,10 +58,13 @@ struct stored_training {
 };
 INDUCT_DECLARE stored_training read_stored_training(const std::filesystem::path& checkpoint);
 
-/// Where a run reports: JSON log lines every trainer_config::log_every steps, and a progress bar.
+/// Where a run reports: JSON log lines every trainer_config::log_every steps, and a progress bar; and the
+/// processes of a data-parallel job (nn/data_parallel.hpp; null = this process alone): every rank calls
+/// train_on_corpus with the same run, and only rank 0 writes the log, the checkpoints and the loss plot.
 struct training_output {
   std::ostream* log = nullptr;
   bool progress_bar = true;
+  nn::communicator* processes = nullptr;
 };
 
 struct corpus_training_result {

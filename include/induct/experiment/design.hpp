@@ -57,7 +57,9 @@ INDUCT_DECLARE std::string design_point_label(const nlohmann::json& point);
 /// Runs one point (its learning curve too): the evaluation table to DIR/evaluations/KEY.csv (and the
 /// curve to KEY_curve.csv); returns the flat result of run_sweep_point's form plus "epochs", the axis
 /// values under their dotted names and "axis".
-INDUCT_DECLARE nlohmann::json run_design_point(const nlohmann::json& point, const std::filesystem::path& directory);
+/// `processes`: as run_sweep_point's.
+INDUCT_DECLARE nlohmann::json run_design_point(const nlohmann::json& point, const std::filesystem::path& directory,
+                                              nn::communicator* processes = nullptr);
 
 /// The finished points' table: "key", "axis", one column per axis (a value the point does not vary read
 /// from its run), then the results.

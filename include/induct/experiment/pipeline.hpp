@@ -19,6 +19,7 @@
 #include "induct/experiment/evaluate.hpp"
 #include "induct/experiment/learning_curve.hpp"
 #include "induct/experiment/report.hpp"
+#include "induct/nn/data_parallel.hpp"
 #include "induct/nn/gpt_config.hpp"
 #include "induct/nn/trainer.hpp"
 #include "induct/setup/config.hpp"
@@ -119,6 +120,7 @@ struct run_hooks {
   std::function<void(std::size_t done, std::size_t total)> on_evaluation_progress;
   bool training_progress_bar = false;
   std::filesystem::path checkpoint;  // where to write the trained model ("" = nowhere)
+  nn::communicator* processes = nullptr;  // an MPI job's ranks train as one (nn/data_parallel.hpp); null: alone
 };
 
 /// Samples the corpus of `config` into memory.

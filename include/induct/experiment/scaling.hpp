@@ -40,7 +40,10 @@ INDUCT_DECLARE run_config point_run_config(const nlohmann::json& point);
 
 /// Flat result of a point: training figures and, per task, format and n, the model's error.
 /// The full evaluation table goes to DIR/evaluations/<key>.csv.
-INDUCT_DECLARE nlohmann::json run_sweep_point(const nlohmann::json& point, const std::filesystem::path& directory);
+/// With `processes`, the ranks of an MPI job train the point as one (nn/data_parallel.hpp); each rank
+/// writes its evaluation to its own `directory`.
+INDUCT_DECLARE nlohmann::json run_sweep_point(const nlohmann::json& point, const std::filesystem::path& directory,
+                                             nn::communicator* processes = nullptr);
 
 /// The flat result of a finished run (run_sweep_point's and run_design_point's): parameters, steps, losses,
 /// seconds, and per task, format and n TASK_FORMAT_nN_error, _ideal_error, _K_bits, _bound_bits (and _emergence_step

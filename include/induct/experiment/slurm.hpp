@@ -103,7 +103,16 @@ INDUCT_DECLARE run_config sweep_point_run(const nlohmann::json& point);
 INDUCT_DECLARE std::string sweep_point_label(const nlohmann::json& point);
 
 /// Runs one point of either kind (run_design_point or run_sweep_point), writing its evaluation files.
-INDUCT_DECLARE nlohmann::json run_grid_point(const nlohmann::json& point, const std::filesystem::path& directory);
+INDUCT_DECLARE nlohmann::json run_grid_point(const nlohmann::json& point, const std::filesystem::path& directory,
+                                            nn::communicator* processes = nullptr);
+
+/// `sweep --point` (idempotent): computes `point` into runner's directory unless it is finished there.
+/// Inside an MPI job (`processes` of several ranks) every rank calls it: they train the point as one
+/// (same bits as one process), rank 0 writes the point and its evaluation files, the others evaluate into a
+/// private temporary folder they remove. A finished point is "already done" on every rank (rank 0 cannot
+/// write it before every rank has joined the training).
+INDUCT_DECLARE sweep_summary run_point_in_job(sweep_runner& runner, const nlohmann::json& point,
+                                              nn::communicator& processes);
 
 /// Writes the outputs of either kind (write_design_outputs or write_sweep_outputs) from the finished points.
 INDUCT_DECLARE result_table write_grid_outputs(const sweep_runner& runner, const std::vector<nlohmann::json>& points,

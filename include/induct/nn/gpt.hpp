@@ -73,6 +73,18 @@ class gpt {
   Scalar forward(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
                  const Scalar* loss_weights = nullptr);
 
+  /// Forward over rows that are one part of a larger batch whose loss weights sum to `batch_weight_total`
+  /// W (targets required): the loss coefficients become w_i / W, so backward() accumulates this part's
+  /// share d/dtheta sum_{i in part} w_i CE_i / W of the batch's mean-loss gradient (all 0 when W <= 0).
+  /// Returns sum_{i in part} w_i CE_i in double, summed in row order (the part's loss numerator).
+  /// With W = this part's own weight sum, backward gives the same bits as after forward().
+  double forward_share(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
+                       const Scalar* loss_weights, double batch_weight_total);
+
+  /// Exchanges the gradient buffer with `other` (same size, else error) without copying: a block's gradient
+  /// leaves the model and the model gets `other`'s storage (its contents unchanged; zero it before backward).
+  void swap_gradients(std::vector<Scalar>& other);
+
   /// One residual-stream vector to overwrite in forward_patched (activation patching): the stream x_layer
   /// (0 = after the embeddings, l = after block l) at row `row` = b * time + t becomes `value` (width
   /// entries) before anything reads it, so every later layer, and the logits, see the patched vector.
@@ -204,9 +216,12 @@ class gpt {
   [[nodiscard]] grad_scratch scratch(int B, int T);
 
   void check_shape(int batch, int time) const;
-  // forward's body; forward passes no patches.
-  Scalar run_forward(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
-                     const Scalar* loss_weights, std::span<const residual_patch> patches);
+  // forward's body; forward passes no patches. Returns sum_i w_i CE_i (double, row order) and sets the
+  // loss coefficients w_i / W with W = *weight_total, or this batch's own weight sum when null; that sum
+  // goes to *own_weight_sum when given.
+  double run_forward(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
+                     const Scalar* loss_weights, std::span<const residual_patch> patches,
+                     const double* weight_total = nullptr, double* own_weight_sum = nullptr);
 
   tensor_view view(Scalar* base, std::string_view name);
 

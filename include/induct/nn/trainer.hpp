@@ -4,7 +4,9 @@
 //   n_s = global gradient norm, gradients *= min(1, clip / (n_s + 1e-6));  lr_s = schedule(s);  AdamW step.
 // Everything a step depends on (parameters, AdamW moments and counter, the data sampler's engine state,
 // s) is in the checkpoint, so resuming from step k gives bit-for-bit the parameters of an uninterrupted
-// run, on any thread count (layers.hpp sums in a fixed order). A non-finite loss or gradient stops
+// run, on any thread count (layers.hpp sums in a fixed order) and any rank count (the block tree fixes
+// the order across blocks; every rank steps the same AdamW on the same gradient, rank 0 alone writes
+// checkpoints and log lines). A non-finite loss or gradient stops
 // training with a training_diverged error naming the step and the first bad tensor; checkpoints are only
 // written from finite parameters, so the last good one survives.
 // Faults (issue 15): the checkpoint pair commits as a unit (checkpoint.hpp), so a kill at any instant
@@ -33,6 +35,7 @@
 #include "induct/nn/adamw.hpp"
 #include "induct/nn/checkpoint.hpp"
 #include "induct/nn/data.hpp"
+#include "induct/nn/data_parallel.hpp"
 #include "induct/nn/gpt.hpp"
 #include "induct/nn/gpt_config.hpp"
 #include "induct/nn/lr_schedule.hpp"
@@ -43,6 +46,7 @@ namespace induct::nn {
 /// Hyper-parameters of a training run (model shape is gpt_config's).
 struct trainer_config {
   int batch = 16;
+  int gradient_block = 8;  // sequences per leaf of the gradient's summation tree (data_parallel.hpp)
   std::int64_t steps = 2000;
   double learning_rate = 1e-3;
   double min_learning_rate = 1e-4;  // cosine floor
@@ -60,6 +64,10 @@ struct trainer_config {
   template <class Self, class Visit>
   static void for_each_field(Self& self, Visit&& visit) {
     visit(field_info{"batch", "batch", "windows per training step", 1, 1 << 20}, self.batch);
+    visit(field_info{"gradient_block", "gradient-block",
+                     "sequences per block of the gradient's fixed summation tree (results do not depend on "
+                     "threads or MPI ranks; ranks split the blocks)", 1, 1 << 20},
+          self.gradient_block);
     visit(field_info{"steps", "steps", "training steps", 0}, self.steps);
     visit(field_info{"learning_rate", "lr", "peak learning rate (after warmup)", above_zero, finite_max}, self.learning_rate);
     visit(field_info{"min_learning_rate", "min-lr", "floor of the cosine decay (<= lr)", 0, finite_max},
@@ -179,6 +187,11 @@ class trainer {
   /// Called after every step (e.g. for custom evaluation).
   void set_step_callback(std::function<void(const step_report&)> callback) { callback_ = std::move(callback); }
   void set_progress(bool show) noexcept { show_progress_ = show; }
+  /// The processes this run's steps are split over (default single_process(); `comm` must outlive the
+  /// trainer). Every rank must construct the same trainer and call train(): the gradient exchange is
+  /// collective. Only rank 0 writes checkpoints, log lines and the progress bar.
+  void set_communicator(communicator& comm) { gradient_ = batch_gradient<Scalar>(config_.gradient_block, comm); }
+  [[nodiscard]] bool writes_files() const noexcept { return gradient_.comm().rank() == 0; }
   /// Changes the planned number of steps (the cosine horizon stays fixed).
   void set_steps(std::int64_t steps) {
     if (steps < 0) throw config_error("steps", "must be >= 0");
@@ -225,6 +238,7 @@ class trainer {
   token_windows data_;
   gpt<Scalar> model_;
   adamw<Scalar> optimizer_;
+  batch_gradient<Scalar> gradient_;
   std::string run_id_;
   std::int64_t step_ = 0;
   std::int64_t last_checkpoint_step_ = -1;

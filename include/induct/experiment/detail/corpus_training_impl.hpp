@@ -146,6 +146,12 @@ INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const 
     return nn::token_windows(std::move(tokens), run.model.vocab_size, run.validation_fraction, std::move(weights),
                              run.corpus.string());
   }();
+  nn::communicator& processes = output.processes ? *output.processes : nn::single_process();
+  const bool writes_files = processes.rank() == 0;
+  if (run.resume && processes.size() > 1) {  // rank 0 completes an interrupted save before anyone reads
+    if (writes_files) nn::recover_checkpoint(run.checkpoint);
+    processes.barrier();
+  }
   std::optional<nn::trainer<float>> trainer;
   if (run.resume) {
     trainer.emplace(nn::trainer<float>::resume(run.checkpoint, &run.model, run.training, std::move(data)));
@@ -155,6 +161,7 @@ INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const 
     trainer->set_metadata(nn::checkpoint_keys::corpus, run.corpus.string());
     trainer->set_metadata(nn::checkpoint_keys::corpus_fingerprint, setup::corpus_fingerprint(header));
   }
+  trainer->set_communicator(processes);
   trainer->set_checkpoint_path(run.checkpoint);
   trainer->set_progress(output.progress_bar);
   trainer->set_log(output.log);
@@ -166,8 +173,9 @@ INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const 
   result.loss_history = trainer->loss_history();
   std::string title = "Training loss of ";  // appends: GCC 12 warns falsely on "a" + std::string
   title += run.checkpoint.filename().string();
-  write_text_atomically(run.checkpoint.string() + ".loss.svg",
-                        render_svg(training_loss_chart(result.loss_history, result.summary.validation_loss, title)));
+  if (writes_files)
+    write_text_atomically(run.checkpoint.string() + ".loss.svg",
+                          render_svg(training_loss_chart(result.loss_history, result.summary.validation_loss, title)));
   return result;
 }
 

@@ -252,11 +252,14 @@ INDUCT_DEFINE std::string design_point_label(const nlohmann::json& point) {
   return label.empty() ? std::string("base") : label;
 }
 
-INDUCT_DEFINE nlohmann::json run_design_point(const nlohmann::json& point, const std::filesystem::path& directory) {
+INDUCT_DEFINE nlohmann::json run_design_point(const nlohmann::json& point, const std::filesystem::path& directory,
+                                             nn::communicator* processes) {
   const run_config config = run_config::from_json(point.at("run"));
   const learning_curve_config curve =
       point.contains("curve") ? learning_curve_config::from_json(point.at("curve")) : learning_curve_config{};
-  const run_result run = run_experiment(config, {}, curve);
+  run_hooks hooks;
+  hooks.processes = processes;
+  const run_result run = run_experiment(config, hooks, curve);
   nlohmann::json result = flat_point_result(run, curve, directory, point_key(point));
   const double training_tokens = static_cast<double>(config.corpus_tokens) * (1.0 - config.validation_fraction);
   result["epochs"] = static_cast<double>(config.training.steps) * config.training.batch * config.model.context_length /

@@ -65,6 +65,8 @@ INDUCT_DEFINE nlohmann::json run_config::to_json() const {
                           {"prompt_seed", evaluation.prompt_seed}}}};
   // Only when set, so that the keys of unweighted sweep points stay as they were.
   if (weighted_loss()) j["loss_weights"] = {{"answer", answer_loss_weight}, {"input", input_loss_weight}};
+  // Likewise the gradient block (issue 13): the default's points keep their keys.
+  if (training.gradient_block == nn::trainer_config{}.gradient_block) j["training"].erase("gradient_block");
   return j;
 }
 
@@ -196,6 +198,7 @@ INDUCT_DEFINE run_result run_experiment(run_config config, const run_hooks& hook
   trainer.set_metadata(nn::checkpoint_keys::setup_config, config.setup.to_json().dump());
   trainer.set_metadata(nn::checkpoint_keys::run_config, config.to_json().dump());
   trainer.set_progress(hooks.training_progress_bar);
+  if (hooks.processes) trainer.set_communicator(*hooks.processes);
 
   // The learning curve: the same evaluation at checkpoints, on the curve's n values and prompt count.
   std::optional<theory::idealized_list_model> ideal;

@@ -164,11 +164,14 @@ INDUCT_DEFINE run_config point_run_config(const nlohmann::json& point) {
   return c;
 }
 
-INDUCT_DEFINE nlohmann::json run_sweep_point(const nlohmann::json& point, const std::filesystem::path& directory) {
+INDUCT_DEFINE nlohmann::json run_sweep_point(const nlohmann::json& point, const std::filesystem::path& directory,
+                                            nn::communicator* processes) {
   const run_config config = point_run_config(point);
   const learning_curve_config curve =
       point.contains("curve") ? learning_curve_config::from_json(point.at("curve")) : learning_curve_config{};
-  return flat_point_result(run_experiment(config, {}, curve), curve, directory, point_key(point));
+  run_hooks hooks;
+  hooks.processes = processes;
+  return flat_point_result(run_experiment(config, hooks, curve), curve, directory, point_key(point));
 }
 
 INDUCT_DEFINE nlohmann::json flat_point_result(const run_result& run, const learning_curve_config& curve,

@@ -27,6 +27,7 @@
 #include "induct/experiment/scaling.hpp"
 #include "induct/experiment/slurm.hpp"
 #include "induct/experiment/sweep.hpp"
+#include "induct/nn/data_parallel.hpp"
 #include "induct/nn/gpt_config.hpp"
 #include "induct/setup/world.hpp"
 
@@ -130,8 +131,30 @@ INDUCT_DEFINE std::string sweep_point_label(const nlohmann::json& point) {
   return label;
 }
 
-INDUCT_DEFINE nlohmann::json run_grid_point(const nlohmann::json& point, const std::filesystem::path& directory) {
-  return slurm_detail::is_design_point(point) ? run_design_point(point, directory) : run_sweep_point(point, directory);
+INDUCT_DEFINE nlohmann::json run_grid_point(const nlohmann::json& point, const std::filesystem::path& directory,
+                                           nn::communicator* processes) {
+  return slurm_detail::is_design_point(point) ? run_design_point(point, directory, processes)
+                                              : run_sweep_point(point, directory, processes);
+}
+
+INDUCT_DEFINE sweep_summary run_point_in_job(sweep_runner& runner, const nlohmann::json& point,
+                                             nn::communicator& processes) {
+  if (processes.rank() == 0 || runner.finished_result(point))
+    return runner.run({point}, [&](const nlohmann::json& p) { return run_grid_point(p, runner.directory(), &processes); });
+  const auto scratch = std::filesystem::temp_directory_path() /
+                       ("induct-point-rank" + std::to_string(processes.rank()) + "-" + std::to_string(::getpid()));
+  sweep_runner private_runner(scratch);
+  sweep_summary summary;
+  try {
+    summary = private_runner.run({point}, [&](const nlohmann::json& p) { return run_grid_point(p, scratch, &processes); });
+  } catch (...) {
+    std::error_code ec;
+    std::filesystem::remove_all(scratch, ec);
+    throw;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(scratch, ec);
+  return summary;
 }
 
 INDUCT_DEFINE result_table write_grid_outputs(const sweep_runner& runner, const std::vector<nlohmann::json>& points,

@@ -55,7 +55,24 @@ void gpt<Scalar>::reserve(int batch, int time) {
 template <class Scalar>
 Scalar gpt<Scalar>::forward(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
                             const Scalar* loss_weights) {
-  return run_forward(tokens, targets, batch, time, loss_weights, {});
+  double weight_sum = 0;
+  const double loss = run_forward(tokens, targets, batch, time, loss_weights, {}, nullptr, &weight_sum);
+  return weight_sum > 0 ? static_cast<Scalar>(loss / weight_sum) : Scalar(0);
+}
+
+template <class Scalar>
+double gpt<Scalar>::forward_share(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
+                                  const Scalar* loss_weights, double batch_weight_total) {
+  if (targets == nullptr) throw error("gpt forward_share: needs targets");
+  return run_forward(tokens, targets, batch, time, loss_weights, {}, &batch_weight_total);
+}
+
+template <class Scalar>
+void gpt<Scalar>::swap_gradients(std::vector<Scalar>& other) {
+  if (other.size() != gradients_.size())
+    throw error("gpt swap_gradients: a buffer of " + std::to_string(other.size()) + " values for " +
+                std::to_string(gradients_.size()) + " parameters");
+  gradients_.swap(other);
 }
 
 template <class Scalar>
@@ -75,8 +92,9 @@ void gpt<Scalar>::forward_patched(const std::int32_t* tokens, int batch, int tim
 }
 
 template <class Scalar>
-Scalar gpt<Scalar>::run_forward(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
-                                const Scalar* loss_weights, std::span<const residual_patch> patches) {
+double gpt<Scalar>::run_forward(const std::int32_t* tokens, const std::int32_t* targets, int batch, int time,
+                                const Scalar* loss_weights, std::span<const residual_patch> patches,
+                                const double* weight_total, double* own_weight_sum) {
   reserve(batch, time);
   const int B = batch, T = time, C = config_.width, V = config_.vocab_size, H = config_.heads;
   const int N = B * T;
@@ -151,9 +169,10 @@ Scalar gpt<Scalar>::run_forward(const std::int32_t* tokens, const std::int32_t* 
     });
   }
   layers::linear_forward(a.logits, a.lnf, P + offsets_.lm_head, static_cast<const Scalar*>(nullptr), N, C, V);
-  if (!has_targets_) return Scalar(0);
+  if (!has_targets_) return 0.0;
 
-  // Loss coefficients w_i / sum(w): summed in double, in order, so the mean does not depend on threads.
+  // Loss coefficients w_i / W, W = sum(w) summed in double, in order, so the mean does not depend on
+  // threads (or the whole batch's W given by forward_share).
   double weight_sum = 0;
   for (int i = 0; i < N; ++i) {
     targets_[static_cast<std::size_t>(i)] = targets[i];
@@ -162,17 +181,19 @@ Scalar gpt<Scalar>::run_forward(const std::int32_t* tokens, const std::int32_t* 
     weight_sum += w;
   }
   layers::cross_entropy_forward(a.lse, a.losses, a.logits, targets_.data(), N, V);
-  if (weight_sum <= 0) {
+  if (own_weight_sum != nullptr) *own_weight_sum = weight_sum;
+  const double normaliser = weight_total != nullptr ? *weight_total : weight_sum;
+  if (normaliser <= 0) {
     std::fill(coefficients_.begin(), coefficients_.begin() + N, Scalar(0));
-    return Scalar(0);
+    return 0.0;
   }
   double loss = 0;
   for (int i = 0; i < N; ++i) {
     auto& c = coefficients_[static_cast<std::size_t>(i)];
     loss += static_cast<double>(c) * static_cast<double>(a.losses[i]);
-    c = static_cast<Scalar>(static_cast<double>(c) / weight_sum);
+    c = static_cast<Scalar>(static_cast<double>(c) / normaliser);
   }
-  return static_cast<Scalar>(loss / weight_sum);
+  return loss;
 }
 
 template <class Scalar>

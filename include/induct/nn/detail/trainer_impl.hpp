@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <csignal>
 #include <cstdio>
+#include <exception>
 #include <filesystem>
 #include <ostream>
 #include <random>
@@ -77,6 +79,7 @@ INDUCT_DEFINE trainer_config trainer_config::from_checkpoint_json(const nlohmann
 
 INDUCT_DEFINE nlohmann::json trainer_config::trajectory_json() const {
   return {{"batch", batch},
+          {"gradient_block", gradient_block},
           {"learning_rate", learning_rate},
           {"min_learning_rate", min_learning_rate},
           {"warmup_steps", warmup_steps},
@@ -96,7 +99,7 @@ INDUCT_DEFINE nlohmann::json training_summary::to_json() const {
 template <class Scalar>
 trainer<Scalar>::trainer(const gpt_config& model_config, trainer_config config, token_windows data)
     : config_(std::move(config)), data_(std::move(data)), model_(model_config),
-      optimizer_(model_.layout(), config_.optimizer) {
+      optimizer_(model_.layout(), config_.optimizer), gradient_(config_.gradient_block) {
   config_.validate();
   if (config_.decay_steps == 0) config_.decay_steps = config_.steps;  // fix the horizon for resumes
   model_.initialize(config_.seed);
@@ -155,20 +158,28 @@ trainer<Scalar> trainer<Scalar>::resume(const std::filesystem::path& model_path,
 template <class Scalar>
 training_summary trainer<Scalar>::train() {
   const int B = config_.batch, T = model_.config().context_length;
-  if (!checkpoint_path_.empty()) prepare_checkpoint_folder();
-  model_.reserve(B, T);
+  communicator& comm = gradient_.comm();
+  std::exception_ptr refusal;  // rank 0's refusal ends every rank before the first collective step
+  if (!checkpoint_path_.empty() && writes_files()) try {
+      prepare_checkpoint_folder();
+    } catch (...) {
+      refusal = std::current_exception();
+    }
+  if (any_rank(comm, refusal != nullptr)) {
+    if (refusal) std::rethrow_exception(refusal);
+    throw error("train: rank 0 refused to start (its message says why)");
+  }
+  model_.reserve(std::min(B, config_.gradient_block), T);
   const auto schedule = config_.schedule();
-  progress_bar bar("train", static_cast<double>(config_.steps), show_progress_ && ::isatty(2) != 0);
+  progress_bar bar("train", static_cast<double>(config_.steps),
+                   show_progress_ && writes_files() && ::isatty(2) != 0);
   const auto start = std::chrono::steady_clock::now();
   const std::int64_t first_step = step_;
   token_batch batch;
   while (step_ < config_.steps) {
-    data_.next_training_batch(B, T, batch);
-    const Scalar loss = model_.forward(batch.inputs.data(), batch.targets.data(), B, T,
-                                       batch.loss_weights.empty() ? nullptr : weights(batch));
+    data_.next_training_batch(B, T, batch);  // every rank draws the whole batch: one data stream
+    const Scalar loss = gradient_.compute(model_, batch);
     if (!std::isfinite(loss)) diverged("loss", "the training loss is " + std::to_string(static_cast<double>(loss)));
-    model_.zero_gradients();
-    model_.backward();
     if (const auto bad = first_non_finite_tensor<Scalar>(model_.layout(), model_.gradients()); !bad.empty())
       diverged("gradient of " + bad, "the gradient of " + bad + " is not finite (loss " +
                                          std::to_string(static_cast<double>(loss)) + ")");
@@ -188,16 +199,18 @@ training_summary trainer<Scalar>::train() {
     report.tokens_per_second = report.elapsed_seconds > 0
                                    ? static_cast<double>(step_ - first_step) * B * T / report.elapsed_seconds
                                    : 0.0;
-    if (log_ && config_.log_every > 0 && (step_ % config_.log_every == 0 || step_ == config_.steps)) log_line(report);
+    if (log_ && writes_files() && config_.log_every > 0 && (step_ % config_.log_every == 0 || step_ == config_.steps))
+      log_line(report);
     if (config_.checkpoint_every > 0 && step_ % config_.checkpoint_every == 0 && step_ < config_.steps) checkpoint();
     if (callback_) callback_(report);
     char detail[128];
     std::snprintf(detail, sizeof detail, "step %lld loss %.4f | %.0f tok/s", static_cast<long long>(step_),
                   report.loss, report.tokens_per_second);
     bar.update(static_cast<double>(step_), detail);
-    if (const int signal_number = interrupt_requested()) {
+    // Ranks stop after the same step: a signal seen by one rank is agreed on by all.
+    if (const int signal_number = interrupt_requested(); any_rank(comm, signal_number != 0)) {
       bar.finish();
-      stop_for_interrupt(signal_number);
+      stop_for_interrupt(signal_number != 0 ? signal_number : SIGTERM);
     }
   }
   bar.finish();
@@ -243,6 +256,10 @@ std::pair<double, std::size_t> trainer<Scalar>::validation_loss() {
 template <class Scalar>
 void trainer<Scalar>::checkpoint() {
   if (checkpoint_path_.empty()) throw error("trainer checkpoint: no checkpoint path set");
+  if (!writes_files()) {  // rank 0 writes the (identical) state of every rank
+    last_checkpoint_step_ = step_;
+    return;
+  }
   if (const auto bad = first_non_finite_tensor<Scalar>(model_.layout(), model_.parameters()); !bad.empty())
     diverged("parameter " + bad, "parameter " + bad + " is not finite; checkpoint not written");
   training_state<Scalar> state;
@@ -258,7 +275,8 @@ void trainer<Scalar>::checkpoint() {
                           {"checkpoint_every", config_.checkpoint_every},
                           {"log_every", config_.log_every},
                           {"validation_batches", config_.validation_batches},
-                          {"threads", omp_get_max_threads()}};
+                          {"threads", omp_get_max_threads()},
+                          {"ranks", gradient_.comm().size()}};
   state.data_source = {{"source", data_.source()},
                        {"fingerprint", data_.fingerprint()},
                        {"tokens", data_.size()},
@@ -270,7 +288,7 @@ void trainer<Scalar>::checkpoint() {
 template <class Scalar>
 trainer<Scalar>::trainer(trainer_config config, token_windows data, gpt<Scalar> model)
     : config_(std::move(config)), data_(std::move(data)), model_(std::move(model)),
-      optimizer_(model_.layout(), config_.optimizer) {
+      optimizer_(model_.layout(), config_.optimizer), gradient_(config_.gradient_block) {
   config_.validate();
 }
 
@@ -290,6 +308,7 @@ void trainer<Scalar>::stop_for_interrupt(int signal_number) {
     message += "; nothing saved (no checkpoint path)";
   } else {
     checkpoint();
+    gradient_.comm().barrier();  // no rank ends the job before rank 0's checkpoint is on disk
     message += ": checkpoint written to " + checkpoint_path_.string() +
                "; continue with the same command and --resume";
   }
