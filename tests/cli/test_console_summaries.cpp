@@ -37,9 +37,12 @@ TEST_CASE("train's summary: the training loss is the mean of the last min(100, s
   const auto corpus = (dir / "corpus.tok").string();
   induct::setup::write_corpus(induct::setup::world{}, 2, 8000, corpus);
   for (const int steps : {6, 130}) {
-    const auto log = dir / ("log" + std::to_string(steps) + ".jsonl");
+    std::string log_name = "log", model_name = "m";  // appends: GCC 12 warns on "literal" + std::string
+    log_name += std::to_string(steps) + ".jsonl";
+    model_name += std::to_string(steps) + ".safetensors";
+    const auto log = dir / log_name;
     const auto run = induct_test::run_tool_one_thread(
-        "train --corpus " + corpus + " --out " + (dir / ("m" + std::to_string(steps) + ".safetensors")).string() +
+        "train --corpus " + corpus + " --out " + (dir / model_name).string() +
         " --layers 1 --width 16 --heads 2 --context 16 --batch 4 --steps " + std::to_string(steps) +
         " --log-every 1 --log " + log.string());
     INFO(run.output);
