@@ -88,7 +88,8 @@ void add_demo_command(CLI::App& app, invocation& chosen) {
     if (lr_given && !o->training->given("min-lr"))
       config.training.min_learning_rate = std::min(config.training.min_learning_rate, config.training.learning_rate);
     config.training.validate();
-    require_memory(experiment::training_memory_bytes(config.model, config.training.batch, config.corpus_tokens) +
+    require_memory(experiment::training_memory_bytes(config.model, config.training.batch, config.corpus_tokens, false,
+                                                     config.training.gradient_block) +
                        4.0 * static_cast<double>(config.corpus_tokens),
                    "the demo's corpus of " + std::to_string(config.corpus_tokens) + " tokens and its training");
     const std::filesystem::path out = o->out;

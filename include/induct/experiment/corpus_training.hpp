@@ -30,10 +30,12 @@
 namespace induct::experiment {
 
 /// Bytes a training run of `model` with `batch` windows needs, about: parameters, gradients and the two
-/// AdamW moments (4 P floats), the activations and backward's scratch (nn::gpt's size tables for B x T),
-/// and `corpus_tokens` uint16 tokens held in memory (plus one float weight each when `weighted`).
+/// AdamW moments (4 P floats), the block-tree's partial sums ((height + 1) P floats, height =
+/// ceil(log2 ceil(B / gradient_block)), nn/data_parallel.hpp), the activations and backward's scratch for
+/// one block of min(B, gradient_block) x T (nn::gpt's size tables), and `corpus_tokens` uint16 tokens held
+/// in memory (plus one float weight each when `weighted`). gradient_block <= 0: one block of B.
 INDUCT_DECLARE double training_memory_bytes(const nn::gpt_config& model, int batch, std::uint64_t corpus_tokens,
-                                            bool weighted = false);
+                                            bool weighted = false, int gradient_block = 0);
 
 /// What a training run on a corpus is.
 struct corpus_training {

@@ -36,10 +36,14 @@
 namespace induct::experiment {
 
 INDUCT_DEFINE double training_memory_bytes(const nn::gpt_config& model, int batch, std::uint64_t corpus_tokens,
-                                           bool weighted) {
+                                           bool weighted, int gradient_block) {
   const double P = static_cast<double>(nn::parameter_count(model));
-  const double step = static_cast<double>(nn::gpt<float>::step_memory_floats(model, batch, model.context_length));
-  return 4.0 * (4.0 * P + step) + (weighted ? 6.0 : 2.0) * static_cast<double>(corpus_tokens);
+  const int block = gradient_block <= 0 ? batch : std::min(batch, gradient_block);
+  const int blocks = (batch + block - 1) / block;
+  int height = 0;
+  while ((1 << height) < blocks) ++height;
+  const double step = static_cast<double>(nn::gpt<float>::step_memory_floats(model, block, model.context_length));
+  return 4.0 * ((4.0 + height + 1.0) * P + step) + (weighted ? 6.0 : 2.0) * static_cast<double>(corpus_tokens);
 }
 
 INDUCT_DEFINE stored_training read_stored_training(const std::filesystem::path& checkpoint) {
@@ -97,7 +101,8 @@ INDUCT_DEFINE corpus_training_result train_on_corpus(corpus_training run, const 
                                                    format_number(run.answer_loss_weight) + ", " +
                                                    format_number(run.input_loss_weight) + ")");
   }
-  require_memory(training_memory_bytes(run.model, run.training.batch, header.token_count, run.weighted_loss()),
+  require_memory(training_memory_bytes(run.model, run.training.batch, header.token_count, run.weighted_loss(),
+                                       run.training.gradient_block),
                  "training a " + std::to_string(run.model.layers) + "-layer, width-" + std::to_string(run.model.width) +
                      " model at context " + std::to_string(run.model.context_length) + ", batch " +
                      std::to_string(run.training.batch) + ", on " + std::to_string(header.token_count) + " tokens");
