@@ -24,7 +24,6 @@ int main(int argc, char** argv) {
   static const char* const nouns[] = {"Hund", "Tisch", "Katze", "Tür", "Kind", "Haus"};  // gender = index / 2
   static const char* const articles[] = {"der", "die", "das"};
   static const int place[] = {9, 3, 1};  // declension = 9 a_0 + 3 a_1 + a_2, a_g the article of gender g
-
   // 1. The CAG. A Noun emits a word and synthesizes its gender; an Item reads the shared declension
   //    (one of 27 tables gender -> article) to emit the agreeing article.
   cag g;
@@ -46,6 +45,7 @@ int main(int argc, char** argv) {
   // 2. Ground it into an ordinary PCFG and write it as a grammar file the command line reads.
   grounded_cag grounded = g.ground();  // corpus_grammar below validates it
   const std::filesystem::path file = std::filesystem::path(argc > 1 ? argv[1] : ".") / "agreement.cfg";
+  std::filesystem::create_directories(file.parent_path());  // DIR need not exist yet
   write_grammar_file(grounded.grammar, file);
   std::printf("grounded: %zu rules, written to %s\n", grounded.grammar.rule_count(), file.string().c_str());
 
